@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# One-time set-up of a fresh machine for antbench: npm packages (Deno itself, TensorFlow.js, ...) and the
+# Debian packages the full test suite and the image suites use. Idempotent: re-running it is cheap.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+npm ci --no-audit --no-fund --loglevel=error
+
+# Debian packages: Fashion-MNIST data, Chromium (HTML report test), PyTorch (cross-framework parity).
+want=(dataset-fashion-mnist chromium python3-torch python3-numpy)
+missing=()
+for p in "${want[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ "${#missing[@]}" -gt 0 ]; then
+  if [ "$(id -u)" -eq 0 ]; then
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  else
+    echo "setup: not root, skipping Debian packages: ${missing[*]} (install them with sudo apt-get install)" >&2
+  fi
+fi
+echo "setup: done" >&2

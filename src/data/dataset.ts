@@ -1,0 +1,52 @@
+/**
+ * The interface of a training dataset, and the dataset registry's types.
+ *
+ * Data are float32 in a fixed range: 2-D toys in their natural coordinates (documented per dataset),
+ * images scaled to [-1, 1], NHWC.
+ *
+ * @module
+ */
+
+/** Where a dataset came from, for the report. */
+export interface Provenance {
+  source: string;
+  license: string;
+  /** Content hash or checksum verified at load time (empty for generated data). */
+  checksum: string;
+}
+
+/** A loaded dataset. */
+export interface Dataset {
+  readonly id: string;
+  readonly kind: "toy2d" | "image";
+  /** Shape of one sample: [2] or [H, W, C]. */
+  readonly dataShape: readonly number[];
+  /** Training samples, flat row-major [nTrain * prod(dataShape)]. */
+  readonly train: Float32Array;
+  readonly nTrain: number;
+  /** Optional integer class labels of the training samples. */
+  readonly trainLabels?: Uint8Array;
+  /**
+   * `n` real samples for quality metrics, independent of `train`: fresh draws from the true distribution
+   * for toys, the held-out split for images (first n, or a seeded subset). Deterministic in (n, seed).
+   */
+  reference(n: number, seed: number): Float32Array;
+  /** Id of the feature space the metrics use for this dataset ("data" for 2-D toys). */
+  readonly featureSpace: string;
+  readonly provenance: Provenance;
+}
+
+/** Context for loading. */
+export interface DatasetLoadContext {
+  /** Directory for cached preprocessed tensors (under .cache/ by default). */
+  cacheDir: string;
+}
+
+/** A registered dataset loader. */
+export interface DatasetFactory<O = Record<string, unknown>> {
+  readonly id: string;
+  readonly description: string;
+  readonly defaults: O;
+  validate(options: Record<string, unknown>): string[];
+  load(options: O, ctx: DatasetLoadContext): Promise<Dataset>;
+}

@@ -1,0 +1,54 @@
+/**
+ * The interface every denoiser network implements, and the model registry.
+ *
+ * A denoiser is ε_θ(x_t, t) of Ho et al. (2020), Eq. 14: it takes a batch of noisy data and integer
+ * timesteps and predicts the noise. Parameters are plain `tf.Variable`s so that training code can take
+ * gradients with `tf.variableGrads` / `tf.grads`, flatten them for multi-task methods, and export them.
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+
+/** A denoising network ε_θ(x_t, t). */
+export interface Denoiser {
+  /** Registry id of the architecture, e.g. "mlp" or "unet". */
+  readonly id: string;
+  /** Shape of one data sample, e.g. [2] for 2-D toys or [8, 8, 1] for 8x8 digits (NHWC). */
+  readonly dataShape: readonly number[];
+  /** Trainable parameters in a fixed, documented order (names are unique and stable). */
+  readonly variables: readonly tf.Variable[];
+  /**
+   * Predict ε for a batch: `x` has shape [B, ...dataShape], `t` is a float32 tensor [B] of timesteps
+   * (0..T-1). Returns a tensor of the same shape as `x`. Must be differentiable with respect to
+   * `variables` using only kernels available on every backend (no `gather` in differentiated code).
+   */
+  apply(x: tf.Tensor, t: tf.Tensor1D): tf.Tensor;
+  /** Total number of scalar parameters. */
+  paramCount(): number;
+  /** Release the variables. */
+  dispose(): void;
+}
+
+/** Options common to every model factory. */
+export interface ModelBuildContext {
+  /** Shape of one data sample. */
+  dataShape: readonly number[];
+  /** Number of diffusion timesteps (for time-embedding scale). */
+  T: number;
+  /** Seed of the weight-initialisation stream (derive it with deriveSeed(runSeed, "init")). */
+  initSeed: number;
+}
+
+/** A registered model architecture. */
+export interface ModelFactory<O = Record<string, unknown>> {
+  readonly id: string;
+  readonly description: string;
+  /** Defaults for every option; suites may override any of them. */
+  readonly defaults: O;
+  /**
+   * Validate user options (merged over defaults). Returns a list of problems, each naming the option,
+   * the bad value and what is allowed; an empty list means valid.
+   */
+  validate(options: Record<string, unknown>): string[];
+  build(options: O, ctx: ModelBuildContext): Denoiser;
+}

@@ -1,0 +1,77 @@
+/**
+ * The interface of a multi-task method over timestep clusters (ANT, Go et al. 2023, §4.2: each interval
+ * cluster is one task and an MTL method combines the per-cluster losses or gradients).
+ *
+ * The trainer hands a method one batch at a time through {@link MtlBatch}; the method returns the gradient
+ * for every model variable. Methods that need per-cluster gradients call `perSampleLoss(group)` once per
+ * cluster: the forward and backward pass then run on that cluster's samples only, so k per-cluster
+ * gradients cost about one full-batch gradient (per-sample losses are independent across samples; no
+ * layer of our models mixes samples).
+ *
+ * @module
+ */
+import type * as tf from "@tensorflow/tfjs-core";
+import type { NoiseSchedule } from "../diffusion/schedule.ts";
+
+/** One training batch as a multi-task problem. */
+export interface MtlBatch {
+  /** Number of clusters (tasks). */
+  readonly k: number;
+  /** Timestep of each sample. */
+  readonly t: Int32Array;
+  /** Cluster index (0..k-1) of each sample. */
+  readonly cluster: Int32Array;
+  /** Sample indices of each cluster (groups[i] lists the samples of cluster i; may be empty). */
+  readonly groups: readonly Int32Array[];
+  /** The run's noise schedule (for SNR-based loss weights). */
+  readonly schedule: NoiseSchedule;
+  /**
+   * Per-sample ε-MSE losses, shape [n], for the samples `indices` (every sample when omitted), computed by
+   * a forward pass over those samples only with the current variables. Call it inside
+   * `tf.variableGrads`/`tf.grads` to differentiate.
+   */
+  perSampleLoss(indices?: Int32Array): tf.Tensor1D;
+}
+
+/** What a method returns for one step. */
+export interface MtlStepResult {
+  /** Gradients, one per model variable, in the order of `variables`. */
+  grads: tf.Tensor[];
+  /** The plain (unweighted) mean per-sample loss of the batch, for logging and divergence checks. */
+  loss: tf.Scalar;
+  /** Mean loss of each cluster (NaN for an empty cluster), length k. */
+  clusterLosses?: Float32Array;
+  /** Scalar or per-cluster diagnostics to log at this step (e.g. UW's s_i, Nash α). */
+  logs?: Record<string, number | number[]>;
+}
+
+/** A multi-task method instance for one run. */
+export interface MtlMethod {
+  readonly id: string;
+  /** Compute this step's gradients. Owns and disposes its own intermediates. */
+  step(batch: MtlBatch, variables: readonly tf.Variable[], step: number): MtlStepResult;
+  /** JSON-serialisable diagnostics for the run result (solver failures, learned weights, ...). */
+  summary(): Record<string, unknown>;
+  /** Release any tensors or variables the method owns. */
+  dispose(): void;
+}
+
+/** Context given when creating a method for a run. */
+export interface MtlContext {
+  k: number;
+  schedule: NoiseSchedule;
+  /** Run seed; derive streams with deriveSeed(runSeed, "<method>:<purpose>", step). */
+  runSeed: number;
+}
+
+/** A registered method. */
+export interface MtlMethodFactory<O = Record<string, unknown>> {
+  readonly id: string;
+  readonly description: string;
+  /** Paper and variant this implementation is pinned to. */
+  readonly reference: string;
+  readonly defaults: O;
+  /** Problems with user options (merged over defaults), each naming option, value and what is allowed. */
+  validate(options: Record<string, unknown>): string[];
+  create(options: O, ctx: MtlContext): MtlMethod;
+}

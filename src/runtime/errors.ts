@@ -1,0 +1,36 @@
+/**
+ * Errors that reach users. Every message names the offending field or flag, the value given and what is
+ * allowed, so a user can fix the input without reading the source.
+ *
+ * @module
+ */
+
+/** Bad input from a user: a CLI flag, a suite file, a data file. Exit code 2 in the CLI. */
+export class UsageError extends Error {
+  override name = "UsageError";
+}
+
+/** Build the standard "field: got X; allowed: Y" message. */
+export function badValue(field: string, value: unknown, allowed: string): string {
+  return `${field}: got ${formatValue(value)}; allowed: ${allowed}`;
+}
+
+/** A compact, unambiguous rendering of a user value for error messages. */
+export function formatValue(value: unknown): string {
+  if (typeof value === "string") return JSON.stringify(value);
+  if (value === undefined) return "nothing";
+  try {
+    const s = JSON.stringify(value);
+    return s.length > 80 ? s.slice(0, 77) + "..." : s;
+  } catch {
+    return String(value);
+  }
+}
+
+/** Throw a UsageError listing all problems at once (no-op for an empty list). */
+export function throwIfProblems(context: string, problems: string[]): void {
+  if (problems.length === 0) return;
+  throw new UsageError(
+    `${context}: ${problems.length} problem(s)\n` + problems.map((p) => `  - ${p}`).join("\n"),
+  );
+}

@@ -1,0 +1,101 @@
+/**
+ * The fully resolved configuration of one training run and the result it produces. A suite (src/suite/)
+ * expands into RunConfigs; the runner hands each to `runTraining` (src/train/run.ts) and stores the
+ * RunResult next to the config. Everything that changes the numbers is in RunConfig; nothing is read from
+ * globals.
+ *
+ * @module
+ */
+import type { ScheduleId } from "../diffusion/schedule.ts";
+
+/** A component chosen by registry id with its (fully resolved) options. */
+export interface Component {
+  id: string;
+  options: Record<string, unknown>;
+}
+
+/** How timesteps are drawn for a batch (src/clustering/). */
+export type TimestepSampler = "uniform" | "stratified";
+
+/** Resolved configuration of one run. */
+export interface RunConfig {
+  /** Suite name (for paths and reports; not part of the numbers). */
+  suite: string;
+  dataset: Component;
+  model: Component;
+  diffusion: {
+    schedule: ScheduleId;
+    T: number;
+  };
+  clustering: {
+    /** Objective id: "none" (k = 1), "timestep", "snr", "gradient". */
+    objective: string;
+    k: number;
+    sampler: TimestepSampler;
+    /** Path of a task-affinity matrix (.json/.npy), required by the "gradient" objective. */
+    affinity?: string;
+  };
+  method: Component;
+  seed: number;
+  train: {
+    steps: number;
+    batchSize: number;
+    lr: number;
+    /** Adam β1, β2 (AdamW with weight decay 0, as the ANT code). */
+    beta1: number;
+    beta2: number;
+    /** EMA decay of the weights used for sampling (0 disables EMA). */
+    emaDecay: number;
+  };
+  eval: {
+    /** Steps at which quality is measured (ascending; the last equals train.steps). */
+    at: number[];
+    /** Number of generated samples per evaluation. */
+    samples: number;
+    /** Number of reference samples. */
+    referenceSamples: number;
+    sampler: { kind: "ddpm" | "ddim"; steps: number; eta: number };
+    /** Metric ids, e.g. "fd", "swd", "kid", "precision", "recall". */
+    metrics: string[];
+    /** Sample with EMA weights (true) or raw weights. */
+    useEma: boolean;
+  };
+  /** Backend the run asked for; the one used is in the environment fingerprint. */
+  backend: "auto" | "webgpu" | "wasm" | "cpu";
+}
+
+/** Quality at one evaluation point. */
+export interface EvalPoint {
+  step: number;
+  /** Metric name (with feature space, e.g. "fd-data", "swd-data") -> value. */
+  metrics: Record<string, number>;
+  /** Mean training loss over the steps since the previous evaluation. */
+  trainLoss: number;
+}
+
+/** Result of one run. The part under `timing` and `environment` is excluded from determinism checks. */
+export interface RunResult {
+  schema: "antbench.run/1";
+  /** Content id of the run (hash of the resolved config and the antbench version). */
+  id: string;
+  status: "ok" | "failed";
+  /** Why a failed run failed (e.g. "non-finite loss at step 37"). */
+  error?: string;
+  config: RunConfig;
+  /** Clusters as inclusive [l, r] timestep intervals, in order. */
+  clusters: [number, number][];
+  /** Convergence curve: quality at each evaluation point reached. */
+  curve: EvalPoint[];
+  /** Metrics at the last evaluation point. */
+  final: Record<string, number>;
+  /** Training loss every `lossEvery` steps (mean over the window). */
+  loss: { every: number; values: number[] };
+  /** Method diagnostics (e.g. UW s_i trajectory, Nash solver failures). */
+  method: Record<string, unknown>;
+  /** Parameters of the model. */
+  paramCount: number;
+  /** Wall-clock facts: not compared across runs. */
+  timing: { totalSeconds: number; trainSeconds: number; evalSeconds: number; msPerStep: number };
+  /** Where it ran: not compared across runs. */
+  environment: Record<string, unknown>;
+}
