@@ -8,7 +8,10 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { NoiseSchedule } from "./schedule.ts";
 
 /** Per-sample coefficients (√ᾱ_t, √(1-ᾱ_t)) as float32 arrays for timesteps `t`. */
-export function noisingCoefficients(schedule: NoiseSchedule, t: Int32Array): { a: Float32Array; s: Float32Array } {
+export function noisingCoefficients(
+  schedule: NoiseSchedule,
+  t: Int32Array,
+): { a: Float32Array; s: Float32Array } {
   const a = new Float32Array(t.length);
   const s = new Float32Array(t.length);
   for (let i = 0; i < t.length; i++) {
