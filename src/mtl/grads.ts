@@ -1,0 +1,39 @@
+/**
+ * Gradient helpers shared by the multi-task methods: the gradient of a scalar objective for a list of
+ * variables (in the variables' order), and flattening of per-variable gradients into one vector.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/**
+ * Value and gradient of `f` with respect to `variables`, gradients returned in the order of `variables`.
+ * A variable that `f` does not touch gets a zero gradient.
+ */
+export function valueAndGrads(
+  f: () => tf.Scalar,
+  variables: readonly tf.Variable[],
+): { value: tf.Scalar; grads: tf.Tensor[] } {
+  const { value, grads } = tf.variableGrads(f, variables as tf.Variable[]);
+  const out = variables.map((v) => grads[v.name] ?? tf.zerosLike(v));
+  return { value, grads: out };
+}
+
+/** Concatenate per-variable gradients into one flat vector (shape [P]). Does not dispose the inputs. */
+export function flatten(grads: readonly tf.Tensor[]): tf.Tensor1D {
+  return tf.tidy(() => tf.concat(grads.map((g) => tf.reshape(g, [-1])), 0) as tf.Tensor1D);
+}
+
+/** Split a flat vector back into tensors shaped like `variables` (inverse of {@link flatten}). */
+export function unflatten(flat: tf.Tensor1D, variables: readonly tf.Variable[]): tf.Tensor[] {
+  return tf.tidy(() => {
+    const sizes = variables.map((v) => v.size);
+    const parts = tf.split(flat, sizes, 0);
+    return parts.map((p, i) => tf.reshape(p, variables[i].shape));
+  });
+}
+
+/** Sum of squares of a list of gradient tensors, as a scalar tensor. */
+export function sumOfSquares(grads: readonly tf.Tensor[]): tf.Scalar {
+  return tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))) as tf.Scalar);
+}

@@ -1,0 +1,37 @@
+/**
+ * Registry of multi-task methods (ANT §4.2 combines per-cluster losses with an MTL method), keyed by stable id.
+ *
+ * @module
+ */
+import type { MtlMethodFactory } from "./method.ts";
+import { vanillaFactory } from "./vanilla.ts";
+import { badValue, UsageError } from "../runtime/errors.ts";
+
+/** Every registered method factory by id. */
+export const METHODS: ReadonlyMap<string, MtlMethodFactory> = new Map<string, MtlMethodFactory>(
+  ([
+    vanillaFactory,
+  ] as unknown as MtlMethodFactory[]).map((f) => [f.id, f]),
+);
+
+/** The factory for `id`, or a UsageError listing the allowed ids. */
+export function getMethodFactory(id: string, field = "method"): MtlMethodFactory {
+  const f = METHODS.get(id);
+  if (!f) throw new UsageError(badValue(field, id, [...METHODS.keys()].join(", ")));
+  return f;
+}
+
+/**
+ * Merge user options over the method's defaults and validate them. Unknown method ids are reported as a
+ * problem (not thrown), so a suite validator can collect every problem at once.
+ */
+export function resolveMethodOptions(
+  id: string,
+  options: Record<string, unknown> = {},
+  field = "method",
+): { options: Record<string, unknown>; problems: string[] } {
+  const f = METHODS.get(id);
+  if (!f) return { options: { ...options }, problems: [badValue(field, id, [...METHODS.keys()].join(", "))] };
+  const merged = { ...(f.defaults as Record<string, unknown>), ...options };
+  return { options: merged, problems: f.validate(merged) };
+}
