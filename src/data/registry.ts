@@ -5,11 +5,19 @@
  */
 import type { DatasetFactory } from "./dataset.ts";
 import { TOY2D_FACTORIES } from "./toy2d.ts";
+import { digits8Factory } from "./digits8.ts";
+import { mnistFactory } from "./mnist.ts";
+import { fashionMnistFactory } from "./fashion_mnist.ts";
+import { folderFactory } from "./folder.ts";
 import { UsageError } from "../runtime/errors.ts";
 
 /** Every registered dataset factory by id. */
 export const DATASETS: ReadonlyMap<string, DatasetFactory> = new Map<string, DatasetFactory>([
   ...TOY2D_FACTORIES.map((f) => [f.id, f as unknown as DatasetFactory] as const),
+  [digits8Factory.id, digits8Factory as unknown as DatasetFactory],
+  [mnistFactory.id, mnistFactory as unknown as DatasetFactory],
+  [fashionMnistFactory.id, fashionMnistFactory as unknown as DatasetFactory],
+  [folderFactory.id, folderFactory as unknown as DatasetFactory],
 ]);
 
 /** The factory for `id`, or a UsageError listing the allowed ids. */
