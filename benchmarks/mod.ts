@@ -1,0 +1,16 @@
+/**
+ * The embedded suites, by name: `deno task bench NAME` (no argument = "default"). One file per suite.
+ *
+ * @module
+ */
+import type { SuiteSpec } from "../src/suite/schema.ts";
+import { defaultSuite } from "./default.ts";
+import { smokeSuite } from "./smoke.ts";
+import { nightlySuite } from "./nightly.ts";
+
+/** Embedded suites by name. */
+export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
+  default: defaultSuite,
+  smoke: smokeSuite,
+  nightly: nightlySuite,
+};

@@ -1,0 +1,110 @@
+/**
+ * Expansion of a resolved suite into runs: the cartesian product datasets × models × objectives × k ×
+ * methods × seeds, minus exclusions, plus the vanilla baseline (objective "none", k = 1, uniform
+ * timesteps, method "vanilla") for every dataset, model and seed. Every run is a complete RunConfig
+ * (src/train/types.ts) with its content id.
+ *
+ * Order is deterministic: dataset, model, then the baseline, then objective, k, method, each in suite
+ * order, seeds innermost.
+ *
+ * @module
+ */
+import type { Component, RunConfig } from "../train/types.ts";
+import type { ExclusionSpec } from "./schema.ts";
+import { BASELINE } from "./schema.ts";
+import type { ResolvedSuite } from "./validate.ts";
+import type { SuiteRegistries } from "./registries.ts";
+import { runId } from "./content_id.ts";
+import { UsageError } from "../runtime/errors.ts";
+
+/** A run of a suite: its content id and resolved config. */
+export interface PlannedRun {
+  id: string;
+  config: RunConfig;
+}
+
+/** True when `config` matches every field the exclusion gives. */
+export function isExcluded(config: RunConfig, ex: ExclusionSpec): boolean {
+  return (ex.dataset === undefined || ex.dataset === config.dataset.id) &&
+    (ex.model === undefined || ex.model === config.model.id) &&
+    (ex.objective === undefined || ex.objective === config.clustering.objective) &&
+    (ex.k === undefined || ex.k === config.clustering.k) &&
+    (ex.method === undefined || ex.method === config.method.id);
+}
+
+function clone<T>(x: T): T {
+  return structuredClone(x);
+}
+
+/** Resolved configs of every run, without ids (synchronous; see {@link planRuns}). */
+export function expandSuite(suite: ResolvedSuite, registries: SuiteRegistries): RunConfig[] {
+  const out: RunConfig[] = [];
+  const vanillaEntry = registries.methods.get(BASELINE.method);
+  if (suite.baselines && !vanillaEntry) {
+    throw new UsageError(
+      `baselines: the method registry has no "${BASELINE.method}" method for the baseline`,
+    );
+  }
+  const vanilla: Component = {
+    id: BASELINE.method,
+    options: clone((vanillaEntry?.defaults ?? {}) as Record<string, unknown>),
+  };
+  const make = (
+    dataset: Component,
+    model: Component,
+    clustering: RunConfig["clustering"],
+    method: Component,
+    seed: number,
+  ): RunConfig => ({
+    suite: suite.name,
+    dataset: clone(dataset),
+    model: clone(model),
+    diffusion: { schedule: suite.schedule, T: suite.T },
+    clustering,
+    method: clone(method),
+    seed,
+    train: { ...suite.train },
+    eval: clone(suite.eval),
+    backend: suite.backend,
+  });
+  for (const dataset of suite.datasets) {
+    for (const model of suite.models) {
+      const candidates: RunConfig[] = [];
+      if (suite.baselines) {
+        for (const seed of suite.seeds) {
+          const clustering = { objective: BASELINE.objective, k: BASELINE.k, sampler: BASELINE.sampler };
+          candidates.push(make(dataset, model, clustering, vanilla, seed));
+        }
+      }
+      for (const objective of suite.objectives) {
+        for (const k of suite.k) {
+          for (const method of suite.methods) {
+            for (const seed of suite.seeds) {
+              const clustering: RunConfig["clustering"] = { objective, k, sampler: suite.sampler };
+              if (objective === "gradient" && suite.affinity !== undefined) {
+                clustering.affinity = suite.affinity;
+              }
+              candidates.push(make(dataset, model, clustering, method, seed));
+            }
+          }
+        }
+      }
+      out.push(...candidates.filter((c) => !suite.exclude.some((ex) => isExcluded(c, ex))));
+    }
+  }
+  return out;
+}
+
+/** Every run of the suite with its content id. Ids are unique (a duplicate is a bug and throws). */
+export async function planRuns(suite: ResolvedSuite, registries: SuiteRegistries): Promise<PlannedRun[]> {
+  const configs = expandSuite(suite, registries);
+  const runs: PlannedRun[] = [];
+  const seen = new Set<string>();
+  for (const config of configs) {
+    const id = await runId(config);
+    if (seen.has(id)) throw new Error(`two runs of suite ${suite.name} have the same content id ${id}`);
+    seen.add(id);
+    runs.push({ id, config });
+  }
+  return runs;
+}

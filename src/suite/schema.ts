@@ -1,0 +1,125 @@
+/**
+ * The declarative suite schema: what a benchmark suite may say, for TypeScript suites
+ * (`defineSuite({...})`) and JSON/YAML suite files alike (one schema, one validator: src/suite/validate.ts).
+ *
+ * A suite is a grid: datasets × models × clustering objectives × k × methods × seeds, minus exclusions,
+ * plus one vanilla baseline (objective "none", k = 1, uniform timesteps, method "vanilla") per dataset and
+ * model, as in ANT's comparisons (Go et al. 2023, Table 1: every ANT variant against the vanilla model
+ * trained with the same budget). Everything not given takes the defaults in {@link SUITE_DEFAULTS}.
+ *
+ * @module
+ */
+import type { ScheduleId } from "../diffusion/schedule.ts";
+import type { TimestepSampler } from "../train/types.ts";
+
+/** A registry component by id, optionally with options (merged over the factory's defaults). */
+export interface ComponentSpec {
+  id: string;
+  options?: Record<string, unknown>;
+}
+
+/** A component given as a bare id or as `{id, options}`. */
+export type ComponentRef = string | ComponentSpec;
+
+/** A partial run coordinate; a run matching every given field is excluded. */
+export interface ExclusionSpec {
+  dataset?: string;
+  model?: string;
+  objective?: string;
+  k?: number;
+  method?: string;
+}
+
+/** Training hyper-parameters (all optional; see SUITE_DEFAULTS.train). */
+export interface TrainSpec {
+  batchSize?: number;
+  lr?: number;
+  beta1?: number;
+  beta2?: number;
+  emaDecay?: number;
+}
+
+/** Evaluation settings (all optional; see SUITE_DEFAULTS.eval). */
+export interface EvalSpec {
+  /** Explicit evaluation steps (the last training step is always added). */
+  at?: number[];
+  /** Evaluate every `every` steps (alternative to `at`). */
+  every?: number;
+  samples?: number;
+  referenceSamples?: number;
+  sampler?: { kind?: "ddpm" | "ddim"; steps?: number; eta?: number };
+  /** Metric ids from src/metrics/registry.ts. */
+  metrics?: string[];
+  useEma?: boolean;
+}
+
+/** Regression-check settings used by `deno task cli compare` for this suite's reports. */
+export interface RegressionSpec {
+  /** Significance level of the per-metric test (default 0.05). */
+  alpha?: number;
+  /** Relative change that counts as a regression, per metric key (e.g. "fd-data": 0.1); default 0.05. */
+  thresholds?: Record<string, number>;
+}
+
+/** A benchmark suite as written by a user (JSON/YAML file or TypeScript). */
+export interface SuiteSpec {
+  /** Suite name: lowercase letters, digits, "-", "_" (it names reports/<name>/). */
+  name: string;
+  description?: string;
+  datasets: ComponentRef[];
+  /** Model(s); default "mlp". */
+  model?: ComponentRef | ComponentRef[];
+  schedule?: ScheduleId;
+  T?: number;
+  /** Clustering objective ids (src/clustering/registry.ts), e.g. "timestep", "snr", "gradient". */
+  objectives: string[];
+  /** Numbers of clusters. */
+  k: number[];
+  /** How timesteps are drawn inside clusters (default "stratified", as ANT's code). */
+  sampler?: TimestepSampler;
+  /** Task-affinity matrix for the "gradient" objective (.json/.npy path). */
+  affinity?: string;
+  /** MTL methods (src/mtl/registry.ts) with options. */
+  methods: ComponentRef[];
+  /** Seed list, or a count n meaning seeds 0..n-1. */
+  seeds: number[] | number;
+  /** Training steps per run. */
+  steps: number;
+  train?: TrainSpec;
+  eval?: EvalSpec;
+  exclude?: ExclusionSpec[];
+  /** Add the vanilla baseline per dataset and model (default true). */
+  baselines?: boolean;
+  backend?: "auto" | "webgpu" | "wasm" | "cpu";
+  regression?: RegressionSpec;
+}
+
+/** Defaults applied to every field a suite leaves out. */
+export const SUITE_DEFAULTS = {
+  model: "mlp",
+  schedule: "linear" as ScheduleId,
+  T: 1000,
+  sampler: "stratified" as TimestepSampler,
+  train: { batchSize: 256, lr: 1e-3, beta1: 0.9, beta2: 0.999, emaDecay: 0.995 },
+  eval: {
+    samples: 1000,
+    referenceSamples: 1000,
+    sampler: { kind: "ddim" as const, steps: 50, eta: 0 },
+    metrics: ["fd", "swd"],
+    useEma: true,
+  },
+  baselines: true,
+  backend: "auto" as const,
+  regression: { alpha: 0.05, defaultThreshold: 0.05 },
+} as const;
+
+/** Method and objective of the automatically added baseline. */
+export const BASELINE = { objective: "none", k: 1, sampler: "uniform" as TimestepSampler, method: "vanilla" };
+
+/**
+ * Identity function that type-checks a TypeScript suite definition. Validation against the registries
+ * happens when the suite is loaded (src/suite/validate.ts), exactly as for JSON/YAML files.
+ */
+export function defineSuite(spec: SuiteSpec): SuiteSpec {
+  return spec;
+}
