@@ -17,6 +17,12 @@ export { cosineBetas, linearBetas, makeSchedule, SCHEDULE_IDS } from "./src/diff
 export type { NoiseSchedule, ScheduleId } from "./src/diffusion/schedule.ts";
 
 // --- clustering ---
+export { intervalDp, intervalProblems, partitionCost } from "./src/clustering/dp.ts";
+export type { Interval, IntervalCost, Partition } from "./src/clustering/dp.ts";
+export { clusterTimesteps, getObjective, OBJECTIVES } from "./src/clustering/registry.ts";
+export type { AffinityMatrix, ClusteringObjective, ObjectiveInput } from "./src/clustering/objective.ts";
+export { clusterOf, SAMPLER_IDS, sampleTimesteps } from "./src/clustering/assign.ts";
+export type { TimestepBatch } from "./src/clustering/assign.ts";
 
 // --- mtl ---
 export type { MtlBatch, MtlMethod, MtlMethodFactory, MtlStepResult } from "./src/mtl/method.ts";
@@ -28,6 +34,12 @@ export type { Denoiser, ModelFactory } from "./src/models/denoiser.ts";
 export type { Dataset, DatasetFactory } from "./src/data/dataset.ts";
 
 // --- metrics ---
+export { frechetDetails, frechetDistance, gaussianStats } from "./src/metrics/frechet.ts";
+export type { FrechetDetails, FrechetMethod, FrechetOptions, GaussianStats } from "./src/metrics/frechet.ts";
+export { randomDirections, slicedWasserstein, wasserstein2Squared1d } from "./src/metrics/sliced_wasserstein.ts";
+export { asMatrix, formatNpy, npyArray, parseNpy, readNpy, writeNpy } from "./src/metrics/npy.ts";
+export type { NpyArray } from "./src/metrics/npy.ts";
+export { formatNpz, parseNpz, readFidStats, readNpz, writeFidStats, writeNpz } from "./src/metrics/npz.ts";
 
 // --- train ---
 export type { EvalPoint, RunConfig, RunResult } from "./src/train/types.ts";
