@@ -1,0 +1,48 @@
+import assert from "node:assert/strict";
+import { kernelInceptionDistance, mmd2Unbiased } from "./kid.ts";
+import { asMatrix, readNpy } from "./npy.ts";
+import { rngFor } from "../runtime/rng.ts";
+
+const FIX = new URL("../../fixtures/metrics/", import.meta.url).pathname;
+const expected = JSON.parse(await Deno.readTextFile(FIX + "expected.json"));
+
+Deno.test("KID: hand-computed 1-D case", () => {
+  // d = 1, X = {0, 1}, Y = {2, 3}: k(a, b) = (ab + 1)³.
+  // k(0,1) = 1; k(2,3) = 343; cross: k(0,2) = k(0,3) = 1, k(1,2) = 27, k(1,3) = 64.
+  // MMD² = 2·1/2 + 2·343/2 − 2·(1 + 1 + 27 + 64)/4 = 1 + 343 − 46.5 = 297.5.
+  const r = kernelInceptionDistance(Float64Array.of(2, 3), Float64Array.of(0, 1), 1);
+  assert.equal(r.kid, 297.5);
+  assert.equal(r.std, 0);
+  assert.equal(r.subsetSize, 2);
+});
+
+Deno.test("KID: full-set value equals numpy's unbiased MMD² (rel < 1e-12)", async () => {
+  const a = asMatrix(await readNpy(FIX + "feats_a_f4.npy"), "a");
+  const b = asMatrix(await readNpy(FIX + "feats_b_f8.npy"), "b");
+  const xa = a.data.subarray(0, 120 * 32), xb = b.data.subarray(0, 120 * 32);
+  const r = kernelInceptionDistance(xa, xb, 32, { subsets: 5, subsetSize: 1000 });
+  assert.ok(Math.abs(r.kid - expected.kid_full_120) / expected.kid_full_120 < 1e-12, `${r.kid}`);
+  const same = mmd2Unbiased(
+    Float64Array.from(a.data.subarray(0, 120 * 32)),
+    Float64Array.from(a.data.subarray(120 * 32, 240 * 32)),
+    32,
+  );
+  assert.ok(Math.abs(same - expected.kid_same_half) / expected.kid_same_half < 1e-12);
+});
+
+Deno.test("KID: subsets are seeded; identical distributions give ~0, shifted ones a clearly positive value", () => {
+  const rng = rngFor(5, "test");
+  const d = 8, n = 400;
+  const draw = (shift: number) => Float64Array.from({ length: n * d }, () => rng.normal() + shift);
+  const x = draw(0), y = draw(0), z = draw(0.5);
+  const opts = { subsets: 20, subsetSize: 100, seed: 3 };
+  const same = kernelInceptionDistance(x, y, d, opts);
+  assert.deepEqual(kernelInceptionDistance(x, y, d, opts), same);
+  assert.notEqual(kernelInceptionDistance(x, y, d, { ...opts, seed: 4 }).kid, same.kid);
+  const shifted = kernelInceptionDistance(x, z, d, opts);
+  // Unbiased: |KID| of identical distributions is within a few standard errors of 0.
+  assert.ok(Math.abs(same.kid) < 4 * same.std / Math.sqrt(20) + 1e-3, `${same.kid} ± ${same.std}`);
+  assert.ok(shifted.kid > 10 * Math.abs(same.kid) && shifted.kid > 0.05, `${shifted.kid}`);
+  assert.ok(same.std > 0);
+  assert.throws(() => kernelInceptionDistance(x.subarray(0, d), y, d), /at least 2 real and 2 generated/);
+});
