@@ -36,10 +36,29 @@ export type { Dataset, DatasetFactory } from "./src/data/dataset.ts";
 // --- metrics ---
 export { frechetDetails, frechetDistance, gaussianStats } from "./src/metrics/frechet.ts";
 export type { FrechetDetails, FrechetMethod, FrechetOptions, GaussianStats } from "./src/metrics/frechet.ts";
-export { randomDirections, slicedWasserstein, wasserstein2Squared1d } from "./src/metrics/sliced_wasserstein.ts";
+export {
+  randomDirections,
+  slicedWasserstein,
+  wasserstein2Squared1d,
+} from "./src/metrics/sliced_wasserstein.ts";
 export { asMatrix, formatNpy, npyArray, parseNpy, readNpy, writeNpy } from "./src/metrics/npy.ts";
 export type { NpyArray } from "./src/metrics/npy.ts";
 export { formatNpz, parseNpz, readFidStats, readNpz, writeFidStats, writeNpz } from "./src/metrics/npz.ts";
+export { kernelInceptionDistance, mmd2Unbiased } from "./src/metrics/kid.ts";
+export type { KidOptions, KidResult } from "./src/metrics/kid.ts";
+export { precisionRecall } from "./src/metrics/precision_recall.ts";
+export type { PrecisionRecall } from "./src/metrics/precision_recall.ts";
+export { fdInfinity } from "./src/metrics/fd_infinity.ts";
+export type { FdInfinityOptions, FdInfinityResult } from "./src/metrics/fd_infinity.ts";
+export {
+  computeMetrics,
+  METRIC_IDS,
+  metricDirection,
+  metricName,
+  METRICS,
+  validateMetricIds,
+} from "./src/metrics/registry.ts";
+export type { ComputeMetricsOptions, MetricDirection, MetricInfo } from "./src/metrics/registry.ts";
 
 // --- train ---
 export type { EvalPoint, RunConfig, RunResult } from "./src/train/types.ts";
