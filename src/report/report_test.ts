@@ -1,0 +1,190 @@
+import assert from "node:assert/strict";
+import type { RunConfig, RunResult } from "../train/types.ts";
+import { aggregate } from "./aggregate.ts";
+import { renderMarkdown } from "./markdown.ts";
+import { renderCsv } from "./csv.ts";
+import { benchmarkEntries } from "./benchmark_json.ts";
+import { buildResultsJson } from "./results_json.ts";
+import { generateReport } from "./generate.ts";
+import { metricInfo } from "./metric_info.ts";
+import { runDir, writeResult } from "../suite/store.ts";
+
+const config0: RunConfig = JSON.parse(
+  await Deno.readTextFile(new URL("../../fixtures/suite/run_config.json", import.meta.url)),
+);
+
+/** A synthetic result: `curve` gives the fd-data value at steps 10 and 20 (the last is final). */
+export function fakeResult(
+  method: string,
+  objective: string,
+  k: number,
+  seed: number,
+  curve: number[],
+): RunResult {
+  const config: RunConfig = structuredClone(config0);
+  config.method = { id: method, options: {} };
+  config.clustering = { objective, k, sampler: objective === "none" ? "uniform" : "stratified" };
+  config.seed = seed;
+  config.eval.at = curve.map((_, i) => 10 * (i + 1));
+  config.eval.metrics = ["fd"];
+  config.train.steps = 10 * curve.length;
+  const points = curve.map((v, i) => ({ step: 10 * (i + 1), metrics: { "fd-data": v }, trainLoss: 0.1 }));
+  return {
+    schema: "antbench.run/1",
+    id: `${method}-${objective}-${k}-${seed}`,
+    status: "ok",
+    config,
+    clusters: objective === "none" ? [[0, 999]] : [[0, 499], [500, 999]],
+    curve: points,
+    final: points[points.length - 1].metrics,
+    loss: { every: 1, values: [] },
+    method: {},
+    paramCount: 10,
+    timing: { totalSeconds: 1, trainSeconds: 1, evalSeconds: 0, msPerStep: 2 },
+    environment: { deno: "2.9.6", startedAt: "2026-01-01T00:00:00Z" },
+  };
+}
+
+// Hand-derived case. Vanilla finals 1.0, 1.2, 1.1 (mean 1.1, reached at step 20 by construction);
+// UW finals 0.8, 0.9, 0.85: mean 0.85, sd 0.05, 95% half-width t(0.975, 2)·0.05/√3 = 4.302653·0.0288675 = 0.1242069.
+// Paired differences −0.2, −0.3, −0.25: mean −0.25, relative −0.25/1.1 = −22.73%; t = −0.25/(0.05/√3) = −8.66025,
+// df 2, p = 1 − |t|/√(2 + t²) = 1 − 8.66025/√77 = 0.013072 (closed form of the t₂ CDF); sign flip: 2/2³ = 0.25.
+// UW's mean curve at step 10 is (1.0 + 1.2 + 1.1)/3 = 1.1 = target, so steps to target 10 vs vanilla's 20: 2×.
+const results: RunResult[] = [
+  fakeResult("vanilla", "none", 1, 0, [2.0, 1.0]),
+  fakeResult("vanilla", "none", 1, 1, [2.2, 1.2]),
+  fakeResult("vanilla", "none", 1, 2, [2.1, 1.1]),
+  fakeResult("uw", "snr", 2, 0, [1.0, 0.8]),
+  fakeResult("uw", "snr", 2, 1, [1.2, 0.9]),
+  fakeResult("uw", "snr", 2, 2, [1.1, 0.85]),
+  {
+    ...fakeResult("pcgrad", "snr", 2, 0, [3, 3]),
+    status: "failed",
+    error: "non-finite loss at step 7",
+    curve: [],
+    final: {},
+  },
+];
+
+Deno.test("aggregate: mean ± t-CI, paired Δ with paired t and sign-flip p, steps to target (hand-derived)", () => {
+  const [g] = aggregate(results);
+  assert.equal(g.rows.length, 3);
+  assert.equal(g.rows[0].label, "vanilla");
+  const uw = g.rows.find((r) => r.method.id === "uw")!;
+  const m = uw.metrics[0];
+  assert.deepEqual(m.values, [0.8, 0.9, 0.85]);
+  assert.ok(Math.abs(m.ci.mean - 0.85) < 1e-12);
+  assert.ok(Math.abs(m.ci.halfWidth - 0.1242069) < 1e-6, String(m.ci.halfWidth));
+  assert.ok(Math.abs(m.delta!.mean + 0.25) < 1e-12);
+  assert.ok(Math.abs(m.delta!.relative + 0.25 / 1.1) < 1e-12);
+  assert.ok(Math.abs(m.delta!.pairedT.statistic + 8.660254) < 1e-5);
+  assert.ok(Math.abs(m.delta!.pairedT.p - (1 - 8.660254037844386 / Math.sqrt(77))) < 1e-9);
+  assert.equal(m.delta!.signFlip.p, 0.25);
+  assert.equal(uw.stepsToTarget!.mean, 10);
+  assert.equal(g.baseline!.stepsToTarget!.mean, 20);
+  assert.equal(uw.stepsToTarget!.speedup, 2);
+  const pc = g.rows.find((r) => r.method.id === "pcgrad")!;
+  assert.equal(pc.runs.length, 0);
+  assert.equal(pc.failed.length, 1);
+});
+
+Deno.test("README states N, feature space, the tests used, and the hand-derived numbers; failed runs listed", () => {
+  const md = renderMarkdown("hand", "", results, aggregate(results));
+  assert.match(
+    md,
+    /\| snr \| 2 \| uw \| 3 \| 0\.85 ± 0\.12 \| -0\.25 \(-22\.7%\)\* \| 0\.013 \/ 0\.25 \| 10 \(3\/3 seeds\) \| 2× \|/,
+  );
+  assert.match(
+    md,
+    /\| none \(vanilla\) \| 1 \| vanilla \| 3 \| 1\.1 ± 0\.25 \| — \| — \| 20 \(2\/3 seeds\) \| 1× \|/,
+  );
+  assert.match(
+    md,
+    /FD-data \(lower is better\).*`data` feature space; N = 1000 generated vs 1000 reference samples/,
+  );
+  assert.match(md, /paired t-test/);
+  assert.match(md, /sign-flip permutation test/);
+  assert.ok(!/\bFID\b/.test(md), "never FID without Inception features");
+  assert.match(md, /## Failed runs[\s\S]*pcgrad-snr-2-0 .* non-finite loss at step 7/);
+  assert.equal(metricInfo("fd-inception").label, "FID");
+});
+
+Deno.test("CSV, github-action-benchmark JSON and results.json carry the same numbers", () => {
+  const groups = aggregate(results);
+  const csv = renderCsv(groups).trim().split("\n");
+  assert.equal(csv.length, 1 + 3);
+  const uwLine = csv.find((l) => l.includes(",uw,"))!.split(",");
+  assert.ok(Math.abs(Number(uwLine[11]) - 0.85) < 1e-12);
+  assert.equal(Number(uwLine[17]), 0.25);
+  const { smaller, bigger } = benchmarkEntries("hand", groups);
+  assert.equal(bigger.length, 0);
+  const e = smaller.find((x) => x.name === "hand / swissroll / mlp / snr k=2 uw / FD-data")!;
+  assert.equal(e.unit, "FD-data");
+  assert.ok(Math.abs(e.value - 0.85) < 1e-12);
+  assert.equal(e.range, "± 0.124");
+  assert.ok(smaller.some((x) => x.unit === "steps" && x.value === 10));
+  for (const x of smaller) {
+    assert.deepEqual(
+      Object.keys(x).filter((k) => !["name", "unit", "value", "range", "extra"].includes(k)),
+      [],
+    );
+  }
+  // deno-lint-ignore no-explicit-any -- reading a JSON document in a test
+  const rj = buildResultsJson("hand", results, groups) as Record<string, any>;
+  assert.equal(rj.schema, "antbench.results/1");
+  assert.deepEqual(rj.counts, { failed: 1, ok: 6, runs: 7 });
+  assert.deepEqual(rj.runs[0].environment, { deno: "2.9.6" }, "volatile environment keys are dropped");
+  assert.equal(rj.metrics["fd-data"].direction, "lower");
+  assert.equal(JSON.stringify(rj).includes("msPerStep"), false, "no timing in results.json");
+});
+
+Deno.test("report.html is self-contained and renders every chart in headless Chromium", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    for (const r of results) await writeResult(runDir(dir, r.id), r);
+    await Deno.writeTextFile(
+      `${runDir(dir, results[3].id)}/samples.json`,
+      JSON.stringify({ step: 20, values: [0, 0, 1, 1, -1, 0.5] }),
+    );
+    await generateReport(dir);
+    const html = await Deno.readTextFile(`${dir}/report.html`);
+    assert.ok(!/(src|href)="https?:/.test(html), "no network resources");
+    const chartCount = (html.match(/<svg class="chart"/g) ?? []).length;
+    assert.equal(chartCount, 1 + 2 + 1, "one curve, two cluster charts, one scatter");
+    const chromium = ["chromium", "chromium-browser", "google-chrome"].find((c) => {
+      try {
+        return new Deno.Command("which", { args: [c], stdout: "null", stderr: "null" }).outputSync().success;
+      } catch {
+        return false;
+      }
+    });
+    if (!chromium) {
+      console.warn("SKIPPED the Chromium render check: no chromium binary (apt-get install chromium)");
+      return;
+    }
+    const out = await new Deno.Command(chromium, {
+      args: [
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--enable-logging=stderr",
+        "--v=0",
+        `--user-data-dir=${dir}/chromium-profile`,
+        "--virtual-time-budget=2000",
+        "--dump-dom",
+        `file://${dir}/report.html`,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const dom = new TextDecoder().decode(out.stdout);
+    const log = new TextDecoder().decode(out.stderr);
+    assert.ok(out.success, log.slice(-2000));
+    assert.match(dom, new RegExp(`data-charts-total="${chartCount}"`), dom.slice(0, 300));
+    assert.match(dom, new RegExp(`data-charts-rendered="${chartCount}"`));
+    assert.match(dom, /data-errors=""/);
+    assert.ok(!/CONSOLE.*(Uncaught|Error)/i.test(log), `console errors:\n${log}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

@@ -1,0 +1,112 @@
+/**
+ * On-disk layout of a suite's outputs and the state of each run:
+ *
+ *     reports/<suite>/suite.json              the resolved suite
+ *     reports/<suite>/runs/<id>/config.json   {schema, id, hash, antbench, config}: the resolved RunConfig
+ *     reports/<suite>/runs/<id>/log.jsonl     one JSON line per evaluation point reached
+ *     reports/<suite>/runs/<id>/result.json   the RunResult; written last, atomically: its presence = done
+ *     reports/<suite>/runs/<id>/checkpoint/   optional checkpoints
+ *
+ * Every file is written with atomicWriteFile (temp file + rename), so a run killed at any moment leaves
+ * either no result or a complete one, plus possibly stray `*.tmp` files that the next run removes.
+ *
+ * @module
+ */
+import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
+import type { RunConfig, RunResult } from "../train/types.ts";
+import { ANTBENCH_VERSION } from "./version.ts";
+
+/** State of a run directory. */
+export type RunState = "absent" | "incomplete" | "ok" | "failed";
+
+/** What config.json holds. */
+export interface StoredConfig {
+  schema: "antbench.runconfig/1";
+  id: string;
+  hash: string;
+  antbench: string;
+  config: RunConfig;
+}
+
+/** Directory of run `id` under a suite output directory. */
+export function runDir(outDir: string, id: string): string {
+  return `${outDir}/runs/${id}`;
+}
+
+async function readJson<T>(path: string): Promise<T | null> {
+  try {
+    return JSON.parse(await Deno.readTextFile(path)) as T;
+  } catch {
+    return null;
+  }
+}
+
+/** The stored result of a run, or null when there is none (or it cannot be parsed). */
+export function readResult(dir: string): Promise<RunResult | null> {
+  return readJson<RunResult>(`${dir}/result.json`);
+}
+
+/** State of the run in `dir`. */
+export async function runState(dir: string): Promise<RunState> {
+  const result = await readResult(dir);
+  if (result) return result.status === "ok" ? "ok" : "failed";
+  try {
+    await Deno.stat(dir);
+    return "incomplete";
+  } catch {
+    return "absent";
+  }
+}
+
+/** Remove leftovers of an interrupted run (temporary files, partial log, stale result). */
+export async function resetRunDir(dir: string): Promise<void> {
+  await Deno.mkdir(dir, { recursive: true });
+  for await (const e of Deno.readDir(dir)) {
+    if (e.isFile && (e.name.endsWith(".tmp") || e.name === "log.jsonl" || e.name === "result.json")) {
+      await Deno.remove(`${dir}/${e.name}`);
+    }
+  }
+}
+
+/** Write config.json. */
+export function writeConfig(dir: string, id: string, hash: string, config: RunConfig): Promise<void> {
+  const stored: StoredConfig = {
+    schema: "antbench.runconfig/1",
+    id,
+    hash,
+    antbench: ANTBENCH_VERSION,
+    config,
+  };
+  return atomicWriteJson(`${dir}/config.json`, stored);
+}
+
+/** Rewrite log.jsonl with `lines` (each one JSON object), atomically. */
+export function writeLog(dir: string, lines: readonly unknown[]): Promise<void> {
+  return atomicWriteFile(`${dir}/log.jsonl`, lines.map((l) => JSON.stringify(l) + "\n").join(""));
+}
+
+/** Write result.json (the run's completion marker). */
+export function writeResult(dir: string, result: RunResult): Promise<void> {
+  return atomicWriteJson(`${dir}/result.json`, result);
+}
+
+/** Ids of every run directory under `outDir/runs` that has a result, sorted. */
+export async function listRunIds(outDir: string): Promise<string[]> {
+  const ids: string[] = [];
+  try {
+    for await (const e of Deno.readDir(`${outDir}/runs`)) if (e.isDirectory) ids.push(e.name);
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
+  return ids.sort();
+}
+
+/** Every stored result under `outDir/runs`, sorted by id. */
+export async function readAllResults(outDir: string): Promise<RunResult[]> {
+  const out: RunResult[] = [];
+  for (const id of await listRunIds(outDir)) {
+    const r = await readResult(runDir(outDir, id));
+    if (r) out.push(r);
+  }
+  return out;
+}
