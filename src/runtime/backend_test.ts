@@ -1,0 +1,91 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { BACKEND_NAMES, initBackend, parseBackendName, resolveAuto } from "./backend.ts";
+import { UsageError } from "./errors.ts";
+import { gradientsRegistered } from "./gradients.ts";
+import { type AdapterSummary, MATMUL_PACKED_PROGRAM, probeAdapter } from "./webgpu_backend.ts";
+
+const fakeAdapter = (isFallbackAdapter: boolean): AdapterSummary => ({
+  vendor: "v",
+  architecture: "a",
+  device: "d",
+  description: isFallbackAdapter ? "llvmpipe (LLVM 15.0.6, 256 bits)" : "NVIDIA H100",
+  isFallbackAdapter,
+  subgroupMinSize: null,
+  subgroupMaxSize: null,
+  features: [],
+});
+
+Deno.test("parseBackendName accepts the four names and rejects others naming the flag", () => {
+  for (const n of BACKEND_NAMES) assert.equal(parseBackendName(n), n);
+  assert.throws(() => parseBackendName("gpu"), (e: unknown) => {
+    assert.ok(e instanceof UsageError);
+    assert.match(e.message, /--backend: got "gpu"; allowed: auto \| webgpu \| wasm \| cpu/);
+    return true;
+  });
+  assert.throws(() => parseBackendName(3, "suite.backend"), /suite\.backend: got 3/);
+});
+
+Deno.test("auto picks webgpu only for a hardware adapter", () => {
+  assert.equal(resolveAuto(null).name, "wasm");
+  assert.equal(resolveAuto(fakeAdapter(true)).name, "wasm");
+  assert.match(resolveAuto(fakeAdapter(true)).reason, /software fallback/);
+  assert.equal(resolveAuto(fakeAdapter(false)).name, "webgpu");
+});
+
+Deno.test("initBackend: bad name is a UsageError; wasm and cpu initialise with gradients registered", async () => {
+  await assert.rejects(() => initBackend("tpu"), UsageError);
+  const w = await initBackend("wasm");
+  assert.equal(w.name, "wasm");
+  assert.equal(tf.getBackend(), "wasm");
+  assert.equal(w.wasmThreads, 1);
+  assert.ok(w.patchedKernels.includes("Conv2DBackpropFilter"));
+  assert.ok(gradientsRegistered());
+  // d/dx Σ x² = 2x, computed on wasm.
+  assert.deepEqual(
+    Array.from(tf.grad((x: tf.Tensor) => tf.sum(tf.square(x)))(tf.tensor([1, -2, 3])).dataSync()),
+    [
+      2,
+      -4,
+      6,
+    ],
+  );
+  const c = await initBackend("cpu");
+  assert.equal(c.name, "cpu");
+  assert.equal(tf.getBackend(), "cpu");
+});
+
+Deno.test("initBackend auto never selects a software WebGPU adapter", async () => {
+  const adapter = await probeAdapter();
+  const info = await initBackend("auto");
+  if (adapter === null || adapter.isFallbackAdapter) assert.equal(info.name, "wasm");
+  else assert.equal(info.name, "webgpu");
+});
+
+Deno.test({
+  name: "explicit webgpu initialises through our factory and computes a small matMul exactly",
+  // Needs an adapter (here Mesa llvmpipe, a fallback adapter: slow, so small ops only).
+  ignore: (await probeAdapter()) === null,
+  fn: async () => {
+    const info = await initBackend("webgpu");
+    assert.equal(info.name, "webgpu");
+    assert.equal(tf.getBackend(), "webgpu");
+    assert.ok(info.adapter !== null);
+    assert.equal(tf.env().get("WEBGPU_MATMUL_PROGRAM_TYPE"), MATMUL_PACKED_PROGRAM);
+    // Above tfjs-webgpu's CPU hand-off threshold (1000 elements) so the GPU path runs. Integers: exact.
+    const n = 40;
+    const av = Float32Array.from({ length: n * n }, (_, i) => (i % 7) - 3);
+    const bv = Float32Array.from({ length: n * n }, (_, i) => (i % 5) - 2);
+    const a = tf.tensor2d(av, [n, n]), b = tf.tensor2d(bv, [n, n]);
+    const got = await tf.matMul(a, b).data(); // async read: readSync on webgpu needs a canvas
+    for (let i = 0; i < n; i += 7) {
+      for (let j = 0; j < n; j += 3) {
+        let s = 0;
+        for (let k = 0; k < n; k++) s += av[i * n + k] * bv[k * n + j];
+        assert.equal(got[i * n + j], s, `[${i},${j}]`);
+      }
+    }
+    tf.dispose([a, b]);
+    await initBackend("wasm");
+  },
+});

@@ -1,0 +1,130 @@
+/**
+ * Our own registration of tfjs-backend-webgpu 4.22 for Deno.
+ *
+ * The package's built-in factory has two incompatibilities with Deno's WebGPU (ext/webgpu):
+ *  1. it reads `adapter.info` after `adapter.requestDevice()`, but Deno invalidates ("consumes") the adapter
+ *     once a device has been requested, so the read fails;
+ *  2. it pushes `["bgra8unorm-storage"]` (an array, not a string) into `requiredFeatures`, which Deno rejects.
+ *
+ * {@link registerWebGpuBackend} replaces that factory with one that copies the adapter info first, requests
+ * only string features, and then constructs `WebGPUBackend(device, adapterInfo)` itself. It also pins
+ * tfjs-webgpu's matmul to the non-atomic `MatMulPackedProgram` (`WEBGPU_MATMUL_PROGRAM_TYPE` = 3, the
+ * value of `MatMulProgramType.MatMulPackedProgram` in webgpu_util.ts): the split-K program accumulates with
+ * float atomics and is not bit-reproducible (tfjs-deno-perf.md §5).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+
+/** `MatMulProgramType.MatMulPackedProgram` in tfjs-backend-webgpu 4.22 (webgpu_util.ts). */
+export const MATMUL_PACKED_PROGRAM = 3;
+
+/** What we record about a WebGPU adapter (`GPUAdapterInfo` plus Deno's `isFallbackAdapter`). */
+export interface AdapterSummary {
+  vendor: string;
+  architecture: string;
+  device: string;
+  description: string;
+  /** True for software adapters (Mesa llvmpipe / lavapipe). */
+  isFallbackAdapter: boolean;
+  subgroupMinSize: number | null;
+  subgroupMaxSize: number | null;
+  /** Features the adapter offers, sorted. */
+  features: string[];
+}
+
+interface GpuLike {
+  requestAdapter(opts?: { powerPreference?: string }): Promise<AdapterLike | null>;
+}
+interface AdapterLike {
+  info?: Record<string, unknown>;
+  isFallbackAdapter?: boolean;
+  features: Iterable<string> & { has(f: string): boolean };
+  limits: Record<string, number>;
+  requestDevice(desc: Record<string, unknown>): Promise<unknown>;
+}
+
+function gpu(): GpuLike | null {
+  const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
+  return nav?.gpu ?? null;
+}
+
+/** Copy the adapter's info into plain values (before any requestDevice call). */
+export function summarizeAdapter(adapter: AdapterLike): AdapterSummary {
+  const info = adapter.info ?? {};
+  const str = (k: string) => (typeof info[k] === "string" ? info[k] as string : "");
+  const num = (k: string) => (typeof info[k] === "number" ? info[k] as number : null);
+  return {
+    vendor: str("vendor"),
+    architecture: str("architecture"),
+    device: str("device"),
+    description: str("description"),
+    isFallbackAdapter: Boolean(info.isFallbackAdapter ?? adapter.isFallbackAdapter ?? false),
+    subgroupMinSize: num("subgroupMinSize"),
+    subgroupMaxSize: num("subgroupMaxSize"),
+    features: [...adapter.features].map(String).sort(),
+  };
+}
+
+/**
+ * Ask for the default WebGPU adapter and describe it; null when WebGPU is unavailable (no
+ * `--unstable-webgpu`, no driver, or `DENO_WEBGPU_BACKEND` set to an empty string).
+ */
+export async function probeAdapter(): Promise<AdapterSummary | null> {
+  const g = gpu();
+  if (!g) return null;
+  try {
+    const adapter = await g.requestAdapter({ powerPreference: "high-performance" });
+    return adapter ? summarizeAdapter(adapter) : null;
+  } catch {
+    return null;
+  }
+}
+
+let registered: { adapter: AdapterSummary | null } | null = null;
+
+/** The adapter the registered factory used (null before the backend has been created). */
+export function webGpuAdapter(): AdapterSummary | null {
+  return registered?.adapter ?? null;
+}
+
+/**
+ * Register (or re-register) tfjs's "webgpu" backend with the Deno-safe factory and set the deterministic
+ * matmul flag. Importing tfjs-backend-webgpu also registers all its kernels. Idempotent.
+ */
+export async function registerWebGpuBackend(): Promise<void> {
+  if (registered) return;
+  const mod = await import("@tensorflow/tfjs-backend-webgpu");
+  const WebGPUBackend = mod.WebGPUBackend as unknown as new (
+    device: unknown,
+    info?: unknown,
+  ) => tf.KernelBackend;
+  if (tf.findBackendFactory("webgpu")) tf.removeBackend("webgpu");
+  const state: { adapter: AdapterSummary | null } = { adapter: null };
+  tf.registerBackend("webgpu", async () => {
+    const g = gpu();
+    if (!g) {
+      throw new Error("WebGPU is not available (navigator.gpu is undefined; run with --unstable-webgpu)");
+    }
+    const adapter = await g.requestAdapter({ powerPreference: "high-performance" });
+    if (!adapter) throw new Error("WebGPU: requestAdapter() returned null (no adapter)");
+    const summary = summarizeAdapter(adapter);
+    state.adapter = summary;
+    const requiredFeatures: string[] = [];
+    if (adapter.features.has("timestamp-query")) requiredFeatures.push("timestamp-query");
+    if (adapter.features.has("bgra8unorm-storage")) requiredFeatures.push("bgra8unorm-storage");
+    const l = adapter.limits;
+    const requiredLimits = {
+      maxComputeWorkgroupStorageSize: l.maxComputeWorkgroupStorageSize,
+      maxComputeWorkgroupsPerDimension: l.maxComputeWorkgroupsPerDimension,
+      maxStorageBufferBindingSize: l.maxStorageBufferBindingSize,
+      maxBufferSize: l.maxBufferSize,
+      maxComputeWorkgroupSizeX: l.maxComputeWorkgroupSizeX,
+      maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
+    };
+    const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
+    return new WebGPUBackend(device, { vendor: summary.vendor, architecture: summary.architecture });
+  }, 0);
+  tf.env().set("WEBGPU_MATMUL_PROGRAM_TYPE", MATMUL_PACKED_PROGRAM);
+  registered = state;
+}
