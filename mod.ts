@@ -11,6 +11,18 @@
 // --- runtime ---
 export { deriveSeed, Rng, rngFor } from "./src/runtime/rng.ts";
 export { UsageError } from "./src/runtime/errors.ts";
+export {
+  activeBackend,
+  BACKEND_NAMES,
+  initBackend,
+  parseBackendName,
+  resolveAuto,
+} from "./src/runtime/backend.ts";
+export type { BackendInfo, BackendName, ConcreteBackend } from "./src/runtime/backend.ts";
+export { patchCpuKernels, patchWasmKernels, WASM_PATCHED_KERNELS } from "./src/runtime/wasm_kernels.ts";
+export { MATMUL_PACKED_PROGRAM, probeAdapter, registerWebGpuBackend } from "./src/runtime/webgpu_backend.ts";
+export type { AdapterSummary } from "./src/runtime/webgpu_backend.ts";
+export { gradientsRegistered } from "./src/runtime/gradients.ts";
 
 // --- diffusion ---
 export { cosineBetas, linearBetas, makeSchedule, SCHEDULE_IDS } from "./src/diffusion/schedule.ts";
