@@ -1,0 +1,250 @@
+/**
+ * Train one configuration end to end: load data, cluster the timesteps, build the model and the MTL
+ * method, train with the shared step, and measure sample quality at the evaluation points (the
+ * convergence curve).
+ *
+ * Random streams (all from src/runtime/rng.ts, keyed by the run seed):
+ *   "init" (weights), "data-order"/epoch (a permutation of the training set per epoch),
+ *   "timesteps"/step, "noise"/step, "sampler" (the same sampler noise at every evaluation point: common
+ *   random numbers make the convergence curve smoother and paired comparisons sharper), "metrics".
+ * The reference sample for the metrics is drawn with a fixed seed (0), independent of the run seed, so every
+ * run of a dataset is compared against the same real data.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { EvalPoint, RunConfig, RunResult } from "./types.ts";
+import { makeSchedule } from "../diffusion/schedule.ts";
+import { sample } from "../diffusion/sampler.ts";
+import { getDatasetFactory } from "../data/registry.ts";
+import { getModelFactory } from "../models/registry.ts";
+import { getMethodFactory } from "../mtl/registry.ts";
+import { deriveSeed, rngFor } from "../runtime/rng.ts";
+import { createStepper } from "./step.ts";
+import { computeClusters } from "./clusters.ts";
+import { sampleTimesteps } from "../clustering/assign.ts";
+import { computeMetrics } from "../metrics/registry.ts";
+import { saveCheckpoint } from "../models/checkpoint.ts";
+
+/** Progress of a run, for progress bars. */
+export interface RunProgress {
+  phase: "train" | "eval";
+  step: number;
+  steps: number;
+  loss?: number;
+}
+
+/** Samples produced at an evaluation point. */
+export interface EvalSamples {
+  step: number;
+  samples: Float32Array;
+  n: number;
+  dataShape: readonly number[];
+}
+
+/** Options of {@link runTraining}. */
+export interface RunOptions {
+  onProgress?: (p: RunProgress) => void;
+  /** Called with the generated samples at every evaluation point (e.g. to write sample grids). */
+  onEval?: (e: EvalSamples) => void | Promise<void>;
+  /** Write a checkpoint per evaluation point under `<checkpointDir>/step-<n>`. */
+  checkpointDir?: string;
+  /** Cache directory for preprocessed datasets. */
+  cacheDir?: string;
+  /** Environment fingerprint recorded in the result. */
+  environment?: Record<string, unknown>;
+  /** Content id recorded in the result. */
+  runId?: string;
+}
+
+/** Seed of the reference sample (fixed: the same real data for every run). */
+export const REFERENCE_SEED = 0;
+
+/** Number of loss values kept in a result (windows of equal length). */
+const LOSS_POINTS = 200;
+
+/**
+ * Train and evaluate one run. A run whose loss or samples become non-finite is returned with status
+ * "failed" and the reason; configuration errors (unknown ids, bad options) throw.
+ */
+export async function runTraining(config: RunConfig, opts: RunOptions = {}): Promise<RunResult> {
+  const started = performance.now();
+  const seed = config.seed;
+  const schedule = makeSchedule(config.diffusion.schedule, config.diffusion.T);
+  const dsFactory = getDatasetFactory(config.dataset.id);
+  const dataset = await dsFactory.load(
+    { ...dsFactory.defaults, ...config.dataset.options },
+    { cacheDir: opts.cacheDir ?? ".cache" },
+  );
+  const clusters = await computeClusters(config, schedule);
+  const k = clusters.length;
+  const modelFactory = getModelFactory(config.model.id);
+  const model = modelFactory.build({ ...modelFactory.defaults, ...config.model.options }, {
+    dataShape: dataset.dataShape,
+    T: schedule.T,
+    initSeed: deriveSeed(seed, "init"),
+  });
+  const methodFactory = getMethodFactory(config.method.id);
+  const method = methodFactory.create({ ...methodFactory.defaults, ...config.method.options }, {
+    k,
+    schedule,
+    runSeed: seed,
+  });
+  const { train, eval: ev } = config;
+  const stepper = createStepper({
+    model,
+    method,
+    schedule,
+    k,
+    lr: train.lr,
+    beta1: train.beta1,
+    beta2: train.beta2,
+    emaDecay: train.emaDecay,
+  });
+  const features = featureSpace(dataset.featureSpace, dataset.dataShape);
+  const dim = dataset.dataShape.reduce((a, b) => a * b, 1);
+  const real = dataset.reference(ev.referenceSamples, REFERENCE_SEED);
+  const realFeatures = features.extract(real, ev.referenceSamples);
+  const clip: [number, number] | undefined = dataset.kind === "image" ? [-1, 1] : undefined;
+
+  const B = train.batchSize;
+  const N = dataset.nTrain;
+  const lossEvery = Math.max(1, Math.ceil(train.steps / LOSS_POINTS));
+  const lossValues: number[] = [];
+  const curve: EvalPoint[] = [];
+  const evalAt = new Set(ev.at);
+  let perm: Int32Array | null = null;
+  let permEpoch = -1;
+  let windowSum = 0, windowN = 0, sinceEvalSum = 0, sinceEvalN = 0;
+  let trainMs = 0, evalMs = 0, stepsDone = 0;
+  let error: string | undefined;
+
+  const evaluate = async (step: number): Promise<boolean> => {
+    const e0 = performance.now();
+    opts.onProgress?.({ phase: "eval", step, steps: train.steps });
+    const draw = () =>
+      sample(model, schedule, ev.samples, rngFor(seed, "sampler"), {
+        kind: ev.sampler.kind,
+        steps: ev.sampler.steps,
+        eta: ev.sampler.eta,
+        clip,
+        batchSize: 500,
+      });
+    const samples = ev.useEma && stepper.ema ? stepper.ema.withShadow(model.variables, draw) : draw();
+    if (!samples.every(Number.isFinite)) {
+      error = `non-finite samples at step ${step}`;
+      evalMs += performance.now() - e0;
+      return false;
+    }
+    const gen = features.extract(samples, ev.samples);
+    const metrics = computeMetrics(ev.metrics, realFeatures, gen, features.dim, {
+      seed: deriveSeed(seed, "metrics"),
+      featureSpace: features.id,
+    });
+    curve.push({ step, metrics, trainLoss: sinceEvalN > 0 ? sinceEvalSum / sinceEvalN : NaN });
+    sinceEvalSum = 0;
+    sinceEvalN = 0;
+    if (opts.checkpointDir) {
+      await saveCheckpoint(`${opts.checkpointDir}/step-${step}`, model, {
+        modelOptions: { ...modelFactory.defaults, ...config.model.options },
+        T: schedule.T,
+        schedule: schedule.id,
+        step,
+      });
+    }
+    await opts.onEval?.({ step, samples, n: ev.samples, dataShape: dataset.dataShape });
+    evalMs += performance.now() - e0;
+    return true;
+  };
+
+  try {
+    if (evalAt.has(0) && !(await evaluate(0))) throw new StopRun();
+    for (let step = 0; step < train.steps; step++) {
+      const s0 = performance.now();
+      const x0 = new Float32Array(B * dim);
+      for (let j = 0; j < B; j++) {
+        const p = step * B + j;
+        const epoch = Math.floor(p / N);
+        if (epoch !== permEpoch) {
+          perm = rngFor(seed, "data-order", epoch).permutation(N);
+          permEpoch = epoch;
+        }
+        const idx = perm![p - epoch * N];
+        x0.set(dataset.train.subarray(idx * dim, (idx + 1) * dim), j * dim);
+      }
+      const { t, cluster } = sampleTimesteps(
+        rngFor(seed, "timesteps", step),
+        clusters,
+        B,
+        config.clustering.sampler,
+      );
+      const noise = rngFor(seed, "noise", step).normalArray(B * dim);
+      const loss = stepper.step({ x0, noise, t, cluster }, step);
+      trainMs += performance.now() - s0;
+      stepsDone++;
+      if (!Number.isFinite(loss)) {
+        error = `non-finite loss (${loss}) at step ${step}`;
+        break;
+      }
+      windowSum += loss;
+      windowN++;
+      sinceEvalSum += loss;
+      sinceEvalN++;
+      if (windowN === lossEvery || step === train.steps - 1) {
+        lossValues.push(windowSum / windowN);
+        windowSum = 0;
+        windowN = 0;
+      }
+      opts.onProgress?.({ phase: "train", step: step + 1, steps: train.steps, loss });
+      if (evalAt.has(step + 1) && !(await evaluate(step + 1))) break;
+    }
+  } catch (e) {
+    if (!(e instanceof StopRun)) {
+      stepper.dispose();
+      method.dispose();
+      model.dispose();
+      throw e;
+    }
+  }
+  const methodSummary = method.summary();
+  const paramCount = model.paramCount();
+  stepper.dispose();
+  method.dispose();
+  model.dispose();
+  const totalSeconds = (performance.now() - started) / 1000;
+  return {
+    schema: "antbench.run/1",
+    id: opts.runId ?? "",
+    status: error ? "failed" : "ok",
+    ...(error ? { error } : {}),
+    config,
+    clusters,
+    curve,
+    final: curve.length > 0 && !error ? curve[curve.length - 1].metrics : {},
+    loss: { every: lossEvery, values: lossValues },
+    method: methodSummary,
+    paramCount,
+    timing: {
+      totalSeconds,
+      trainSeconds: trainMs / 1000,
+      evalSeconds: evalMs / 1000,
+      msPerStep: stepsDone > 0 ? trainMs / stepsDone : 0,
+    },
+    environment: { ...opts.environment, tfjsBackend: tf.getBackend() },
+  };
+}
+
+class StopRun extends Error {}
+
+interface FeatureSpace {
+  id: string;
+  dim: number;
+  extract(x: Float32Array, n: number): Float32Array;
+}
+
+function featureSpace(id: string, dataShape: readonly number[]): FeatureSpace {
+  if (id === "data") {
+    return { id, dim: dataShape.reduce((a, b) => a * b, 1), extract: (x) => x };
+  }
+  throw new Error(`feature space ${id} is not available yet`);
+}

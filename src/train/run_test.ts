@@ -1,0 +1,66 @@
+import assert from "node:assert/strict";
+import { initBackend } from "../runtime/backend.ts";
+import { runTraining } from "./run.ts";
+import type { RunConfig } from "./types.ts";
+
+await initBackend("wasm");
+
+function config(overrides: Partial<RunConfig> = {}): RunConfig {
+  return {
+    suite: "test",
+    dataset: { id: "gaussians8", options: { n: 512 } },
+    model: { id: "mlp", options: { hidden: 32, depth: 2 } },
+    diffusion: { schedule: "linear", T: 100 },
+    clustering: { objective: "timestep", k: 4, sampler: "stratified" },
+    method: { id: "vanilla", options: {} },
+    seed: 3,
+    train: { steps: 40, batchSize: 64, lr: 2e-3, beta1: 0.9, beta2: 0.999, emaDecay: 0.99 },
+    eval: {
+      at: [20, 40],
+      samples: 200,
+      referenceSamples: 200,
+      sampler: { kind: "ddim", steps: 20, eta: 0 },
+      metrics: ["fd", "swd"],
+      useEma: true,
+    },
+    backend: "wasm",
+    ...overrides,
+  };
+}
+
+/** The part of a result that must be bit-identical across repeated runs. */
+function comparable(r: Awaited<ReturnType<typeof runTraining>>) {
+  const { timing: _t, environment: _e, ...rest } = r;
+  return rest;
+}
+
+Deno.test("runTraining: same config twice gives bit-identical losses, curve and metrics", async () => {
+  const a = await runTraining(config());
+  const b = await runTraining(config());
+  assert.equal(a.status, "ok", a.error);
+  assert.deepEqual(comparable(a), comparable(b));
+  assert.deepEqual(a.clusters, [[0, 24], [25, 49], [50, 74], [75, 99]]);
+  assert.deepEqual(a.curve.map((p) => p.step), [20, 40]);
+  assert.ok(Object.keys(a.final).length >= 2);
+  // A different seed changes the numbers.
+  const c = await runTraining(config({ seed: 4 }));
+  assert.notDeepEqual(c.loss.values, a.loss.values);
+});
+
+Deno.test("runTraining: training lowers the loss from its initial value", async () => {
+  const r = await runTraining(
+    config({ train: { ...config().train, steps: 150 }, eval: { ...config().eval, at: [150] } }),
+  );
+  assert.equal(r.status, "ok");
+  const v = r.loss.values;
+  const first = v.slice(0, 3).reduce((s, x) => s + x, 0) / 3;
+  const last = v.slice(-3).reduce((s, x) => s + x, 0) / 3;
+  assert.ok(last < 0.8 * first, `loss did not drop: ${first} -> ${last}`);
+});
+
+Deno.test("runTraining: a diverging run is recorded as failed with its reason", async () => {
+  const r = await runTraining(config({ train: { ...config().train, lr: 1e12 } }));
+  assert.equal(r.status, "failed");
+  assert.match(r.error ?? "", /non-finite (loss|samples) .*at step \d+/);
+  assert.deepEqual(r.final, {});
+});
