@@ -1,0 +1,119 @@
+/**
+ * The environment fingerprint every result records: what ran the numbers (runtime and library versions,
+ * backend, adapter, wasm features, tfjs flags, OS and CPU), so results from different machines are never
+ * compared blindly. It is excluded from determinism checks (see RunResult.environment).
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
+import { version_wasm } from "@tensorflow/tfjs-backend-wasm";
+import { activeBackend, type BackendInfo } from "./backend.ts";
+import type { AdapterSummary } from "./webgpu_backend.ts";
+
+/** tf.env() flags that change numerics or speed; recorded when set. */
+export const FINGERPRINT_FLAGS: readonly string[] = [
+  "IS_NODE",
+  "PROD",
+  "DEBUG",
+  "WASM_HAS_SIMD_SUPPORT",
+  "WASM_HAS_MULTITHREAD_SUPPORT",
+  "WEBGPU_MATMUL_PROGRAM_TYPE",
+  "WEBGPU_CPU_FORWARD",
+  "WEBGPU_CPU_HANDOFF_SIZE_THRESHOLD",
+  "WEBGPU_DEFERRED_SUBMIT_BATCH_SIZE",
+  "WEBGPU_USE_LOW_POWER_GPU",
+];
+
+/** The environment fingerprint (JSON-safe). */
+export interface EnvironmentFingerprint {
+  deno: string;
+  v8: string;
+  typescript: string;
+  tfjs: { core: string; cpu: string; wasm: string; webgpu: string | null };
+  backend: {
+    requested: string | null;
+    name: string;
+    reason: string | null;
+    patchedKernels: string[];
+  };
+  adapter:
+    | Pick<AdapterSummary, "vendor" | "architecture" | "device" | "description" | "isFallbackAdapter">
+    | null;
+  wasm: { simd: boolean | null; threads: number | null };
+  flags: Record<string, unknown>;
+  os: string;
+  arch: string;
+  cpuCount: number | null;
+  cpuModel: string | null;
+}
+
+/** First "model name" of /proc/cpuinfo, when readable (Linux, --allow-read). */
+function cpuModel(): string | null {
+  try {
+    const text = Deno.readTextFileSync("/proc/cpuinfo");
+    const m = text.match(/^model name\s*:\s*(.+)$/m);
+    return m ? m[1].trim() : null;
+  } catch {
+    return null;
+  }
+}
+
+let webgpuVersion: string | null | undefined;
+
+/** tfjs-backend-webgpu's version, when the package has been loaded (never imports it). */
+function webgpuPackageVersion(): string | null {
+  if (webgpuVersion !== undefined) return webgpuVersion;
+  try {
+    const url = import.meta.resolve("@tensorflow/tfjs-backend-webgpu/package.json");
+    const pkg = JSON.parse(Deno.readTextFileSync(new URL(url))) as { version?: string };
+    webgpuVersion = pkg.version ?? null;
+  } catch {
+    webgpuVersion = null;
+  }
+  return webgpuVersion;
+}
+
+/**
+ * Describe the environment. `info` defaults to the last {@link initBackend} result; without one, the
+ * active tfjs backend is recorded with unknown adapter and reason.
+ */
+export function environmentFingerprint(info: BackendInfo | null = activeBackend()): EnvironmentFingerprint {
+  const env = tf.env();
+  const flags: Record<string, unknown> = {};
+  for (const f of FINGERPRINT_FLAGS) {
+    if (f in env.features) flags[f] = env.features[f];
+  }
+  const a = info?.adapter ?? null;
+  let cpuCount: number | null = null;
+  try {
+    cpuCount = navigator.hardwareConcurrency ?? null;
+  } catch {
+    cpuCount = null;
+  }
+  return {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    tfjs: { core: tf.version_core, cpu: version_cpu, wasm: version_wasm, webgpu: webgpuPackageVersion() },
+    backend: {
+      requested: info?.requested ?? null,
+      name: info?.name ?? tf.getBackend(),
+      reason: info?.reason ?? null,
+      patchedKernels: info?.patchedKernels ?? [],
+    },
+    adapter: a === null ? null : {
+      vendor: a.vendor,
+      architecture: a.architecture,
+      device: a.device,
+      description: a.description,
+      isFallbackAdapter: a.isFallbackAdapter,
+    },
+    wasm: { simd: info?.wasmSimd ?? null, threads: info?.wasmThreads ?? null },
+    flags,
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    cpuCount,
+    cpuModel: cpuModel(),
+  };
+}
