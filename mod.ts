@@ -23,6 +23,8 @@ export { patchCpuKernels, patchWasmKernels, WASM_PATCHED_KERNELS } from "./src/r
 export { MATMUL_PACKED_PROGRAM, probeAdapter, registerWebGpuBackend } from "./src/runtime/webgpu_backend.ts";
 export type { AdapterSummary } from "./src/runtime/webgpu_backend.ts";
 export { gradientsRegistered } from "./src/runtime/gradients.ts";
+export { environmentFingerprint, FINGERPRINT_FLAGS } from "./src/runtime/fingerprint.ts";
+export type { EnvironmentFingerprint } from "./src/runtime/fingerprint.ts";
 
 // --- diffusion ---
 export { cosineBetas, linearBetas, makeSchedule, SCHEDULE_IDS } from "./src/diffusion/schedule.ts";
