@@ -4,6 +4,13 @@
  * @module
  */
 import type { CliCommand } from "./command.ts";
+import { fdCommand } from "./fd.ts";
+import { kidCommand } from "./kid.ts";
+import { prCommand } from "./pr.ts";
 
 /** Every subcommand. Add one line per command file. */
-export const COMMANDS: readonly CliCommand[] = [];
+export const COMMANDS: readonly CliCommand[] = [
+  fdCommand,
+  kidCommand,
+  prCommand,
+];
