@@ -1,0 +1,150 @@
+/**
+ * Task-affinity files: read a T x T matrix for the "gradient" objective (ANT, Go et al. 2023, §4.1) from
+ * `.npy` or `.json`, and write the output of `deno task cli affinity`:
+ *
+ * - `PREFIX.npy`: the T x T matrix, float64, C order (numpy-compatible, src/metrics/npy.ts);
+ * - `PREFIX.json`: `{format: "antbench.affinity/1", T, schedule, grid, gridMatrix, matrix, ...provenance}`,
+ *   the same numbers at full float64 precision (about 19 MB for T = 1000);
+ * - `PREFIX.svg`: a heatmap on t and log-SNR axes (src/clustering/heatmap_svg.ts).
+ *
+ * Accepted JSON inputs: an object with a `matrix` field, or a bare T x T array of arrays.
+ *
+ * @module
+ */
+import type { AffinityMatrix } from "./objective.ts";
+import { readNpy, writeNpy } from "../metrics/npy.ts";
+import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
+import { badValue, formatValue, UsageError } from "../runtime/errors.ts";
+import type { NoiseSchedule } from "../diffusion/schedule.ts";
+import { affinityHeatmapSvg } from "./heatmap_svg.ts";
+import type { Interval } from "./dp.ts";
+
+/** Format tag of affinity JSON files. */
+export const AFFINITY_FORMAT = "antbench.affinity/1";
+
+function checkSquare(path: string, rows: number, cols: number, expectedT?: number): number {
+  if (rows !== cols || rows < 1) {
+    throw new UsageError(
+      `affinity ${formatValue(path)}: expected a square T x T matrix; got ${rows} x ${cols}`,
+    );
+  }
+  if (expectedT !== undefined && rows !== expectedT) {
+    throw new UsageError(
+      badValue(
+        `affinity ${formatValue(path)}`,
+        `a ${rows} x ${rows} matrix`,
+        `a ${expectedT} x ${expectedT} matrix (T = ${expectedT})`,
+      ),
+    );
+  }
+  return rows;
+}
+
+function checkFinite(path: string, T: number, data: Float64Array): void {
+  for (let i = 0; i < data.length; i++) {
+    if (!Number.isFinite(data[i])) {
+      const a = Math.floor(i / T);
+      throw new UsageError(
+        badValue(`affinity ${formatValue(path)}[${a}][${i - a * T}]`, data[i], "a finite number"),
+      );
+    }
+  }
+}
+
+/** Parse the JSON form (object with `matrix`, or a bare array of rows). */
+export function parseAffinityJson(text: string, path = "affinity.json", expectedT?: number): AffinityMatrix {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch (e) {
+    throw new UsageError(`affinity ${formatValue(path)}: not valid JSON (${(e as Error).message})`);
+  }
+  const rows = Array.isArray(parsed) ? parsed : (parsed as { matrix?: unknown } | null)?.matrix;
+  if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r))) {
+    throw new UsageError(
+      `affinity ${
+        formatValue(path)
+      }: expected a T x T array of arrays, or an object with a "matrix" field holding one`,
+    );
+  }
+  const T = checkSquare(path, rows.length, (rows[0] as unknown[]).length, expectedT);
+  const data = new Float64Array(T * T);
+  rows.forEach((r: unknown[], a: number) => {
+    if (r.length !== T) {
+      throw new UsageError(`affinity ${formatValue(path)}: row ${a} has ${r.length} entries, not ${T}`);
+    }
+    r.forEach((v, b) => {
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new UsageError(badValue(`affinity ${formatValue(path)}[${a}][${b}]`, v, "a finite number"));
+      }
+      data[a * T + b] = v;
+    });
+  });
+  return { T, data };
+}
+
+/**
+ * Read a task-affinity matrix from `.npy` (2-D, float or int) or `.json`. With `expectedT`, the size must
+ * match. Errors (missing file, wrong shape, non-finite entries, other extensions) are UsageErrors.
+ */
+export async function readAffinity(path: string, expectedT?: number): Promise<AffinityMatrix> {
+  if (path.endsWith(".npy")) {
+    const arr = await readNpy(path);
+    if (arr.shape.length !== 2) {
+      throw new UsageError(
+        `affinity ${formatValue(path)}: expected a 2-D array; got shape (${arr.shape.join(", ")})`,
+      );
+    }
+    const T = checkSquare(path, arr.shape[0], arr.shape[1], expectedT);
+    const data = Float64Array.from(arr.data);
+    checkFinite(path, T, data);
+    return { T, data };
+  }
+  if (path.endsWith(".json")) {
+    let text: string;
+    try {
+      text = await Deno.readTextFile(path);
+    } catch (e) {
+      throw new UsageError(`affinity ${formatValue(path)}: cannot read (${(e as Error).message})`);
+    }
+    return parseAffinityJson(text, path, expectedT);
+  }
+  throw new UsageError(badValue("affinity", path, "a .npy or .json file"));
+}
+
+function rowsOf(data: Float64Array, n: number): number[][] {
+  return Array.from({ length: n }, (_, a) => Array.from(data.subarray(a * n, (a + 1) * n)));
+}
+
+/** What {@link writeAffinity} stores. */
+export interface AffinityOutput {
+  matrix: AffinityMatrix;
+  grid: Int32Array;
+  gridMatrix: Float64Array;
+  /** Provenance stored in the JSON (checkpoints, dataset, subset, seed, mode, ...). */
+  provenance: Record<string, unknown>;
+}
+
+/** Write PREFIX.npy, PREFIX.json and PREFIX.svg (atomically); returns the three paths. */
+export async function writeAffinity(
+  prefix: string,
+  out: AffinityOutput,
+  schedule: NoiseSchedule,
+  svg: { title?: string; intervals?: readonly Interval[] } = {},
+): Promise<{ npy: string; json: string; svg: string }> {
+  const T = out.matrix.T;
+  const m = out.grid.length;
+  const paths = { npy: `${prefix}.npy`, json: `${prefix}.json`, svg: `${prefix}.svg` };
+  await writeNpy(paths.npy, { dtype: "<f8", shape: [T, T], data: out.matrix.data });
+  await atomicWriteJson(paths.json, {
+    format: AFFINITY_FORMAT,
+    T,
+    schedule: schedule.id,
+    ...out.provenance,
+    grid: Array.from(out.grid),
+    gridMatrix: rowsOf(out.gridMatrix, m),
+    matrix: rowsOf(out.matrix.data, T),
+  });
+  await atomicWriteFile(paths.svg, affinityHeatmapSvg(out.matrix, schedule, svg));
+  return paths;
+}
