@@ -7,10 +7,12 @@ import type { CliCommand } from "./command.ts";
 import { fdCommand } from "./fd.ts";
 import { kidCommand } from "./kid.ts";
 import { prCommand } from "./pr.ts";
+import { perfCommand } from "./perf.ts";
 
 /** Every subcommand. Add one line per command file. */
 export const COMMANDS: readonly CliCommand[] = [
   fdCommand,
   kidCommand,
   prCommand,
+  perfCommand,
 ];
