@@ -1,6 +1,6 @@
 /**
  * The clusters of a run: the DP-optimal k intervals of the run's clustering objective (ANT §4.1), with the
- * task-affinity matrix loaded from the configured file for the "gradient" objective.
+ * task-affinity matrix read from the configured file (.json or .npy) for the "gradient" objective.
  *
  * @module
  */
@@ -9,14 +9,12 @@ import type { NoiseSchedule } from "../diffusion/schedule.ts";
 import type { ObjectiveInput } from "../clustering/objective.ts";
 import { clusterTimesteps } from "../clustering/registry.ts";
 import type { Interval } from "../clustering/dp.ts";
-import { UsageError } from "../runtime/errors.ts";
+import { readAffinity } from "../clustering/affinity_io.ts";
 
 /** The run's intervals, inclusive [l, r], in timestep order. */
-export function computeClusters(config: RunConfig, schedule: NoiseSchedule): Promise<Interval[]> {
+export async function computeClusters(config: RunConfig, schedule: NoiseSchedule): Promise<Interval[]> {
   const { objective, k, affinity } = config.clustering;
   const input: ObjectiveInput = { T: schedule.T, schedule };
-  if (affinity !== undefined) {
-    throw new UsageError(`clustering.affinity: reading affinity files is not wired yet (${affinity})`);
-  }
-  return Promise.resolve(clusterTimesteps(objective, k, input).intervals);
+  if (affinity !== undefined) input.affinity = await readAffinity(affinity, schedule.T);
+  return clusterTimesteps(objective, k, input).intervals;
 }
