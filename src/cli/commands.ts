@@ -4,6 +4,8 @@
  * @module
  */
 import type { CliCommand } from "./command.ts";
+import { affinityCommand } from "./affinity.ts";
+import { clusterCommand } from "./cluster.ts";
 import { fdCommand } from "./fd.ts";
 import { kidCommand } from "./kid.ts";
 import { prCommand } from "./pr.ts";
@@ -11,6 +13,8 @@ import { perfCommand } from "./perf.ts";
 
 /** Every subcommand. Add one line per command file. */
 export const COMMANDS: readonly CliCommand[] = [
+  clusterCommand,
+  affinityCommand,
   fdCommand,
   kidCommand,
   prCommand,
