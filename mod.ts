@@ -37,12 +37,31 @@ export { clusterTimesteps, getObjective, OBJECTIVES } from "./src/clustering/reg
 export type { AffinityMatrix, ClusteringObjective, ObjectiveInput } from "./src/clustering/objective.ts";
 export { clusterOf, SAMPLER_IDS, sampleTimesteps } from "./src/clustering/assign.ts";
 export type { TimestepBatch } from "./src/clustering/assign.ts";
+export {
+  AFFINITY_DEFAULTS,
+  AFFINITY_MODES,
+  CountSketch,
+  gridTimesteps,
+  interpolateAffinity,
+  measureAffinity,
+  taskGradient,
+} from "./src/clustering/affinity.ts";
+export type { AffinityMode, AffinityOptions, AffinityResult } from "./src/clustering/affinity.ts";
+export { AFFINITY_FORMAT, readAffinity, writeAffinity } from "./src/clustering/affinity_io.ts";
+export { affinityHeatmapSvg } from "./src/clustering/heatmap_svg.ts";
 
 // --- mtl ---
 export type { MtlBatch, MtlMethod, MtlMethodFactory, MtlStepResult } from "./src/mtl/method.ts";
 
 // --- models ---
 export type { Denoiser, ModelFactory } from "./src/models/denoiser.ts";
+export {
+  CHECKPOINT_FORMAT,
+  loadCheckpoint,
+  readCheckpointMeta,
+  saveCheckpoint,
+} from "./src/models/checkpoint.ts";
+export type { CheckpointMeta, LoadedCheckpoint, SaveCheckpointOptions } from "./src/models/checkpoint.ts";
 
 // --- data ---
 export type { Dataset, DatasetFactory } from "./src/data/dataset.ts";
