@@ -97,5 +97,52 @@ export type { ComputeMetricsOptions, MetricDirection, MetricInfo } from "./src/m
 export type { EvalPoint, RunConfig, RunResult } from "./src/train/types.ts";
 
 // --- suite ---
+export { BASELINE, defineSuite, SUITE_DEFAULTS } from "./src/suite/schema.ts";
+export type {
+  ComponentRef,
+  ComponentSpec,
+  EvalSpec,
+  ExclusionSpec,
+  SuiteSpec,
+  TrainSpec,
+} from "./src/suite/schema.ts";
+export { resolveSuite } from "./src/suite/validate.ts";
+export type { ResolvedSuite } from "./src/suite/validate.ts";
+export { defaultRegistries } from "./src/suite/registries.ts";
+export type { SuiteRegistries } from "./src/suite/registries.ts";
+export { loadSuite, parseSuiteText } from "./src/suite/load.ts";
+export { expandSuite, isExcluded, planRuns } from "./src/suite/expand.ts";
+export type { PlannedRun } from "./src/suite/expand.ts";
+export { canonicalJson, runHash, runId } from "./src/suite/content_id.ts";
+export { parseShard, selectShard } from "./src/suite/shard.ts";
+export type { Shard } from "./src/suite/shard.ts";
+export { runSuite } from "./src/suite/runner.ts";
+export type {
+  ExecContext,
+  RunExecutor,
+  RunSuiteOptions,
+  RunSuiteSummary,
+  SuiteProgress,
+} from "./src/suite/runner.ts";
+export { createWorkerPool } from "./src/suite/worker_executor.ts";
+export { ANTBENCH_VERSION } from "./src/suite/version.ts";
+export { EMBEDDED_SUITES } from "./benchmarks/mod.ts";
 
 // --- report ---
+export {
+  mannWhitneyU,
+  meanCi,
+  pairedTTest,
+  signFlipTest,
+  studentTCdf,
+  studentTQuantile,
+  welchTTest,
+} from "./src/report/stats.ts";
+export type { MeanCi, TestResult } from "./src/report/stats.ts";
+export { aggregate } from "./src/report/aggregate.ts";
+export type { Group, Row } from "./src/report/aggregate.ts";
+export { generateReport } from "./src/report/generate.ts";
+export { buildResultsJson, RESULTS_SCHEMA } from "./src/report/results_json.ts";
+export { compareResults, readResultsJson, renderComparison } from "./src/report/compare.ts";
+export type { CompareOptions, Comparison, Finding } from "./src/report/compare.ts";
+export { metricInfo } from "./src/report/metric_info.ts";

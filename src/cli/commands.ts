@@ -10,6 +10,9 @@ import { fdCommand } from "./fd.ts";
 import { kidCommand } from "./kid.ts";
 import { prCommand } from "./pr.ts";
 import { perfCommand } from "./perf.ts";
+import { reportCommand } from "./report.ts";
+import { compareCommand } from "./compare.ts";
+import { mergeCommand } from "./merge.ts";
 
 /** Every subcommand. Add one line per command file. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -19,4 +22,7 @@ export const COMMANDS: readonly CliCommand[] = [
   kidCommand,
   prCommand,
   perfCommand,
+  reportCommand,
+  compareCommand,
+  mergeCommand,
 ];

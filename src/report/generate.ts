@@ -64,10 +64,12 @@ async function readExtras(outDir: string, affinityPaths: string[]): Promise<Html
 export async function generateReport(outDir: string): Promise<ReportFiles> {
   let suite = outDir.replace(/\/+$/, "").split("/").pop() ?? "suite";
   let description = "";
+  let regression: unknown;
   try {
     const s = JSON.parse(await Deno.readTextFile(`${outDir}/suite.json`));
     if (typeof s.name === "string") suite = s.name;
     if (typeof s.description === "string") description = s.description;
+    regression = s.regression;
   } catch { /* suite.json is optional: merged or hand-assembled directories may lack it */ }
   const results = await readAllResults(outDir);
   if (results.length === 0) {
@@ -79,7 +81,7 @@ export async function generateReport(outDir: string): Promise<ReportFiles> {
   ];
   const extras = await readExtras(outDir, affinityPaths);
   const files: [string, string][] = [
-    ["results.json", JSON.stringify(buildResultsJson(suite, results, groups), null, 1) + "\n"],
+    ["results.json", JSON.stringify(buildResultsJson(suite, results, groups, regression), null, 1) + "\n"],
     ["README.md", renderMarkdown(suite, description, results, groups)],
     ["results.csv", renderCsv(groups)],
     ["report.html", renderHtml(suite, description, groups, extras)],

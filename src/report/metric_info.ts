@@ -6,6 +6,8 @@
  * @module
  */
 
+import { METRICS } from "../metrics/registry.ts";
+
 /** Whether smaller or larger values are better. */
 export type Direction = "lower" | "higher";
 
@@ -41,12 +43,15 @@ const KNOWN: Record<string, { direction: Direction; description: string }> = {
   coverage: { direction: "higher", description: "coverage" },
 };
 
-/** Info for a metric key ("<id>-<feature space>" or a bare id). Unknown ids default to lower-is-better. */
+/** Info for a metric key ("<id>-<feature space>" or a bare id). The metric registry (src/metrics/registry.ts) decides direction and description; a small built-in table covers ids outside it, and unknown ids default to lower-is-better. */
 export function metricInfo(key: string): MetricInfo {
   const dash = key.indexOf("-");
   const id = dash < 0 ? key : key.slice(0, dash);
   const featureSpace = dash < 0 ? "" : key.slice(dash + 1);
-  const known = KNOWN[id];
+  const registered = METRICS.get(id);
+  const known = registered
+    ? { direction: registered.direction, description: registered.description }
+    : KNOWN[id];
   const direction: Direction = known?.direction ?? "lower";
   let label = featureSpace ? `${id.toUpperCase()}-${featureSpace}` : id.toUpperCase();
   if (id === "precision" || id === "recall") label = featureSpace ? `${id}-${featureSpace}` : id;

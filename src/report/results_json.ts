@@ -64,6 +64,7 @@ export function buildResultsJson(
   suite: string,
   results: readonly RunResult[],
   groups: readonly Group[],
+  regression?: unknown,
 ): unknown {
   const metricKeys = [...new Set(groups.flatMap((g) => g.metricKeys))].sort();
   const runs = [...results].sort((a, b) => (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)).map((r) => ({
@@ -83,6 +84,8 @@ export function buildResultsJson(
     schema: RESULTS_SCHEMA,
     antbench: ANTBENCH_VERSION,
     suite,
+    // The suite's regression-check settings (alpha, thresholds), read by `compare`.
+    regression,
     counts: {
       runs: results.length,
       ok: results.filter((r) => r.status === "ok").length,

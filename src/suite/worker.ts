@@ -1,0 +1,61 @@
+/**
+ * Web Worker entry of `deno task bench --jobs N`: each worker owns a single-threaded tfjs instance
+ * (initialised once with initBackend) and trains one run per message with runTraining (src/train/run.ts),
+ * posting progress, samples and the result back. Workers inherit the bench task's permissions.
+ *
+ * Messages in:  {type: "run", id, config, checkpointDir?, backend}
+ * Messages out: {type: "progress", p} | {type: "samples", s} | {type: "result", result} | {type: "error", message}
+ *
+ * @module
+ */
+/// <reference lib="deno.worker" />
+import * as tf from "@tensorflow/tfjs-core";
+import { runTraining } from "../train/run.ts";
+import { type BackendInfo, initBackend } from "../runtime/backend.ts";
+import type { RunConfig } from "../train/types.ts";
+
+let backend: BackendInfo | null = null;
+
+function environment(info: BackendInfo): Record<string, unknown> {
+  return {
+    deno: Deno.version.deno,
+    v8: Deno.version.v8,
+    typescript: Deno.version.typescript,
+    os: Deno.build.os,
+    arch: Deno.build.arch,
+    tfjs: tf.version_core,
+    backend: info.name,
+    backendReason: info.reason,
+    adapter: info.adapter,
+    wasmSimd: info.wasmSimd,
+    patchedKernels: info.patchedKernels,
+  };
+}
+
+self.onmessage = async (e: MessageEvent) => {
+  const msg = e.data as {
+    type: "run";
+    id: string;
+    config: RunConfig;
+    checkpointDir?: string;
+    backend: string;
+  };
+  try {
+    if (!backend || (msg.backend !== "auto" && backend.name !== msg.backend)) {
+      backend = await initBackend(msg.backend);
+    }
+    const result = await runTraining(msg.config, {
+      runId: msg.id,
+      ...(msg.checkpointDir ? { checkpointDir: msg.checkpointDir } : {}),
+      environment: environment(backend),
+      onProgress: (p) => self.postMessage({ type: "progress", p }),
+      onEval: (s) => self.postMessage({ type: "samples", s }),
+    });
+    self.postMessage({ type: "result", result });
+  } catch (err) {
+    self.postMessage({
+      type: "error",
+      message: err instanceof Error ? `${err.name}: ${err.message}` : String(err),
+    });
+  }
+};
