@@ -5,6 +5,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+// tfjs-core as loaded by Deno registers no gradients; this side-effect import does (idempotent).
+import "../runtime/gradients.ts";
 
 /**
  * Value and gradient of `f` with respect to `variables`, gradients returned in the order of `variables`.

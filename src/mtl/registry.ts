@@ -5,12 +5,21 @@
  */
 import type { MtlMethodFactory } from "./method.ts";
 import { vanillaFactory } from "./vanilla.ts";
+import { uwFactory } from "./uw.ts";
+import { pcgradFactory } from "./pcgrad.ts";
+import { nashMtlFactory } from "./nashmtl.ts";
+import { minSnrFactory, p2Factory } from "./snr_weighting.ts";
 import { badValue, UsageError } from "../runtime/errors.ts";
 
 /** Every registered method factory by id. */
 export const METHODS: ReadonlyMap<string, MtlMethodFactory> = new Map<string, MtlMethodFactory>(
   ([
     vanillaFactory,
+    uwFactory,
+    pcgradFactory,
+    nashMtlFactory,
+    minSnrFactory,
+    p2Factory,
   ] as unknown as MtlMethodFactory[]).map((f) => [f.id, f]),
 );
 

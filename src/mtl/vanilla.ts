@@ -8,6 +8,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { MtlBatch, MtlMethod, MtlMethodFactory, MtlStepResult } from "./method.ts";
 import { valueAndGrads } from "./grads.ts";
+import { unknownOptions } from "./options.ts";
 
 /** Options of `vanilla` (none). */
 export type VanillaOptions = Record<string, never>;
@@ -25,7 +26,7 @@ export const vanillaFactory: MtlMethodFactory<VanillaOptions> = {
   reference: "Ho et al. 2020, L_simple (Eq. 14); ANT Table 1 'Vanilla'",
   defaults: {},
   validate(options) {
-    return Object.keys(options).map((key) => `mtl.vanilla.${key}: unknown option; vanilla takes no options`);
+    return unknownOptions("vanilla", options, []);
   },
   create(): MtlMethod {
     return {

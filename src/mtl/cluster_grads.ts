@@ -1,0 +1,115 @@
+/**
+ * Per-cluster gradients, the cost centre of PCGrad and Nash-MTL (ANT §4.2: each timestep cluster is a
+ * task with loss l_i = mean of the per-sample losses of the cluster's samples in the batch).
+ *
+ * g_i = ∇ l_i is computed with `batch.perSampleLoss(batch.groups[i])` inside `tf.variableGrads`, so the
+ * forward and backward pass of cluster i run on its own samples only: the k gradients together cost about
+ * one full-batch gradient plus k times the fixed per-pass overhead. Memory is O(k · params): the k
+ * gradient lists plus one [m, P] stack used for the Gram matrix.
+ *
+ * Empty clusters (possible with the uniform timestep sampler) have no loss and no gradient: they are
+ * skipped, and `tasks` lists the clusters that are present.
+ *
+ * @module
+ */
+import * as tf from "@tensorflow/tfjs-core";
+import type { MtlBatch } from "./method.ts";
+import { flatten, valueAndGrads } from "./grads.ts";
+
+/** Gradients of the non-empty clusters. */
+export interface ClusterGradients {
+  /** Cluster index of each task row (non-empty clusters, ascending). */
+  tasks: number[];
+  /** Sample count of each task. */
+  counts: number[];
+  /** Mean loss l_i of each task (scalars). */
+  losses: tf.Scalar[];
+  /** grads[a][v]: gradient of l_{tasks[a]} for variable v. */
+  grads: tf.Tensor[][];
+  dispose(): void;
+}
+
+/** g_i = ∇ mean(perSampleLoss(groups[i])) for every non-empty cluster i. */
+export function clusterGradients(batch: MtlBatch, variables: readonly tf.Variable[]): ClusterGradients {
+  const tasks: number[] = [];
+  const counts: number[] = [];
+  const losses: tf.Scalar[] = [];
+  const grads: tf.Tensor[][] = [];
+  for (let i = 0; i < batch.k; i++) {
+    const group = batch.groups[i];
+    if (group.length === 0) continue;
+    const r = valueAndGrads(() => tf.mean(batch.perSampleLoss(group)) as tf.Scalar, variables);
+    tasks.push(i);
+    counts.push(group.length);
+    losses.push(r.value);
+    grads.push(r.grads);
+  }
+  return {
+    tasks,
+    counts,
+    losses,
+    grads,
+    dispose() {
+      tf.dispose(losses);
+      for (const g of grads) tf.dispose(g);
+    },
+  };
+}
+
+/**
+ * The Gram matrix M_ab = g_a · g_b of the task gradients ([m, m], float32 on the backend) and the task
+ * losses, read back to the host together in one transfer: returns {gram (row-major, float64), losses}.
+ */
+export function readGramAndLosses(cg: ClusterGradients): { gram: Float64Array; losses: Float64Array } {
+  const m = cg.tasks.length;
+  if (m === 0) return { gram: new Float64Array(0), losses: new Float64Array(0) };
+  const packed = tf.tidy(() => {
+    const G = tf.stack(cg.grads.map((g) => flatten(g))) as tf.Tensor2D; // [m, P]
+    const gram = tf.matMul(G, G, false, true); // [m, m]
+    return tf.concat([tf.reshape(gram, [-1]), tf.stack(cg.losses)]);
+  });
+  const data = packed.dataSync();
+  packed.dispose();
+  return {
+    gram: Float64Array.from(data.subarray(0, m * m)),
+    losses: Float64Array.from(data.subarray(m * m)),
+  };
+}
+
+/** Σ_a weights[a] · grads[a][v] for every variable v (new tensors; inputs untouched). */
+export function combineGradients(
+  cg: ClusterGradients,
+  weights: ArrayLike<number>,
+  variables: readonly tf.Variable[],
+): tf.Tensor[] {
+  return tf.tidy(() =>
+    variables.map((v, vi) => {
+      if (cg.grads.length === 0) return tf.zerosLike(v);
+      const terms = cg.grads.map((g, a) => tf.mul(g[vi], tf.scalar(weights[a], "float32")));
+      return terms.length === 1 ? terms[0] : tf.addN(terms);
+    })
+  );
+}
+
+/** The plain batch loss Σ_i n_i l_i / B as a scalar tensor (equal to the mean per-sample loss). */
+export function plainLoss(cg: ClusterGradients): tf.Scalar {
+  return tf.tidy(() => {
+    const B = cg.counts.reduce((s, n) => s + n, 0);
+    if (B === 0) return tf.scalar(NaN);
+    return tf.div(
+      tf.addN(cg.losses.map((l, a) => tf.mul(l, tf.scalar(cg.counts[a], "float32")))),
+      tf.scalar(B, "float32"),
+    ) as tf.Scalar;
+  });
+}
+
+/** Mean loss of each of the k clusters (NaN for empty ones) from the per-task host losses. */
+export function clusterLossArray(
+  k: number,
+  tasks: readonly number[],
+  losses: ArrayLike<number>,
+): Float32Array {
+  const out = new Float32Array(k).fill(NaN);
+  tasks.forEach((i, a) => (out[i] = losses[a]));
+  return out;
+}
