@@ -51,7 +51,13 @@ export { AFFINITY_FORMAT, readAffinity, writeAffinity } from "./src/clustering/a
 export { affinityHeatmapSvg } from "./src/clustering/heatmap_svg.ts";
 
 // --- mtl ---
-export type { MtlBatch, MtlMethod, MtlMethodFactory, MtlStepResult } from "./src/mtl/method.ts";
+export type { MtlBatch, MtlContext, MtlMethod, MtlMethodFactory, MtlStepResult } from "./src/mtl/method.ts";
+export { getMethodFactory, METHODS, resolveMethodOptions } from "./src/mtl/registry.ts";
+export { pcgrad, pcgradCoefficients, pcgradOrders } from "./src/mtl/pcgrad_core.ts";
+export { gramMatrix, nashMtlWeights, nashResidual, solveNash } from "./src/mtl/nash_solver.ts";
+export type { NashSolution, NashSolveOptions } from "./src/mtl/nash_solver.ts";
+export { uwGradS, uwLossWeights, uwObjective, uwStationary } from "./src/mtl/uw.ts";
+export { minSnrWeight, p2Weight } from "./src/mtl/snr_weighting.ts";
 
 // --- models ---
 export type { Denoiser, ModelFactory } from "./src/models/denoiser.ts";
