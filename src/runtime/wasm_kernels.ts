@@ -10,7 +10,8 @@
  *
  * | kernel | stock wasm | patch |
  * |---|---|---|
- * | `Conv2DBackpropFilter` | missing | Transpose(x) ⊛ Transpose(dy) with dilation = stride, then Transpose |
+ * | `Conv2DBackpropFilter`, stride 1 | missing | one NN matmul per filter tap on the padded, flattened image |
+ * | `Conv2DBackpropFilter`, stride s | missing | Transpose(x) ⊛ Transpose(dy) with dilation = s, then Transpose |
  * | `Conv2DBackpropInput`, stride 1 | scalar C++ loop | Conv2D of dy with the flipped, transposed filter |
  * | `Conv2DBackpropInput`, stride s > 1 | scalar C++ loop | zero-insert dy (Pad on a 6-D view), then as above |
  * | `BatchMatMul` / `_FusedMatMul` with transposeA/B | ~7× slower than NN | explicit Transpose, then NN |
@@ -129,6 +130,7 @@ function conv2DBackpropFilter(args: { inputs: Inputs; attrs: NamedAttrMap; backe
   );
   const { strideHeight: sh, strideWidth: sw, filterHeight: kh, filterWidth: kw } = info;
   const top = info.padInfo.top, left = info.padInfo.left;
+  if (sh === 1 && sw === 1) return conv2DBackpropFilterTaps(backend, x, dy, info);
   let bottom = kh + (info.outHeight - 1) * sh - info.inHeight - top;
   let right = kw + (info.outWidth - 1) * sw - info.inWidth - left;
   const temps: TensorInfo[] = [];
@@ -151,6 +153,101 @@ function conv2DBackpropFilter(args: { inputs: Inputs; attrs: NamedAttrMap; backe
   const r = conv2d(backend, xt, dyt, [1, 1], [sh, sw], [[0, 0], [top, bottom], [left, right], [0, 0]]);
   const out = transpose(backend, r, [1, 2, 0, 3]);
   release(backend, ...temps, xt, dyt, r);
+  return out;
+}
+
+/** Tunables of the patched kernels (for benchmarks and tests). */
+export interface WasmKernelOptions {
+  /** Largest transposed-im2col buffer (floats) the stride-1 dW builds; larger problems loop over taps. */
+  im2colMaxFloats: number;
+}
+
+const kernelOptions: WasmKernelOptions = { im2colMaxFloats: 4 * 1024 * 1024 };
+
+/** Change tunables of the patched kernels; returns the previous values. */
+export function setWasmKernelOptions(o: Partial<WasmKernelOptions>): WasmKernelOptions {
+  const prev = { ...kernelOptions };
+  Object.assign(kernelOptions, o);
+  return prev;
+}
+
+/**
+ * Stride-1 dW as one matmul per filter tap on a flattened, padded image (no im2col buffer):
+ * with x padded to [N+1, Hp, Wp, C] (Hp = OH + KH − 1; the extra image is zeros) and flattened to rows
+ * m = (n·Hp + r)·Wp + s, and dy zero-padded to the same grid, tap (i, j) reads x row m + i·Wp + j for output
+ * row m. So dW[i,j] = xᵀ[C, off .. off + M] · dy[M, Co] with off = i·Wp + j; grid positions outside the
+ * OH×OW outputs multiply zeros of the padded dy. The taps' blocks are stacked into one [KH·KW·C, M] matrix
+ * (a transposed im2col) so a single NN matmul with dy gives dW in its final layout; above
+ * `im2colMaxFloats` the taps are multiplied one by one (dy stays the right operand, whose packed XNNPACK
+ * operator is then built once per call).
+ */
+function conv2DBackpropFilterTaps(
+  backend: WasmBackendLike,
+  x: TensorInfo,
+  dy: TensorInfo,
+  info: backend_util.Conv2DInfo,
+): TensorInfo {
+  const { batchSize: n, inChannels: c, outChannels: co, filterHeight: kh, filterWidth: kw } = info;
+  const hp = info.outHeight + kh - 1, wp = info.outWidth + kw - 1;
+  const top = info.padInfo.top, left = info.padInfo.left;
+  const bottom = hp - info.inHeight - top, right = wp - info.inWidth - left;
+  const temps: TensorInfo[] = [];
+  let xs = x;
+  if (bottom < 0 || right < 0) {
+    const size = [n, info.inHeight + Math.min(bottom, 0), info.inWidth + Math.min(right, 0), c];
+    xs = sliceKernel({ inputs: { x }, attrs: { begin: [0, 0, 0, 0], size }, backend });
+    temps.push(xs);
+  }
+  const xp = run("PadV2", backend, { x: xs }, {
+    paddings: [[0, 1], [top, Math.max(bottom, 0)], [left, Math.max(right, 0)], [0, 0]],
+    constantValue: 0,
+  });
+  const m = n * hp * wp;
+  const xRows = run("Reshape", backend, { x: xp }, { shape: [(n + 1) * hp * wp, c] });
+  const xT = transpose(backend, xRows, [1, 0]); // [C, (N+1)·Hp·Wp]
+  const dyp = run("PadV2", backend, { x: dy }, {
+    paddings: [[0, 0], [0, kh - 1], [0, kw - 1], [0, 0]],
+    constantValue: 0,
+  });
+  const dyRows = run("Reshape", backend, { x: dyp }, { shape: [1, m, co] });
+  temps.push(xp, xRows, xT, dyp, dyRows);
+  const taps = kh * kw;
+  if (taps * c * m <= kernelOptions.im2colMaxFloats) {
+    // All taps at once: A[(i·KW + j)·C + c, ·] = xᵀ[c, off(i,j) ..], then dW = A · dy is already [KH, KW, C, Co].
+    const a = backend.makeOutput([1, taps * c, m], "float32");
+    const av = backend.typedArrayFromHeap(a) as Float32Array,
+      xv = backend.typedArrayFromHeap(xT) as Float32Array;
+    const rowLen = (n + 1) * hp * wp;
+    for (let i = 0; i < kh; i++) {
+      for (let j = 0; j < kw; j++) {
+        const off = i * wp + j, base = (i * kw + j) * c;
+        for (let ch = 0; ch < c; ch++) {
+          const src = ch * rowLen + off;
+          av.set(xv.subarray(src, src + m), (base + ch) * m);
+        }
+      }
+    }
+    const prod = run("BatchMatMul", backend, { a, b: dyRows }, { transposeA: false, transposeB: false });
+    const out = run("Reshape", backend, { x: prod }, { shape: [kh, kw, c, co] });
+    release(backend, ...temps, a, prod);
+    return out;
+  }
+  const out = backend.makeOutput([kh, kw, c, co], "float32");
+  for (let i = 0; i < kh; i++) {
+    for (let j = 0; j < kw; j++) {
+      const block = sliceKernel({
+        inputs: { x: xT },
+        attrs: { begin: [0, i * wp + j], size: [c, m] },
+        backend,
+      });
+      const a = run("Reshape", backend, { x: block }, { shape: [1, c, m] });
+      const tap = run("BatchMatMul", backend, { a, b: dyRows }, { transposeA: false, transposeB: false });
+      const ov = backend.typedArrayFromHeap(out) as Float32Array;
+      ov.set(backend.typedArrayFromHeap(tap) as Float32Array, (i * kw + j) * c * co);
+      release(backend, block, a, tap);
+    }
+  }
+  release(backend, ...temps);
   return out;
 }
 

@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "./backend.ts";
 import { rngFor } from "./rng.ts";
-import { WASM_PATCHED_KERNELS, wasmKernelsPatched } from "./wasm_kernels.ts";
+import { setWasmKernelOptions, WASM_PATCHED_KERNELS, wasmKernelsPatched } from "./wasm_kernels.ts";
 
 await initBackend("wasm");
 
@@ -84,6 +84,24 @@ Deno.test("conv2d: dx and dW match cpu for strides, paddings and kernel sizes", 
       ([x, w]) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad as "same")],
       [normal(xs), normal(ws)],
     );
+  }
+});
+
+Deno.test("conv2d dW, stride 1: the per-tap path (no im2col buffer) matches cpu too", async () => {
+  const prev = setWasmKernelOptions({ im2colMaxFloats: 0 });
+  try {
+    await compare(
+      "conv2d 3x3 s1 same, per tap",
+      ([x, w]) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same")],
+      [normal([2, 6, 5, 3]), normal([3, 3, 3, 4])],
+    );
+    await compare(
+      "conv2d 2x3 s1 valid, per tap",
+      ([x, w]) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "valid")],
+      [normal([1, 5, 6, 2]), normal([2, 3, 2, 3])],
+    );
+  } finally {
+    setWasmKernelOptions(prev);
   }
 });
 
