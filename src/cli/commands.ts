@@ -7,6 +7,7 @@ import type { CliCommand } from "./command.ts";
 import { affinityCommand } from "./affinity.ts";
 import { clusterCommand } from "./cluster.ts";
 import { fdCommand } from "./fd.ts";
+import { featuresCommand } from "./features.ts";
 import { kidCommand } from "./kid.ts";
 import { prCommand } from "./pr.ts";
 import { perfCommand } from "./perf.ts";
@@ -19,6 +20,7 @@ export const COMMANDS: readonly CliCommand[] = [
   clusterCommand,
   affinityCommand,
   fdCommand,
+  featuresCommand,
   kidCommand,
   prCommand,
   perfCommand,
