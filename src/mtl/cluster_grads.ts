@@ -57,12 +57,26 @@ export function clusterGradients(batch: MtlBatch, variables: readonly tf.Variabl
 }
 
 /**
- * The Gram matrix M_ab = g_a · g_b of the task gradients ([m, m], float32 on the backend) and the task
- * losses, read back to the host together in one transfer: returns {gram (row-major, float64), losses}.
+ * The Gram matrix M_ab = g_a · g_b of the task gradients (row-major, float64 on the host) and the task
+ * losses.
+ *
+ * Where the gradients live matters: on wasm and cpu the tensors are in host memory, and a readback is a
+ * copy, while tfjs-wasm's matmul for [m, P]·[P, m] (tiny output, huge inner dimension) is slow (about 7 ms
+ * for m = 5, P = 38k, versus about 1 ms for a float64 loop over the copied data). So on those backends the
+ * gradients are read and the Gram matrix is accumulated in float64 on the host; on GPU backends (webgpu)
+ * the Gram matrix is one matmul on the device and only the m × m result and the losses are read back, in
+ * one transfer.
  */
-export function readGramAndLosses(cg: ClusterGradients): { gram: Float64Array; losses: Float64Array } {
+export function readGramAndLosses(
+  cg: ClusterGradients,
+  where: "auto" | "host" | "device" = "auto",
+): { gram: Float64Array; losses: Float64Array } {
   const m = cg.tasks.length;
   if (m === 0) return { gram: new Float64Array(0), losses: new Float64Array(0) };
+  const backend = tf.getBackend();
+  if (where === "host" || (where === "auto" && (backend === "wasm" || backend === "cpu"))) {
+    return hostGram(cg);
+  }
   const packed = tf.tidy(() => {
     const G = tf.stack(cg.grads.map((g) => flatten(g))) as tf.Tensor2D; // [m, P]
     const gram = tf.matMul(G, G, false, true); // [m, m]
@@ -74,6 +88,29 @@ export function readGramAndLosses(cg: ClusterGradients): { gram: Float64Array; l
     gram: Float64Array.from(data.subarray(0, m * m)),
     losses: Float64Array.from(data.subarray(m * m)),
   };
+}
+
+/** Gram matrix accumulated in float64 from host copies of the gradients (see {@link readGramAndLosses}). */
+function hostGram(cg: ClusterGradients): { gram: Float64Array; losses: Float64Array } {
+  const m = cg.tasks.length;
+  const gram = new Float64Array(m * m);
+  const V = cg.grads[0].length;
+  for (let v = 0; v < V; v++) {
+    const rows = cg.grads.map((g) => g[v].dataSync() as Float32Array);
+    const n = rows[0].length;
+    for (let a = 0; a < m; a++) {
+      const ra = rows[a];
+      for (let b = a; b < m; b++) {
+        const rb = rows[b];
+        let s = 0;
+        for (let p = 0; p < n; p++) s += ra[p] * rb[p];
+        gram[a * m + b] += s;
+      }
+    }
+  }
+  for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) gram[a * m + b] = gram[b * m + a];
+  const losses = Float64Array.from(cg.losses.map((l) => (l.dataSync() as Float32Array)[0]));
+  return { gram, losses };
 }
 
 /** Σ_a weights[a] · grads[a][v] for every variable v (new tensors; inputs untouched). */
