@@ -98,6 +98,15 @@ export {
   validateMetricIds,
 } from "./src/metrics/registry.ts";
 export type { ComputeMetricsOptions, MetricDirection, MetricInfo } from "./src/metrics/registry.ts";
+export type { FeatureExtractor } from "./src/metrics/features/extractor.ts";
+export {
+  CNN_EXTRACTOR_IDS,
+  extractorIdForDataset,
+  FEATURE_EXTRACTOR_IDS,
+  loadFeatureExtractor,
+} from "./src/metrics/features/registry.ts";
+export { loadInceptionExtractor } from "./src/metrics/features/inception.ts";
+export { FEATURE_TRAINING, trainClassifier } from "./src/metrics/features/train.ts";
 
 // --- train ---
 export type { EvalPoint, RunConfig, RunResult } from "./src/train/types.ts";
