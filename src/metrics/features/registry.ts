@@ -78,3 +78,28 @@ export async function loadFeatureExtractor(
   const { manifest, values } = await loadFeatureModel(opts.dir ?? featureModelDir(id));
   return cnnExtractor(manifest, values);
 }
+
+/** A feature space as the trainer uses it: "data" (identity) or a loaded extractor. */
+export interface FeatureSpace {
+  id: string;
+  dim: number;
+  extract(images: Float32Array, n: number): Float32Array;
+  dispose(): void;
+}
+
+/**
+ * The feature space named by a dataset's `featureSpace` ("data" → the raw samples, d = prod(dataShape);
+ * otherwise {@link loadFeatureExtractor}).
+ */
+export async function loadFeatureSpace(
+  id: string,
+  dataShape: readonly number[],
+  opts: LoadExtractorOptions = {},
+): Promise<FeatureSpace> {
+  if (id === "data") {
+    const dim = dataShape.reduce((a, b) => a * b, 1);
+    return { id, dim, extract: (x) => x, dispose: () => {} };
+  }
+  const ex = await loadFeatureExtractor(id, opts);
+  return { id: ex.id, dim: ex.dim, extract: (x, n) => ex.extract(x, n), dispose: () => ex.dispose() };
+}
