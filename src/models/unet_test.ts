@@ -99,9 +99,9 @@ Deno.test("unet trains: gradients reach every parameter and Adam steps reduce th
   const t = tf.tensor1d([10, 200, 500, 900]);
   const xt = tf.add(tf.mul(x, 0.6), tf.mul(eps, 0.8));
   const lossFn = () => tf.mean(tf.square(tf.sub(m.apply(xt, t), eps))) as tf.Scalar;
-  const opt = tf.train.adam(1e-2);
+  const opt = tf.train.adam(2e-2);
   const losses: number[] = [];
-  const STEPS = 10;
+  const STEPS = 6;
   const touched = new Array(m.variables.length).fill(false);
   for (let s = 0; s < STEPS; s++) {
     const { value, grads } = tf.variableGrads(lossFn, m.variables as tf.Variable[]);
@@ -118,7 +118,7 @@ Deno.test("unet trains: gradients reach every parameter and Adam steps reduce th
   }
   // At init the output is 0, so the loss is mean(ε²).
   assert.ok(Math.abs(losses[0] - tf.mean(tf.square(eps)).dataSync()[0]) < 1e-6);
-  assert.ok(losses[STEPS - 1] < 0.6 * losses[0], `loss ${losses[0]} -> ${losses[STEPS - 1]}`);
+  assert.ok(losses[STEPS - 1] < 0.75 * losses[0], `loss ${losses[0]} -> ${losses[STEPS - 1]}`);
   const untouched = (m as Unet).paramNames.filter((_, i) => !touched[i]);
   assert.deepEqual(untouched, []);
   opt.dispose();
@@ -128,6 +128,11 @@ Deno.test("unet trains: gradients reach every parameter and Adam steps reduce th
 
 Deno.test("unet options are validated with clear messages", () => {
   assert.deepEqual(unetFactory.validate(unetFactory.defaults), []);
+  // The defaults build for 8x8, 28x28 and 32x32 images.
+  for (const dataShape of [[8, 8, 1], [28, 28, 1], [32, 32, 3]]) {
+    const m = unetFactory.build(unetFactory.defaults, { dataShape, T: 1000, initSeed: 1 });
+    m.dispose();
+  }
   assert.deepEqual(
     unetFactory.validate({ ...unetFactory.defaults, channels: 0, resample: "stride", depth: 3 }),
     [
@@ -136,9 +141,12 @@ Deno.test("unet options are validated with clear messages", () => {
       `resample: got "stride"; allowed: "conv" | "pool"`,
     ],
   );
-  assert.deepEqual(unetFactory.validate({ ...unetFactory.defaults, channels: 12, groups: 8 }), [
-    `groups: got 8; allowed: a divisor of every channel width (12, 24)`,
-  ]);
+  assert.deepEqual(
+    unetFactory.validate({ ...unetFactory.defaults, channels: 12, groups: 8, channelMult: [1, 2] }),
+    [
+      `groups: got 8; allowed: a divisor of every channel width (12, 24)`,
+    ],
+  );
   // Shape-dependent problems surface at build time.
   assert.throws(
     () =>
