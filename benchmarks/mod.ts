@@ -7,10 +7,16 @@ import type { SuiteSpec } from "../src/suite/schema.ts";
 import { defaultSuite } from "./default.ts";
 import { smokeSuite } from "./smoke.ts";
 import { nightlySuite } from "./nightly.ts";
+import { digits8Suite } from "./digits8.ts";
+import { mnistSuite } from "./mnist.ts";
+import { paperFfhqSuite } from "./paper_ffhq.ts";
 
 /** Embedded suites by name. */
 export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
   default: defaultSuite,
   smoke: smokeSuite,
   nightly: nightlySuite,
+  digits8: digits8Suite,
+  mnist: mnistSuite,
+  "paper-ffhq": paperFfhqSuite,
 };
