@@ -68,9 +68,25 @@ export {
   saveCheckpoint,
 } from "./src/models/checkpoint.ts";
 export type { CheckpointMeta, LoadedCheckpoint, SaveCheckpointOptions } from "./src/models/checkpoint.ts";
+export { Unet, unetFactory } from "./src/models/unet.ts";
+export type { UnetOptions } from "./src/models/unet.ts";
+export { groupNorm, silu } from "./src/models/layers/group_norm.ts";
+export { selfAttention } from "./src/models/layers/attention.ts";
 
 // --- data ---
 export type { Dataset, DatasetFactory } from "./src/data/dataset.ts";
+export { DATASETS, getDatasetFactory } from "./src/data/registry.ts";
+export { centerCrop, ImageDataset, toFloatImages } from "./src/data/image_dataset.ts";
+export type { ImageSplit, RawImageSplits } from "./src/data/image_dataset.ts";
+export { digits8Factory, loadDigits8 } from "./src/data/digits8.ts";
+export { MNIST_SPEC, mnistFactory } from "./src/data/mnist.ts";
+export { FASHION_MNIST_SPEC, fashionMnistFactory } from "./src/data/fashion_mnist.ts";
+export { loadIdxDataset } from "./src/data/idx_dataset.ts";
+export type { IdxDatasetOptions } from "./src/data/idx_dataset.ts";
+export { folderFactory, loadFolder } from "./src/data/folder.ts";
+export type { FolderOptions } from "./src/data/folder.ts";
+export { parseIdx } from "./src/data/idx.ts";
+export { areaResize } from "./src/data/resize.ts";
 
 // --- metrics ---
 export { frechetDetails, frechetDistance, gaussianStats } from "./src/metrics/frechet.ts";
@@ -161,3 +177,5 @@ export { buildResultsJson, RESULTS_SCHEMA } from "./src/report/results_json.ts";
 export { compareResults, readResultsJson, renderComparison } from "./src/report/compare.ts";
 export type { CompareOptions, Comparison, Finding } from "./src/report/compare.ts";
 export { metricInfo } from "./src/report/metric_info.ts";
+export { sampleGridPng } from "./src/report/sample_grid.ts";
+export type { SampleGridOptions } from "./src/report/sample_grid.ts";
