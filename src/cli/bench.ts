@@ -14,7 +14,8 @@ import { runSuite } from "../suite/runner.ts";
 import { parseShard } from "../suite/shard.ts";
 import { createWorkerPool } from "../suite/worker_executor.ts";
 import { generateReport } from "../report/generate.ts";
-import { atomicWriteJson } from "../runtime/atomic_write.ts";
+import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
+import { sampleGridPng } from "../report/sample_grid.ts";
 import { UsageError } from "../runtime/errors.ts";
 import { ProgressReporter } from "./progress.ts";
 
@@ -95,6 +96,15 @@ export async function bench(args: string[]): Promise<number> {
             (v) => Math.round(v * 1e4) / 1e4,
           );
           await atomicWriteJson(`${dir}/samples.json`, { step: s.step, values });
+        } else if (s.dataShape.length === 3) {
+          // Image samples: a PNG grid of the first 64 (the last evaluation point's grid is kept).
+          const [h, w, c] = s.dataShape;
+          const n = Math.min(s.n, 64);
+          const png = sampleGridPng(s.samples.subarray(0, n * h * w * c), n, h, w, c, {
+            cols: 8,
+            scale: h < 16 ? 4 : 2,
+          });
+          await atomicWriteFile(`${dir}/samples.png`, png);
         }
       },
     });

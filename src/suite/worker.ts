@@ -9,28 +9,12 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import * as tf from "@tensorflow/tfjs-core";
 import { runTraining } from "../train/run.ts";
 import { type BackendInfo, initBackend } from "../runtime/backend.ts";
+import { environmentFingerprint } from "../runtime/fingerprint.ts";
 import type { RunConfig } from "../train/types.ts";
 
 let backend: BackendInfo | null = null;
-
-function environment(info: BackendInfo): Record<string, unknown> {
-  return {
-    deno: Deno.version.deno,
-    v8: Deno.version.v8,
-    typescript: Deno.version.typescript,
-    os: Deno.build.os,
-    arch: Deno.build.arch,
-    tfjs: tf.version_core,
-    backend: info.name,
-    backendReason: info.reason,
-    adapter: info.adapter,
-    wasmSimd: info.wasmSimd,
-    patchedKernels: info.patchedKernels,
-  };
-}
 
 self.onmessage = async (e: MessageEvent) => {
   const msg = e.data as {
@@ -47,7 +31,7 @@ self.onmessage = async (e: MessageEvent) => {
     const result = await runTraining(msg.config, {
       runId: msg.id,
       ...(msg.checkpointDir ? { checkpointDir: msg.checkpointDir } : {}),
-      environment: environment(backend),
+      environment: { ...environmentFingerprint(backend) },
       onProgress: (p) => self.postMessage({ type: "progress", p }),
       onEval: (s) => self.postMessage({ type: "samples", s }),
     });

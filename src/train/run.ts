@@ -25,6 +25,7 @@ import { computeClusters } from "./clusters.ts";
 import { sampleTimesteps } from "../clustering/assign.ts";
 import { computeMetrics } from "../metrics/registry.ts";
 import { saveCheckpoint } from "../models/checkpoint.ts";
+import { loadFeatureSpace } from "../metrics/features/registry.ts";
 
 /** Progress of a run, for progress bars. */
 export interface RunProgress {
@@ -101,7 +102,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     beta2: train.beta2,
     emaDecay: train.emaDecay,
   });
-  const features = featureSpace(dataset.featureSpace, dataset.dataShape);
+  const features = await loadFeatureSpace(dataset.featureSpace, dataset.dataShape);
   const dim = dataset.dataShape.reduce((a, b) => a * b, 1);
   const real = dataset.reference(ev.referenceSamples, REFERENCE_SEED);
   const realFeatures = features.extract(real, ev.referenceSamples);
@@ -200,12 +201,14 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     }
   } catch (e) {
     if (!(e instanceof StopRun)) {
+      features.dispose();
       stepper.dispose();
       method.dispose();
       model.dispose();
       throw e;
     }
   }
+  features.dispose();
   const methodSummary = method.summary();
   const paramCount = model.paramCount();
   stepper.dispose();
@@ -235,16 +238,3 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
 }
 
 class StopRun extends Error {}
-
-interface FeatureSpace {
-  id: string;
-  dim: number;
-  extract(x: Float32Array, n: number): Float32Array;
-}
-
-function featureSpace(id: string, dataShape: readonly number[]): FeatureSpace {
-  if (id === "data") {
-    return { id, dim: dataShape.reduce((a, b) => a * b, 1), extract: (x) => x };
-  }
-  throw new Error(`feature space ${id} is not available yet`);
-}
