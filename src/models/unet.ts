@@ -138,8 +138,9 @@ class Params {
   }
 }
 
+/** Conv with bias as one fused op (fewer kernels forward and backward than conv2d + add). */
 function conv2d(x: tf.Tensor4D, c: Conv): tf.Tensor4D {
-  return tf.add(tf.conv2d(x, c.w as tf.Tensor4D, 1, "same"), c.b) as tf.Tensor4D;
+  return tf.fused.conv2d({ x, filter: c.w as tf.Tensor4D, strides: 1, pad: "same", bias: c.b });
 }
 
 function linear(x: tf.Tensor2D, c: Conv): tf.Tensor2D {
