@@ -25,17 +25,3 @@ export function valueAndGrads(
 export function flatten(grads: readonly tf.Tensor[]): tf.Tensor1D {
   return tf.tidy(() => tf.concat(grads.map((g) => tf.reshape(g, [-1])), 0) as tf.Tensor1D);
 }
-
-/** Split a flat vector back into tensors shaped like `variables` (inverse of {@link flatten}). */
-export function unflatten(flat: tf.Tensor1D, variables: readonly tf.Variable[]): tf.Tensor[] {
-  return tf.tidy(() => {
-    const sizes = variables.map((v) => v.size);
-    const parts = tf.split(flat, sizes, 0);
-    return parts.map((p, i) => tf.reshape(p, variables[i].shape));
-  });
-}
-
-/** Sum of squares of a list of gradient tensors, as a scalar tensor. */
-export function sumOfSquares(grads: readonly tf.Tensor[]): tf.Scalar {
-  return tf.tidy(() => tf.addN(grads.map((g) => tf.sum(tf.square(g)))) as tf.Scalar);
-}

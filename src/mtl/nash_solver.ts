@@ -12,7 +12,10 @@
  *
  *     φ(α) = ½ αᵀ M̂ α − Σ_i log α_i,      ∇φ = M̂α − 1/α,   ∇²φ = M̂ + diag(1/α²) ≻ 0,
  *
- * whose stationarity condition is exactly the Nash system. We run damped Newton (Nesterov & Nemirovski):
+ * whose stationarity condition is exactly the Nash system. The system is invariant under diagonal scaling
+ * (α = D y with D = diag(1/sqrt(M̂_ii)) turns it into y_i (C y)_i = 1 for the correlation matrix
+ * C = D M̂ D), so we solve on C: gradient norms spanning many orders of magnitude cost nothing. We run
+ * damped Newton (Nesterov & Nemirovski):
  * step 1/(1 + λ) while the Newton decrement λ > 1/4 (this step always stays inside α > 0 and decreases φ by
  * at least λ − log(1 + λ)), then full Newton steps (quadratic convergence), with step halving as a
  * positivity safeguard. The certificate is the residual max_i |α_i (M̂α)_i − 1|, reported with every
@@ -25,7 +28,10 @@
  * - rank-deficient M̂ (e.g. two identical gradients) is fine: the barrier keeps ∇²φ positive definite, and
  *   the solution is unique;
  * - when some non-negative combination of the gradients is zero (e.g. g_2 = −g_1), φ is unbounded below and
- *   no solution exists: the iterates grow without bound, and the solve fails with reason and residual.
+ *   no solution exists: the iterates grow without bound. We detect it through the direction of the
+ *   iterate, d = y / Σy: |Σ d_i ĝ_i|² = dᵀCd (unit gradients ĝ_i) below `degenerateTol` (1e-10) means a
+ *   vanishing non-negative combination, and the solve fails with that reason and the residual — also when
+ *   rounding made the residual small (the weights would then be dominated by rounding).
  *
  * @module
  */

@@ -12,7 +12,7 @@
  *   `maxNorm` (default 1) with torch's rule coef = maxNorm / (‖g‖ + 1e-6) when that is below 1. On solve
  *   steps it is formed from the per-cluster gradients already computed (Σ α_i g_i / k, norm from the Gram
  *   matrix); on the other steps it is one weighted full-batch backward with per-sample weights
- *   α_{c(b)} / (k n_{c(b)}), clipped on the backend;
+ *   α_{c(b)} / (k n_{c(b)}), clipped by {@link clipGradients};
  * - a failed solve is never hidden and never replaced by equal weights: the previous α is kept, and the
  *   failure (step, reason, residual) is recorded in `summary().failures`, with counts;
  * - empty clusters: a solve uses only the present clusters; absent clusters keep their previous α, and
@@ -54,6 +54,39 @@ export interface NashFailure {
 export function clipCoefficient(norm: number, maxNorm: number): number {
   const c = maxNorm / (norm + 1e-6);
   return c < 1 ? c : 1;
+}
+
+/**
+ * Clip `grads` to global norm `maxNorm` (torch's clip_grad_norm_ rule); consumes `grads`. On wasm/cpu the
+ * tensors are in host memory: the norm is summed in float64 on the host (cheaper than 2 ops per variable
+ * there) and the gradients are rescaled only when clipping applies. On GPU backends everything stays on
+ * the device (no readback).
+ */
+export function clipGradients(
+  grads: tf.Tensor[],
+  maxNorm: number,
+  where: "auto" | "host" | "device" = "auto",
+): tf.Tensor[] {
+  const backend = tf.getBackend();
+  if (where === "host" || (where === "auto" && (backend === "wasm" || backend === "cpu"))) {
+    let ss = 0;
+    for (const g of grads) {
+      const d = g.dataSync() as Float32Array;
+      for (let i = 0; i < d.length; i++) ss += d[i] * d[i];
+    }
+    const c = clipCoefficient(Math.sqrt(ss), maxNorm);
+    if (c === 1) return grads;
+    const out = tf.tidy(() => grads.map((g) => tf.mul(g, tf.scalar(c, "float32"))));
+    tf.dispose(grads);
+    return out;
+  }
+  const out = tf.tidy(() => {
+    const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
+    const c = tf.minimum(tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))), tf.scalar(1));
+    return grads.map((g) => tf.mul(g, c));
+  });
+  tf.dispose(grads);
+  return out;
 }
 
 /** Registry entry of `nashmtl`. */
@@ -147,13 +180,7 @@ export const nashMtlFactory: MtlMethodFactory<NashMtlOptions> = {
         return tf.sum(tf.mul(L, tf.tensor1d(wb))) as tf.Scalar;
       }, variables);
       value.dispose();
-      const clippedGrads = tf.tidy(() => {
-        const norm = tf.sqrt(tf.addN(grads.map((g) => tf.sum(tf.square(g)))));
-        const c = tf.minimum(tf.div(tf.scalar(maxNorm), tf.add(norm, tf.scalar(1e-6))), tf.scalar(1));
-        return grads.map((g) => tf.mul(g, c));
-      });
-      tf.dispose(grads);
-      return { grads: clippedGrads, loss: plain! };
+      return { grads: clipGradients(grads, maxNorm), loss: plain! };
     }
 
     return {

@@ -2,7 +2,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import "@tensorflow/tfjs-backend-cpu";
 import "../runtime/gradients.ts";
-import { clipCoefficient, nashMtlFactory } from "./nashmtl.ts";
+import { clipCoefficient, clipGradients, nashMtlFactory } from "./nashmtl.ts";
 import { nashMtlWeights } from "./nash_solver.ts";
 import { clusterGrads, hostGrads, linearLossBatch, linearProblem, relErr } from "./testing.ts";
 import { makeSchedule } from "../diffusion/schedule.ts";
@@ -135,4 +135,17 @@ Deno.test("nashmtl: options are validated with the option name and allowed value
   assert.equal(problems.length, 3);
   assert.ok(problems.some((p) => p.includes("method.nashmtl.updateEvery")));
   assert.ok(problems.some((p) => p.includes("method.nashmtl.foo")));
+});
+
+Deno.test("nashmtl: clipGradients scales to maxNorm, host and device paths alike", () => {
+  // Global norm of {(3, 4), (12)} is 13.
+  const c = 1 / (13 + 1e-6);
+  for (const where of ["host", "device"] as const) {
+    const out = clipGradients([tf.tensor1d([3, 4]), tf.tensor1d([12])], 1, where);
+    assert.ok(relErr(out.flatMap((g) => Array.from(g.dataSync())), [3 * c, 4 * c, 12 * c]) < 1e-6, where);
+    tf.dispose(out);
+    const below = clipGradients([tf.tensor1d([3, 4]), tf.tensor1d([12])], 100, where);
+    assert.deepEqual(below.flatMap((g) => Array.from(g.dataSync())), [3, 4, 12]);
+    tf.dispose(below);
+  }
 });
