@@ -89,6 +89,54 @@ export function mmd2Unbiased(
   return (2 * kxx) / (mx * (mx - 1)) + (2 * kyy) / (my * (my - 1)) - (2 * kxy) / (mx * my);
 }
 
+/** Largest total number of kernel-table entries (float64) precomputed for the subset loop (96 MB). */
+export const KID_GRAM_LIMIT = 12_000_000;
+
+interface KernelTables {
+  nx: number;
+  ny: number;
+  kxx: Float64Array;
+  kyy: Float64Array;
+  kxy: Float64Array;
+}
+
+function kernelTables(x: Float64Array, y: Float64Array, d: number): KernelTables {
+  const nx = x.length / d, ny = y.length / d;
+  const k = (v: number) => {
+    const t = v / d + 1;
+    return t * t * t;
+  };
+  const kxx = new Float64Array(nx * nx), kyy = new Float64Array(ny * ny), kxy = new Float64Array(nx * ny);
+  for (let i = 0; i < nx; i++) {
+    for (let j = i + 1; j < nx; j++) kxx[i * nx + j] = kxx[j * nx + i] = k(dot(x, i * d, x, j * d, d));
+  }
+  for (let i = 0; i < ny; i++) {
+    for (let j = i + 1; j < ny; j++) kyy[i * ny + j] = kyy[j * ny + i] = k(dot(y, i * d, y, j * d, d));
+  }
+  for (let i = 0; i < nx; i++) {
+    for (let j = 0; j < ny; j++) kxy[i * ny + j] = k(dot(x, i * d, y, j * d, d));
+  }
+  return { nx, ny, kxx, kyy, kxy };
+}
+
+function mmd2FromTables(t: KernelTables, xi: Int32Array, yi: Int32Array): number {
+  const mx = xi.length, my = yi.length;
+  let sxx = 0, syy = 0, sxy = 0;
+  for (let i = 0; i < mx; i++) {
+    const r = xi[i] * t.nx;
+    for (let j = i + 1; j < mx; j++) sxx += t.kxx[r + xi[j]];
+  }
+  for (let i = 0; i < my; i++) {
+    const r = yi[i] * t.ny;
+    for (let j = i + 1; j < my; j++) syy += t.kyy[r + yi[j]];
+  }
+  for (let i = 0; i < mx; i++) {
+    const r = xi[i] * t.ny;
+    for (let j = 0; j < my; j++) sxy += t.kxy[r + yi[j]];
+  }
+  return (2 * sxx) / (mx * (mx - 1)) + (2 * syy) / (my * (my - 1)) - (2 * sxy) / (mx * my);
+}
+
 /** KID between n_real×d and n_gen×d row-major feature matrices (see the module doc). */
 export function kernelInceptionDistance(
   real: Float32Array | Float64Array,
@@ -116,6 +164,9 @@ export function kernelInceptionDistance(
     return { kid: mmd2Unbiased(x, y, d), std: 0, subsets: S, subsetSize: m };
   }
   const rng = rngFor(opts.seed ?? 0, "kid-subsets");
+  // Small sets: evaluate every kernel value once, then each subset only sums table entries (the same
+  // values in the same order as the direct route, so the result is identical, ~100x faster at S = 100).
+  const gram = ng * ng + nr * nr + ng * nr <= KID_GRAM_LIMIT ? kernelTables(x, y, d) : null;
   const px = new Int32Array(ng).map((_, i) => i), py = new Int32Array(nr).map((_, i) => i);
   const pick = (p: Int32Array) => {
     // Partial Fisher-Yates: the first m entries are a uniform m-subset.
@@ -130,7 +181,7 @@ export function kernelInceptionDistance(
   const values = new Float64Array(S);
   for (let s = 0; s < S; s++) {
     const xi = pick(px), yi = pick(py);
-    values[s] = mmd2Unbiased(x, y, d, xi, yi);
+    values[s] = gram ? mmd2FromTables(gram, xi, yi) : mmd2Unbiased(x, y, d, xi, yi);
   }
   const mean = values.reduce((a, b) => a + b, 0) / S;
   const variance = values.reduce((a, v) => a + (v - mean) * (v - mean), 0) / S;

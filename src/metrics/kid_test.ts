@@ -46,3 +46,28 @@ Deno.test("KID: subsets are seeded; identical distributions give ~0, shifted one
   assert.ok(same.std > 0);
   assert.throws(() => kernelInceptionDistance(x.subarray(0, d), y, d), /at least 2 real and 2 generated/);
 });
+
+Deno.test("KID: the kernel-table route equals the direct per-subset route bit for bit", () => {
+  const rng = rngFor(6, "test");
+  const d = 5;
+  const x = Float64Array.from({ length: 60 * d }, () => rng.normal());
+  const y = Float64Array.from({ length: 50 * d }, () => rng.normal() * 1.1);
+  const opts = { subsets: 7, subsetSize: 20, seed: 9 };
+  const fast = kernelInceptionDistance(x, y, d, opts);
+  // Replay the same subsets through mmd2Unbiased (the direct route).
+  const sub = rngFor(9, "kid-subsets");
+  const px = new Int32Array(50).map((_, i) => i), py = new Int32Array(60).map((_, i) => i);
+  const pick = (p: Int32Array) => {
+    for (let i = 0; i < 20; i++) {
+      const j = sub.int(i, p.length);
+      [p[i], p[j]] = [p[j], p[i]];
+    }
+    return p.slice(0, 20);
+  };
+  const vals: number[] = [];
+  for (let s = 0; s < 7; s++) {
+    const xi = pick(px), yi = pick(py);
+    vals.push(mmd2Unbiased(y, x, d, xi, yi));
+  }
+  assert.equal(fast.kid, vals.reduce((a, b) => a + b, 0) / 7);
+});
