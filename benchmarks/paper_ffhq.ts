@@ -16,8 +16,8 @@
  * Model: the "lightweight ADM" of P2 weighting (Choi et al. 2022; jychoi118/P2-weighting README), which
  * ANT's ADM results probably use: 128 channels, channel_mult 1,1,2,2,4,4, one ResBlock per level,
  * attention at 16x16 with 64-channel heads (8 heads at 512 channels), scale-shift norm, no dropout, linear
- * schedule, T = 1000, lr 2e-5, batch 8. Differences: antbench predicts ε only (ADM/P2 learn Σ as well),
- * resamples with avg-pool/nearest + conv instead of ResBlock up/down, and uses 32 GroupNorm groups:
+ * schedule, T = 1000, lr 2e-5, batch 8 (here 10: the stratified sampler needs a multiple of k = 5).
+ * Differences: antbench predicts ε only (ADM/P2 learn Σ as well), resamples with avg-pool/nearest + conv instead of ResBlock up/down, and uses 32 GroupNorm groups:
  * 80,645,635 parameters (P2's model: about 93M).
  * The paper's ADM runs are about 1.0M iterations; steps here are a placeholder to scale up.
  *
@@ -63,7 +63,7 @@ export const paperFfhqSuite = defineSuite({
   methods: ["pcgrad", "nashmtl", "uw"],
   seeds: 1,
   steps: 100000,
-  train: { batchSize: 8, lr: 2e-5, emaDecay: 0.9999 },
+  train: { batchSize: 10, lr: 2e-5, emaDecay: 0.9999 },
   eval: {
     every: 25000,
     samples: 10000,
