@@ -17,8 +17,8 @@
  * ANT's ADM results probably use: 128 channels, channel_mult 1,1,2,2,4,4, one ResBlock per level,
  * attention at 16x16 with 64-channel heads (8 heads at 512 channels), scale-shift norm, no dropout, linear
  * schedule, T = 1000, lr 2e-5, batch 8 (here 10: the stratified sampler needs a multiple of k = 5).
- * Differences: antbench predicts ε only (ADM/P2 learn Σ as well), resamples with avg-pool/nearest + conv instead of ResBlock up/down, and uses 32 GroupNorm groups:
- * 80,645,635 parameters (P2's model: about 93M).
+ * Differences: antbench predicts ε only (ADM/P2 learn Σ as well), resamples with avg-pool/nearest + conv
+ * instead of ResBlock up/down, and uses 32 GroupNorm groups: 80,645,635 parameters (P2's model: about 93M).
  * The paper's ADM runs are about 1.0M iterations; steps here are a placeholder to scale up.
  *
  * @module
