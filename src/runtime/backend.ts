@@ -84,7 +84,11 @@ function configureWasmPaths(): void {
   if (wasmPathsSet) return;
   wasmPathsSet = true;
   const dir = envGet("ANTBENCH_TFJS_WASM_DIR");
-  if (dir) wasmBackend.setWasmPaths(dir.endsWith("/") ? dir : dir + "/");
+  if (!dir) return;
+  wasmBackend.setWasmPaths(dir.endsWith("/") ? dir : dir + "/");
+  // Emscripten's Node code path reads __dirname, which an ES-module bundle does not define.
+  const g = globalThis as { __dirname?: string };
+  if (g.__dirname === undefined) g.__dirname = dir;
 }
 
 let active: BackendInfo | null = null;

@@ -89,3 +89,18 @@ Deno.test({
     await initBackend("wasm");
   },
 });
+
+Deno.test({
+  name: "webgpu: a synchronous read of GPU data fails with an error saying to use await data()",
+  ignore: (await probeAdapter()) === null,
+  fn: async () => {
+    await initBackend("webgpu");
+    const n = 40; // above the CPU hand-off threshold, so the result lives on the GPU
+    const a = tf.ones([n, n]);
+    const c = tf.matMul(a, a);
+    assert.throws(() => c.dataSync(), /await tensor\.data\(\)/);
+    assert.equal((await c.data())[0], n);
+    tf.dispose([a, c]);
+    await initBackend("wasm");
+  },
+});

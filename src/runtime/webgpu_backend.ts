@@ -81,6 +81,27 @@ export async function probeAdapter(): Promise<AdapterSummary | null> {
   }
 }
 
+/**
+ * tfjs-webgpu reads GPU buffers synchronously (`dataSync`, `arraySync`) through an OffscreenCanvas, which
+ * Deno does not have ("Cannot read properties of null (reading 'clearRect')"). Keep reads of data that is
+ * already on the CPU, and replace the failure for GPU data with an error that says what to do.
+ */
+function guardReadSync(backend: tf.KernelBackend): void {
+  const b = backend as unknown as {
+    readSync(dataId: object): unknown;
+    tensorMap: { get(dataId: object): { values?: unknown; dtype: string; complexTensorInfos?: unknown } };
+  };
+  const original = b.readSync.bind(b);
+  b.readSync = (dataId: object) => {
+    const d = b.tensorMap.get(dataId);
+    if (d.values != null || d.dtype === "string" || d.complexTensorInfos != null) return original(dataId);
+    throw new Error(
+      "webgpu under Deno cannot read GPU data synchronously (dataSync/arraySync/bufferSync need an " +
+        "OffscreenCanvas); read with `await tensor.data()` instead",
+    );
+  };
+}
+
 let registered: { adapter: AdapterSummary | null } | null = null;
 
 /** The adapter the registered factory used (null before the backend has been created). */
@@ -123,7 +144,9 @@ export async function registerWebGpuBackend(): Promise<void> {
       maxComputeInvocationsPerWorkgroup: l.maxComputeInvocationsPerWorkgroup,
     };
     const device = await adapter.requestDevice({ requiredFeatures, requiredLimits });
-    return new WebGPUBackend(device, { vendor: summary.vendor, architecture: summary.architecture });
+    const backend = new WebGPUBackend(device, { vendor: summary.vendor, architecture: summary.architecture });
+    guardReadSync(backend);
+    return backend;
   }, 0);
   tf.env().set("WEBGPU_MATMUL_PROGRAM_TYPE", MATMUL_PACKED_PROGRAM);
   registered = state;
