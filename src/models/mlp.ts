@@ -50,8 +50,12 @@ class Mlp implements Denoiser {
     const d = ctx.dataShape[0];
     const { hidden: H, depth, timeDim } = opts;
     const rng = new Rng(ctx.initSeed);
-    const v = (size: number, fanIn: number, shape: number[]) =>
-      tf.variable(tf.tensor(fanInUniform(rng, size, fanIn), shape, "float32"), true);
+    const v = (size: number, fanIn: number, shape: number[]) => {
+      const init = tf.tensor(fanInUniform(rng, size, fanIn), shape, "float32");
+      const variable = tf.variable(init, true);
+      init.dispose();
+      return variable;
+    };
     const fan1 = d + timeDim;
     const vars: tf.Variable[] = [
       v(d * H, fan1, [d, H]), // W_x

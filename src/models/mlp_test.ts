@@ -6,12 +6,14 @@ import { timeFrequencies, timestepEmbedding } from "./time_embedding.ts";
 
 await tf.setBackend("cpu");
 
-Deno.test("mlp: parameter count equals the hand count for the defaults (37,762)", () => {
+Deno.test("mlp: parameter count equals the hand count for the defaults (37,762); dispose frees everything", () => {
+  const before = tf.memory().numTensors;
   const m = mlpFactory.build(mlpFactory.defaults, { dataShape: [2], T: 1000, initSeed: 5 });
   // (2+32)*128 + 128 + 2*(128*128 + 128) + 128*2 + 2
   assert.equal(m.paramCount(), 34 * 128 + 128 + 2 * (128 * 128 + 128) + 256 + 2);
   assert.equal(m.paramCount(), 37762);
   m.dispose();
+  assert.equal(tf.memory().numTensors, before);
 });
 
 Deno.test("mlp: output shape, and initialisation is a pure function of the seed", () => {
