@@ -19,12 +19,21 @@ export {
   resolveAuto,
 } from "./src/runtime/backend.ts";
 export type { BackendInfo, BackendName, ConcreteBackend } from "./src/runtime/backend.ts";
-export { patchCpuKernels, patchWasmKernels, WASM_PATCHED_KERNELS } from "./src/runtime/wasm_kernels.ts";
+export {
+  patchCpuKernels,
+  patchWasmKernels,
+  setWasmKernelOptions,
+  WASM_PATCHED_KERNELS,
+} from "./src/runtime/wasm_kernels.ts";
+export type { WasmKernelOptions } from "./src/runtime/wasm_kernels.ts";
 export { MATMUL_PACKED_PROGRAM, probeAdapter, registerWebGpuBackend } from "./src/runtime/webgpu_backend.ts";
 export type { AdapterSummary } from "./src/runtime/webgpu_backend.ts";
 export { gradientsRegistered } from "./src/runtime/gradients.ts";
 export { environmentFingerprint, FINGERPRINT_FLAGS } from "./src/runtime/fingerprint.ts";
 export type { EnvironmentFingerprint } from "./src/runtime/fingerprint.ts";
+export { countFlops, kernelFlops } from "./src/runtime/flops.ts";
+export { renderPerfTable, runPerf, summarize, syntheticBatch } from "./src/runtime/perf_bench.ts";
+export type { PerfOptions, PerfReport, PerfRow, TimeStats, Workload } from "./src/runtime/perf_bench.ts";
 
 // --- diffusion ---
 export { cosineBetas, linearBetas, makeSchedule, SCHEDULE_IDS } from "./src/diffusion/schedule.ts";
