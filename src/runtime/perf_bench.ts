@@ -126,9 +126,12 @@ export function syntheticBatch(w: Workload, T: number, k: number, seed: number, 
   return { x0, noise, t, cluster };
 }
 
-function topKernels(kernels: { name: string; kernelTimeMs: unknown }[], n = 6): [string, number, number][] {
+function topKernels(kernels: { name: string; kernelTimeMs: unknown }[], n = 8): [string, number, number][] {
   const by = new Map<string, [number, number]>();
   for (const k of kernels) {
+    // tf.profile also records op scopes (e.g. "fusedConv2d__op" around a custom gradient) whose time
+    // includes their kernels: keep registered kernels only.
+    if (!tf.getKernel(k.name, tf.getBackend())) continue;
     const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
     const e = by.get(k.name) ?? [0, 0];
     e[0] += ms;
