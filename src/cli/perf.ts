@@ -12,6 +12,7 @@ import type { ConcreteBackend } from "../runtime/backend.ts";
 import { resolveAuto } from "../runtime/backend.ts";
 import { probeAdapter } from "../runtime/webgpu_backend.ts";
 import { renderPerfTable, runPerf, type Workload } from "../runtime/perf_bench.ts";
+import { perfVsTorchMain, VS_TORCH_USAGE } from "./perf_torch.ts";
 import { MODELS } from "../models/registry.ts";
 import { METHODS } from "../mtl/registry.ts";
 
@@ -40,7 +41,9 @@ options:
   --warmup N       untimed steps before timing (default 3)
   --seed N         seed of the synthetic batches and weights (default 0)
   --out DIR        output directory (default reports/perf)
-  --json           print the JSON report on stdout instead of the table`;
+  --json           print the JSON report on stdout instead of the table
+  --vs torch       compare with the PyTorch reference instead (see below)
+${VS_TORCH_USAGE}`;
 
 function list(flag: string, value: unknown): string[] | undefined {
   if (value === undefined) return undefined;
@@ -155,6 +158,9 @@ export async function resolveBackends(req: PerfArgs["backends"]): Promise<Concre
 
 /** Run the benchmark with CLI arguments; resolves to the exit code. */
 export async function perfMain(args: string[]): Promise<number> {
+  if (args.some((x) => x === "--vs" || x.startsWith("--vs="))) {
+    return await perfVsTorchMain(args, { parsePerfArgs, workloadsFor });
+  }
   const a = parsePerfArgs(args);
   const backends = await resolveBackends(a.backends);
   const report = await runPerf({
