@@ -56,11 +56,9 @@ Deno.test("cnn: hand-counted parameters and output size of the digits8 architect
 
 for (const [dataset, spec] of FEATURE_TRAINING) {
   const dir = featureModelDir(spec.id);
-  const present = await exists(`${dir}/model.json`);
   Deno.test({
     name:
       `feature extractor ${spec.id}: committed weights verify; recorded slice accuracy reproduces; extract shape`,
-    ignore: !present,
     async fn() {
       await initBackend("wasm");
       const { manifest, values } = await loadFeatureModel(dir);
@@ -87,7 +85,6 @@ for (const [dataset, spec] of FEATURE_TRAINING) {
 
 Deno.test({
   name: "feature extractor: 32x32 padded MNIST gives the 28x28 features; tampered weights are rejected",
-  ignore: !(await exists(`${featureModelDir("mnist-cnn")}/model.json`)),
   async fn() {
     await initBackend("wasm");
     const ex = await loadFeatureExtractor("mnist");
