@@ -119,6 +119,12 @@ Deno.test("matMul: all transpose combinations, batched and broadcast, plus fused
       [normal(ta ? [3, 6, 4] : [3, 4, 6]), normal(tb ? [3, 2, 6] : [3, 6, 2])],
     );
   }
+  // Large enough per batch item (40·30·30 ≥ 32768) for the loop of 2-D calls; rank 4 batch [2, 3].
+  await compare(
+    "batched matMul loop",
+    ([a, b]) => [tf.matMul(a, b, false, true)],
+    [normal([2, 3, 40, 30]), normal([2, 3, 30, 30])],
+  );
   await compare(
     "fused matMul transposeB + bias + relu",
     ([a, b, bias]) => [tf.fused.matMul({ a, b, transposeB: true, bias, activation: "relu" })],
