@@ -9,9 +9,10 @@
  * - memory: the `folder` dataset keeps all images in memory as float32 (786 kB per image at 256x256x3),
  *   so `limit: 10000` (7.9 GB) is set; the paper trains on all 70k images, which needs a streaming loader
  *   this harness does not have.
- * - a real GPU via `--backend webgpu` (or auto); the Inception network for FID is not available offline,
- *   so quality is reported as FD in the feature space the user supplies (`featureSpace`, e.g. a user
- *   Inception-v3 loaded by src/metrics/features), or "data" (pixels) by default.
+ * - a real GPU via `--backend webgpu` (or auto);
+ * - a tfjs Inception-v3 (pool_3) the user converts and supplies: the weights cannot be downloaded here, and
+ *   the "inception" feature space of src/metrics/features needs its model.json path (the trainer does not
+ *   pass one yet). Pixel-space FD ("data") is not an option at 196,608 dimensions.
  *
  * Model: the "lightweight ADM" of P2 weighting (Choi et al. 2022; jychoi118/P2-weighting README), which
  * ANT's ADM results probably use: 128 channels, channel_mult 1,1,2,2,4,4, one ResBlock per level,
@@ -39,6 +40,7 @@ export const paperFfhqSuite = defineSuite({
       crop: "center",
       limit: 10000,
       heldOutFraction: 0,
+      featureSpace: "inception",
     },
   }],
   model: {
