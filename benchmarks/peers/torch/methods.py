@@ -27,17 +27,20 @@ def _set_flat_grad(model, flat):
 
 
 def cluster_gradients(model, per_sample_fn, cluster, k, scale=1.0):
-    """Flat gradients of scale * l_i for every non-empty cluster i (one forward/backward per cluster, as
-    antbench's src/mtl/cluster_grads.ts), their losses (detached) and the task list."""
+    """Flat gradients of scale * l_i for every non-empty cluster i, their losses (detached), the task list
+    and the sample counts. As the ANT code: one forward pass over the batch, then one backward pass per
+    cluster with retain_graph (antbench runs a forward and backward pass per cluster instead; the two are
+    the same function because no layer mixes samples)."""
+    params = [p for p in model.parameters()]
+    per = per_sample_fn(None)
+    groups = [(i, idx) for i, idx in enumerate(_groups(cluster, k)) if len(idx) > 0]
     tasks, grads, losses, counts = [], [], [], []
-    for i, idx in enumerate(_groups(cluster, k)):
-        if len(idx) == 0:
-            continue
-        model.zero_grad(set_to_none=True)
-        li = per_sample_fn(idx).mean()
-        (li * scale).backward()
+    for n, (i, idx) in enumerate(groups):
+        li = per[torch.from_numpy(idx)].mean()
+        g = torch.autograd.grad(li * scale, params, retain_graph=n < len(groups) - 1, allow_unused=True)
         tasks.append(i)
-        grads.append(_flat_grad(model))
+        grads.append(torch.cat([(gp if gp is not None else torch.zeros_like(p)).reshape(-1)
+                                for gp, p in zip(g, params)]))
         losses.append(li.detach())
         counts.append(len(idx))
     model.zero_grad(set_to_none=True)
@@ -137,25 +140,35 @@ class NashMTL:
     def __init__(self, options, k, n_steps):
         self.every = int(options.get("updateEvery", 25))
         self.max_norm = float(options.get("maxNorm", 1.0))
-        self.alpha = None
+        self.alpha = np.ones(k)  # as the official code; absent clusters keep their previous alpha
         self.solves = 0
 
     def summary(self):
         return {"alpha": [float(a) for a in self.alpha], "solves": self.solves}
 
     def step(self, model, per_sample_fn, cluster, k, step):
-        tasks, g, losses, counts = cluster_gradients(model, per_sample_fn, cluster, k)
-        if self.alpha is None or step % self.every == 0:
+        if self.solves == 0 or step % self.every == 0:
+            tasks, g, losses, counts = cluster_gradients(model, per_sample_fn, cluster, k)
             G = torch.stack(g).double()
             alpha, _, _ = nash_weights((G @ G.T).numpy())
-            self.alpha = alpha
+            self.alpha[tasks] = alpha
             self.solves += 1
-        w = torch.tensor(self.alpha / k, dtype=g[0].dtype)
-        total = sum(w[a] * g[a] for a in range(len(tasks)))
-        _set_flat_grad(model, total)
+            w = torch.tensor(self.alpha[tasks] / k, dtype=g[0].dtype)
+            _set_flat_grad(model, sum(w[a] * g[a] for a in range(len(tasks))))
+            plain = _plain(losses, counts)
+        else:
+            # ANT: between solves, one backward of sum_i alpha_i l_i / k with the last alpha.
+            model.zero_grad(set_to_none=True)
+            per = per_sample_fn(None)
+            total = 0
+            for i, idx in enumerate(_groups(cluster, k)):
+                if len(idx) > 0:
+                    total = total + float(self.alpha[i]) / k * per[torch.from_numpy(idx)].mean()
+            total.backward()
+            plain = float(per.detach().mean())
         if self.max_norm > 0:
             torch.nn.utils.clip_grad_norm_(list(model.parameters()), self.max_norm)
-        return _plain(losses, counts), {"alpha": [float(a) for a in self.alpha]}
+        return plain, {"alpha": [float(a) for a in self.alpha]}
 
 
 class UW:
