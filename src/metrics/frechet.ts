@@ -9,8 +9,9 @@
  * torch-fidelity issue #46 shows why eigvalsh(Σ₁Σ₂) itself is wrong):
  *
  * - "eigh" (ml-matrix): S = Σ₁^{1/2} from a symmetric eigendecomposition, λ = eig(S Σ₂ S).
- * - "cholesky" (fast, for large d): Σ₁ = G Gᵀ by pivoted Cholesky (rank-revealing, so singular Σ₁ from
- *   N ≤ d or dead features is fine), λ = eig(Gᵀ Σ₂ G), eigenvalues only.
+ * - "cholesky" (fast, for large d): Σ₁ = G Gᵀ (ml-matrix's Cholesky when Σ₁ is positive definite, else a
+ *   rank-revealing pivoted Cholesky, so singular Σ₁ from N ≤ d or dead features is fine),
+ *   λ = eig(Gᵀ Σ₂ G), eigenvalues only.
  * - "auto": "eigh" for d ≤ 512, "cholesky" above (ml-matrix's eigendecomposition costs ~40 s at d = 2048).
  *
  * Safeguards (each recorded in `safeguards` and passed to `log` when it triggers):
@@ -27,9 +28,9 @@ import { UsageError } from "../runtime/errors.ts";
 import { checkStatsPair, type GaussianStats } from "./gaussian_stats.ts";
 import {
   asymmetry,
+  choleskyFactor,
   congruence,
   matmul,
-  pivotedCholesky,
   symmetricEigen,
   symmetricEigenvalues,
   symmetrizeInPlace,
@@ -223,7 +224,7 @@ function traceSqrtProduct(
     const mv = symmetricEigen(m, d).values;
     return { traceSqrt: sqrtSum(mv, d, "sigma1^1/2 sigma2 sigma1^1/2", note), rankA: rank };
   }
-  const chol = pivotedCholesky(sa, d);
+  const chol = choleskyFactor(sa, d);
   if (chol.rank < d) {
     note(
       `sigma1 has numerical rank ${chol.rank} < d = ${d} (remaining pivot ${
@@ -236,7 +237,7 @@ function traceSqrtProduct(
     );
   }
   if (chol.rank === 0) return { traceSqrt: 0, rankA: 0 };
-  const m = congruence(chol.g, chol.rank, sb, d);
+  const m = congruence(chol.g, chol.rank, sb, d, !chol.pivoted);
   let values: Float64Array;
   try {
     values = symmetricEigenvalues(m, chol.rank);

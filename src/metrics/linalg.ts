@@ -18,7 +18,7 @@
  *
  * @module
  */
-import { EigenvalueDecomposition, Matrix } from "ml-matrix";
+import { CholeskyDecomposition, EigenvalueDecomposition, Matrix } from "ml-matrix";
 
 /** Eigenvalues and eigenvectors of a symmetric matrix (ml-matrix's tred2/tql2). */
 export interface SymmetricEigen {
@@ -94,19 +94,70 @@ export function trace(a: Float64Array, d: number): number {
   return t;
 }
 
-/** C = A·B for row-major d×d matrices (i-k-j loop order, contiguous inner loop). */
-export function matmul(a: Float64Array, b: Float64Array, d: number): Float64Array {
-  const c = new Float64Array(d * d);
-  for (let i = 0; i < d; i++) {
-    const ci = i * d;
-    for (let k = 0; k < d; k++) {
-      const aik = a[ci + k];
-      if (aik === 0) continue;
-      const bk = k * d;
-      for (let j = 0; j < d; j++) c[ci + j] += aik * b[bk + j];
+/** Rows of A per block in {@link gemm} and {@link gramTransposed} (keeps the block in cache). */
+const ROW_BLOCK = 16;
+
+/**
+ * C = A·B with A r×n and B n×m, row-major. Rows of A are processed in blocks so each row of B is read
+ * once per block rather than once per row (the product is memory-bound in JS otherwise). Zero entries of
+ * A are skipped (triangular factors).
+ */
+export function gemm(a: Float64Array, r: number, n: number, b: Float64Array, m: number): Float64Array {
+  const c = new Float64Array(r * m);
+  for (let i0 = 0; i0 < r; i0 += ROW_BLOCK) {
+    const i1 = Math.min(i0 + ROW_BLOCK, r);
+    for (let k = 0; k < n; k++) {
+      const bk = k * m;
+      for (let i = i0; i < i1; i++) {
+        const aik = a[i * n + k];
+        if (aik === 0) continue;
+        const ci = i * m;
+        for (let j = 0; j < m; j++) c[ci + j] += aik * b[bk + j];
+      }
     }
   }
   return c;
+}
+
+/** C = A·B for row-major d×d matrices. */
+export function matmul(a: Float64Array, b: Float64Array, d: number): Float64Array {
+  return gemm(a, d, d, b, d);
+}
+
+/**
+ * S = W·Gᵀ for W, G r×n row-major, assumed symmetric (computes l ≤ k and mirrors), blocked. With
+ * `upperRows`, row l of G is known to be zero before column l (rows of a Cholesky factor's transpose).
+ */
+export function gramTransposed(
+  w: Float64Array,
+  g: Float64Array,
+  r: number,
+  n: number,
+  upperRows = false,
+): Float64Array {
+  const out = new Float64Array(r * r);
+  for (let k0 = 0; k0 < r; k0 += ROW_BLOCK) {
+    const k1 = Math.min(k0 + ROW_BLOCK, r);
+    for (let l0 = 0; l0 <= k0; l0 += ROW_BLOCK) {
+      const l1 = Math.min(l0 + ROW_BLOCK, r);
+      for (let k = k0; k < k1; k++) {
+        const wk = k * n;
+        for (let l = l0; l < l1 && l <= k; l++) {
+          const gl = l * n;
+          let s0 = 0, s1 = 0;
+          let j = upperRows ? l : 0;
+          for (; j + 1 < n; j += 2) {
+            s0 += w[wk + j] * g[gl + j];
+            s1 += w[wk + j + 1] * g[gl + j + 1];
+          }
+          if (j < n) s0 += w[wk + j] * g[gl + j];
+          out[k * r + l] = s0 + s1;
+          out[l * r + k] = s0 + s1;
+        }
+      }
+    }
+  }
+  return out;
 }
 
 /**
@@ -320,31 +371,35 @@ export function pivotedCholesky(a: Float64Array, d: number, tol?: number): Pivot
 }
 
 /**
- * M = Gᵀ·B·G (r×r, symmetric) for G given as r rows of length d (see {@link PivotedCholesky}) and a
- * symmetric d×d B.
+ * A = G·Gᵀ: ml-matrix's Cholesky decomposition when A is positive definite (fast, row-oriented), else
+ * {@link pivotedCholesky} (rank-revealing, for singular PSD A). G is returned as rows (`g[k*d + i]` =
+ * G[i][k]); `rank` = d on the first route.
  */
-export function congruence(g: Float64Array, r: number, b: Float64Array, d: number): Float64Array {
-  // W = Gᵀ B (r×d): row k = Σ_i g_k[i] · B[i, :].
-  const w = new Float64Array(r * d);
-  for (let k = 0; k < r; k++) {
-    const wk = k * d, gk = k * d;
+export function choleskyFactor(a: Float64Array, d: number): PivotedCholesky & { pivoted: boolean } {
+  const ch = new CholeskyDecomposition(toMatrix(a, d));
+  if (ch.isPositiveDefinite()) {
+    const L = ch.lowerTriangularMatrix;
+    const g = new Float64Array(d * d);
     for (let i = 0; i < d; i++) {
-      const s = g[gk + i];
-      if (s === 0) continue;
-      const bi = i * d;
-      for (let j = 0; j < d; j++) w[wk + j] += s * b[bi + j];
+      const row = L.getRow(i);
+      for (let k = 0; k <= i; k++) g[k * d + i] = row[k];
     }
+    if (g.every(Number.isFinite)) return { rank: d, g, residual: 0, tol: 0, pivoted: false };
   }
-  const m = new Float64Array(r * r);
-  for (let k = 0; k < r; k++) {
-    const wk = k * d;
-    for (let l = 0; l <= k; l++) {
-      const gl = l * d;
-      let s = 0;
-      for (let j = 0; j < d; j++) s += w[wk + j] * g[gl + j];
-      m[k * r + l] = s;
-      m[l * r + k] = s;
-    }
-  }
-  return m;
+  return { ...pivotedCholesky(a, d), pivoted: true };
+}
+
+/**
+ * M = Gᵀ·B·G (r×r, symmetric) for G given as r rows of length d (see {@link PivotedCholesky}) and a
+ * symmetric d×d B: W = (rows of G)·B, then M = W·(rows of G)ᵀ, both blocked. `upperRows`: G's row k is
+ * zero before column k (the non-pivoted Cholesky factor), which halves the second product.
+ */
+export function congruence(
+  g: Float64Array,
+  r: number,
+  b: Float64Array,
+  d: number,
+  upperRows = false,
+): Float64Array {
+  return gramTransposed(gemm(g, r, d, b, d), g, r, d, upperRows);
 }
