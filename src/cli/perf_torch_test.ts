@@ -32,7 +32,7 @@ Deno.test("perf --vs: the Markdown row shows medians and ratio ranges of the rep
     schema: "antbench.perf-vs-torch/1",
     createdAt: "2026-01-01T00:00:00Z",
     tag: "t",
-    settings: { rounds: 2, repeats: 2, warmup: 0, k: 5, seed: 0, T: 1000, cores: 2 },
+    settings: { rounds: 2, repeats: 2, warmup: 0, k: 5, seed: 0, T: 1000, cores: 2, adam: "shared" },
     antbench: {},
     torch: {},
     rows: [{
