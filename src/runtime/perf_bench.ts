@@ -6,7 +6,8 @@
  * step (src/runtime/flops.ts).
  *
  * Methods are benchmarked at k = 5 timestep clusters (ANT's default number of intervals, uniform
- * intervals here) and reported as a ratio to vanilla on the same workload.
+ * intervals here) and reported as a ratio to vanilla on the same workload; their timed steps are
+ * interleaved with vanilla's so that load drift on a shared machine affects all of them alike.
  *
  * @module
  */
@@ -143,77 +144,134 @@ function topKernels(kernels: { name: string; kernelTimeMs: unknown }[], n = 8): 
   ) => [name, Math.round(ms * 100) / 100, c]);
 }
 
-/** Time one (backend already active, workload, method) combination. */
-export async function benchmarkOne(
+interface Contender {
+  row: PerfRow;
+  step?: (b: HostBatch, s: number) => number;
+  dispose?: () => void;
+  times: number[];
+  stepNo: number;
+}
+
+function failRow(row: PerfRow, e: unknown): PerfRow {
+  return { ...row, status: "failed", note: e instanceof Error ? e.message.split("\n")[0] : String(e) };
+}
+
+/**
+ * Time several methods on one workload (backend already active). The timed steps are interleaved
+ * round-robin (step r of every method, then step r + 1, ...), so slow drifts of a shared machine's load hit
+ * every method alike and the ratios to vanilla stay meaningful. A method that throws becomes a failed row.
+ */
+export async function benchmarkWorkload(
   backend: ConcreteBackend,
   w: Workload,
-  methodId: string,
+  methodIds: readonly string[],
   opts: { repeats: number; warmup: number; k: number; seed: number; T: number },
-): Promise<PerfRow> {
-  const base: PerfRow = {
-    backend,
-    model: w.model,
-    dataShape: w.dataShape,
-    batch: w.batch,
-    params: null,
-    method: methodId,
-    k: opts.k,
-    status: "ok",
-  };
+): Promise<PerfRow[]> {
   const schedule = makeSchedule("linear", opts.T);
-  const mf = getModelFactory(w.model, "--models");
-  const model = mf.build({ ...mf.defaults }, {
-    dataShape: w.dataShape,
-    T: opts.T,
-    initSeed: deriveSeed(opts.seed, "init"),
-  });
-  base.params = model.paramCount();
-  const fac = getMethodFactory(methodId, "--methods");
-  const method = fac.create({ ...fac.defaults }, { k: opts.k, schedule, runSeed: opts.seed });
-  const stepper = createStepper({
-    model,
-    method,
-    schedule,
-    k: opts.k,
-    lr: 1e-4,
-    beta1: 0.9,
-    beta2: 0.999,
-    emaDecay: 0.995,
-  });
-  try {
-    const batches = Array.from(
-      { length: 4 },
-      (_, i) => syntheticBatch(w, opts.T, opts.k, opts.seed, i),
-    );
-    let step = 0;
-    const next = () => batches[step % batches.length];
-    for (let i = 0; i < opts.warmup; i++) stepper.step(next(), step++);
-    const times: number[] = [];
-    for (let i = 0; i < opts.repeats; i++) {
-      const b = next();
-      const t0 = performance.now();
-      const loss = stepper.step(b, step++);
-      times.push(performance.now() - t0);
-      if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${step}`);
+  const batches = Array.from({ length: 4 }, (_, i) => syntheticBatch(w, opts.T, opts.k, opts.seed, i));
+  const contenders: Contender[] = methodIds.map((methodId) => ({
+    row: {
+      backend,
+      model: w.model,
+      dataShape: w.dataShape,
+      batch: w.batch,
+      params: null,
+      method: methodId,
+      k: opts.k,
+      status: "ok",
+    },
+    times: [],
+    stepNo: 0,
+  }));
+  for (const c of contenders) {
+    try {
+      const mf = getModelFactory(w.model, "--models");
+      const model = mf.build({ ...mf.defaults }, {
+        dataShape: w.dataShape,
+        T: opts.T,
+        initSeed: deriveSeed(opts.seed, "init"),
+      });
+      c.row.params = model.paramCount();
+      const fac = getMethodFactory(c.row.method, "--methods");
+      const method = fac.create({ ...fac.defaults }, { k: opts.k, schedule, runSeed: opts.seed });
+      const stepper = createStepper({
+        model,
+        method,
+        schedule,
+        k: opts.k,
+        lr: 1e-4,
+        beta1: 0.9,
+        beta2: 0.999,
+        emaDecay: 0.995,
+      });
+      c.step = (b, s) => stepper.step(b, s);
+      c.dispose = () => {
+        stepper.dispose();
+        method.dispose();
+        model.dispose();
+      };
+    } catch (e) {
+      c.row = failRow(c.row, e);
     }
-    const prof = await tf.profile(() => {
-      stepper.step(next(), step++);
-    });
-    const flops = countFlops(prof.kernels);
-    const ms = summarize(times);
-    return {
-      ...base,
-      ms,
-      samplesPerSec: (w.batch * 1000) / ms.median,
-      flopsPerStep: flops,
-      gflops: flops / (ms.median * 1e6),
-      topKernels: topKernels(prof.kernels as unknown as { name: string; kernelTimeMs: unknown }[]),
-    };
-  } finally {
-    stepper.dispose();
-    method.dispose();
-    model.dispose();
   }
+  const live = () => contenders.filter((c) => c.row.status === "ok");
+  const guarded = (c: Contender, f: () => void) => {
+    try {
+      f();
+    } catch (e) {
+      c.row = failRow(c.row, e);
+      c.dispose?.();
+      c.dispose = undefined;
+    }
+  };
+  try {
+    for (const c of live()) {
+      guarded(c, () => {
+        for (let i = 0; i < opts.warmup; i++) c.step!(batches[c.stepNo % 4], c.stepNo++);
+      });
+    }
+    for (let r = 0; r < opts.repeats; r++) {
+      for (const c of live()) {
+        guarded(c, () => {
+          const b = batches[c.stepNo % 4];
+          const t0 = performance.now();
+          const loss = c.step!(b, c.stepNo++);
+          c.times.push(performance.now() - t0);
+          if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${c.stepNo}`);
+        });
+      }
+    }
+    for (const c of live()) {
+      let prof: Awaited<ReturnType<typeof tf.profile>> | null = null;
+      try {
+        prof = await tf.profile(() => {
+          c.step!(batches[c.stepNo % 4], c.stepNo++);
+        });
+      } catch (e) {
+        c.row = failRow(c.row, e);
+        continue;
+      }
+      const flops = countFlops(prof.kernels);
+      const ms = summarize(c.times);
+      c.row = {
+        ...c.row,
+        ms,
+        samplesPerSec: (w.batch * 1000) / ms.median,
+        flopsPerStep: flops,
+        gflops: flops / (ms.median * 1e6),
+        topKernels: topKernels(prof.kernels as unknown as { name: string; kernelTimeMs: unknown }[]),
+      };
+    }
+  } finally {
+    for (const c of contenders) c.dispose?.();
+  }
+  const vanilla = contenders.find((c) => c.row.method === "vanilla" && c.row.status === "ok");
+  for (const c of contenders) {
+    if (c !== vanilla && c.row.status === "ok" && vanilla?.row.ms) {
+      c.row.ratioToVanilla = c.row.ms!.median / vanilla.row.ms.median;
+    }
+  }
+  return contenders.map((c) => c.row);
 }
 
 const FLOP_SOURCE =
@@ -251,54 +309,35 @@ export async function runPerf(opts: PerfOptions): Promise<PerfReport> {
     environments[backend] = environmentFingerprint(info);
     for (const w of opts.workloads) {
       const skip = opts.skip?.(backend, w) ?? null;
-      for (const methodId of ["vanilla", ...opts.methods.filter((m) => m !== "vanilla")]) {
-        const label = `${backend} ${w.model} ${w.dataShape.join("x")} b${w.batch} ${methodId}`;
-        if (skip) {
+      const methodIds = ["vanilla", ...opts.methods.filter((m) => m !== "vanilla")];
+      const label = `${backend} ${w.model} ${w.dataShape.join("x")} b${w.batch}`;
+      if (skip) {
+        for (const method of methodIds) {
           rows.push({
             backend,
             model: w.model,
             dataShape: w.dataShape,
             batch: w.batch,
             params: null,
-            method: methodId,
+            method,
             k,
             status: "skipped",
             note: skip,
           });
-          continue;
         }
-        log(`perf: ${label} ...`);
-        let row: PerfRow;
-        try {
-          row = await benchmarkOne(backend, w, methodId, {
-            repeats: opts.repeats,
-            warmup: opts.warmup,
-            k,
-            seed,
-            T,
-          });
-        } catch (e) {
-          row = {
-            backend,
-            model: w.model,
-            dataShape: w.dataShape,
-            batch: w.batch,
-            params: null,
-            method: methodId,
-            k,
-            status: "failed",
-            note: e instanceof Error ? e.message.split("\n")[0] : String(e),
-          };
-        }
-        const vanilla = rows.find((r) =>
-          r.backend === backend && r.model === w.model && r.batch === w.batch && r.method === "vanilla" &&
-          r.dataShape.join() === w.dataShape.join() && r.status === "ok"
-        );
-        if (row.status === "ok" && vanilla?.ms && row.ms) {
-          row.ratioToVanilla = row.ms.median / vanilla.ms.median;
-        }
-        if (row.status === "ok") log(`perf: ${label}: ${row.ms!.median.toFixed(1)} ms/step`);
-        else log(`perf: ${label}: ${row.status}: ${row.note}`);
+        continue;
+      }
+      log(`perf: ${label} (${methodIds.join(", ")}) ...`);
+      const got = await benchmarkWorkload(backend, w, methodIds, {
+        repeats: opts.repeats,
+        warmup: opts.warmup,
+        k,
+        seed,
+        T,
+      });
+      for (const row of got) {
+        if (row.status === "ok") log(`perf: ${label} ${row.method}: ${row.ms!.median.toFixed(1)} ms/step`);
+        else log(`perf: ${label} ${row.method}: ${row.status}: ${row.note}`);
         rows.push(row);
       }
     }
