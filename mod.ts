@@ -135,6 +135,22 @@ export { FEATURE_TRAINING, trainClassifier } from "./src/metrics/features/train.
 
 // --- train ---
 export type { EvalPoint, RunConfig, RunResult } from "./src/train/types.ts";
+// cross-framework parity and throughput against PyTorch (issue 8)
+export {
+  exportParityCase,
+  maxRelDiff,
+  readTrajectory,
+  recordBatches,
+  relL2,
+  runTorchParity,
+  TORCH_PYTHON,
+  torchVersion,
+  writeTrajectory,
+} from "./src/train/parity_export.ts";
+export type { ParityCase, ParityRun, Trajectory } from "./src/train/parity_export.ts";
+export { PARITY_CASES, PARITY_TOLERANCES } from "./src/train/parity_cases.ts";
+export { hostAdamStepper, renderVsTorch, runVsTorch, TORCH_METHODS } from "./src/cli/perf_torch.ts";
+export type { VsTorchReport, VsTorchRow } from "./src/cli/perf_torch.ts";
 
 // --- suite ---
 export { BASELINE, defineSuite, SUITE_DEFAULTS } from "./src/suite/schema.ts";
