@@ -98,6 +98,18 @@ Deno.test("parity: the PyTorch reference is installed", async () => {
   assert.ok(TORCH_INSTALL_HINT.includes("python3-torch"));
 });
 
+Deno.test("parity: a missing PyTorch fails with the install command, it does not skip", async () => {
+  await assert.rejects(
+    () => torchVersion("/nonexistent/python3"),
+    (e: Error) => e.message.includes("apt-get install -y python3-torch python3-numpy"),
+  );
+  // An interpreter without torch (e.g. a pyenv python3 on PATH) gets the same message.
+  await assert.rejects(
+    () => torchVersion("/bin/false"),
+    (e: Error) => e.message.includes("python3-torch") && e.message.includes("/bin/false"),
+  );
+});
+
 Deno.test("parity: antbench (wasm) and PyTorch train the same trajectory", async (t) => {
   await initBackend("wasm");
   const root = await Deno.makeTempDir({ prefix: "antbench-parity-" });
