@@ -163,7 +163,8 @@ export interface WasmKernelOptions {
   im2colMaxFloats: number;
 }
 
-const kernelOptions: WasmKernelOptions = { im2colMaxFloats: 4 * 1024 * 1024 };
+// Default 0 (always per tap): measured 5–10% faster than the single im2col matmul at U-Net shapes.
+const kernelOptions: WasmKernelOptions = { im2colMaxFloats: 0 };
 
 /** Change tunables of the patched kernels; returns the previous values. */
 export function setWasmKernelOptions(o: Partial<WasmKernelOptions>): WasmKernelOptions {
@@ -177,10 +178,9 @@ export function setWasmKernelOptions(o: Partial<WasmKernelOptions>): WasmKernelO
  * with x padded to [N+1, Hp, Wp, C] (Hp = OH + KH − 1; the extra image is zeros) and flattened to rows
  * m = (n·Hp + r)·Wp + s, and dy zero-padded to the same grid, tap (i, j) reads x row m + i·Wp + j for output
  * row m. So dW[i,j] = xᵀ[C, off .. off + M] · dy[M, Co] with off = i·Wp + j; grid positions outside the
- * OH×OW outputs multiply zeros of the padded dy. The taps' blocks are stacked into one [KH·KW·C, M] matrix
- * (a transposed im2col) so a single NN matmul with dy gives dW in its final layout; above
- * `im2colMaxFloats` the taps are multiplied one by one (dy stays the right operand, whose packed XNNPACK
- * operator is then built once per call).
+ * OH×OW outputs multiply zeros of the padded dy. By default the taps are multiplied one by one (dy stays the
+ * right operand, so its packed XNNPACK operator is built once per call); up to `im2colMaxFloats` the taps'
+ * blocks can instead be stacked into one [KH·KW·C, M] matrix (a transposed im2col) for a single matmul.
  */
 function conv2DBackpropFilterTaps(
   backend: WasmBackendLike,

@@ -87,16 +87,16 @@ Deno.test("conv2d: dx and dW match cpu for strides, paddings and kernel sizes", 
   }
 });
 
-Deno.test("conv2d dW, stride 1: the per-tap path (no im2col buffer) matches cpu too", async () => {
-  const prev = setWasmKernelOptions({ im2colMaxFloats: 0 });
+Deno.test("conv2d dW, stride 1: the single-matmul im2col path matches cpu too", async () => {
+  const prev = setWasmKernelOptions({ im2colMaxFloats: 1 << 24 });
   try {
     await compare(
-      "conv2d 3x3 s1 same, per tap",
+      "conv2d 3x3 s1 same, im2col",
       ([x, w]) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "same")],
       [normal([2, 6, 5, 3]), normal([3, 3, 3, 4])],
     );
     await compare(
-      "conv2d 2x3 s1 valid, per tap",
+      "conv2d 2x3 s1 valid, im2col",
       ([x, w]) => [tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, "valid")],
       [normal([1, 5, 6, 2]), normal([2, 3, 2, 3])],
     );
