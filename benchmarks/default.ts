@@ -1,7 +1,8 @@
 /**
- * `default`: vanilla vs ANT with UW, PCGrad and NashMTL on a 2-D toy (Go et al. 2023, §4: timestep
- * clusters as tasks), a few seeds, a few minutes on two cores. Step counts are provisional until training
- * is tuned.
+ * `default`: vanilla vs ANT with UW, PCGrad and NashMTL on a 2-D toy (Go et al. 2023, §4: timestep and
+ * log-SNR interval clusters as tasks), plus the per-timestep reweighting baselines Min-SNR-γ and P2 (which
+ * do not depend on the clusters, so they run once, with the timestep clusters' stratified sampler), 3 seeds.
+ * About 10 minutes on two cores with `--jobs 2`.
  *
  * @module
  */
@@ -11,14 +12,15 @@ import { defineSuite } from "../src/suite/schema.ts";
 export const defaultSuite = defineSuite({
   name: "default",
   description:
-    "vanilla vs ANT-UW / ANT-PCGrad / ANT-NashMTL, MLP on swissroll, timestep and log-SNR clusters",
+    "vanilla vs ANT-UW / ANT-PCGrad / ANT-NashMTL (timestep and log-SNR clusters) and Min-SNR / P2, MLP on swissroll",
   datasets: ["swissroll"],
   model: "mlp",
   schedule: "linear",
   T: 1000,
   objectives: ["timestep", "snr"],
   k: [5],
-  methods: ["uw", "pcgrad", "nashmtl"],
+  methods: ["uw", "pcgrad", "nashmtl", "minsnr", "p2"],
+  exclude: [{ objective: "snr", method: "minsnr" }, { objective: "snr", method: "p2" }],
   seeds: 3,
   steps: 2000,
   train: { batchSize: 250, lr: 1e-3 },
