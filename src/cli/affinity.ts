@@ -136,7 +136,7 @@ export const affinityCommand: CliCommand = {
       const schedule = makeSchedule(first.schedule, T);
       const started = performance.now();
       let lastLog = 0;
-      const res = measureAffinity(
+      const res = await measureAffinity(
         loaded.map((c) => c.model),
         schedule,
         x0,

@@ -114,7 +114,7 @@ export const featuresCommand: CliCommand = {
       }
       say(`training ${spec.id} on ${ds.nTrain} ${ds.id} images, ${spec.epochs} epochs, backend ${info.name}`);
       const t0 = performance.now();
-      const weights = trainClassifier(
+      const weights = await trainClassifier(
         spec,
         ds.train,
         ds.trainLabels!,
@@ -133,7 +133,7 @@ export const featuresCommand: CliCommand = {
         variables: variableSpecs(spec.arch),
       } as FeatureModelManifest, weights);
       const held = ds.heldOut;
-      const pred = tmp.classify(held.x, held.n);
+      const pred = await tmp.classify(held.x, held.n);
       const acc = accuracy(pred, held.labels!);
       const slice = accuracy(pred.subarray(0, SLICE), held.labels!.subarray(0, SLICE));
       tmp.dispose();
@@ -182,7 +182,7 @@ export const featuresCommand: CliCommand = {
         (values.dir as string | undefined) ?? featureModelDir(id),
       );
       const ex = cnnExtractor(manifest, w);
-      const acc = accuracy(ex.classify(ds.heldOut.x, ds.heldOut.n), ds.heldOut.labels!);
+      const acc = accuracy(await ex.classify(ds.heldOut.x, ds.heldOut.n), ds.heldOut.labels!);
       ex.dispose();
       const out = {
         id,
@@ -211,7 +211,7 @@ export const featuresCommand: CliCommand = {
         throw new UsageError(`${inPath}: expected images [N, H, W, C]; got shape (${arr.shape.join(", ")})`);
       }
       const [n, h, w, c] = arr.shape;
-      const feats = ex.extract(Float32Array.from(arr.data), n, [h, w, c]);
+      const feats = await ex.extract(Float32Array.from(arr.data), n, [h, w, c]);
       ex.dispose();
       asMatrix(npyArray(feats, [n, ex.dim]), outPath);
       await writeNpy(outPath, npyArray(feats, [n, ex.dim]));

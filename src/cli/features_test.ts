@@ -33,7 +33,7 @@ Deno.test("cli features extract: .npy images -> .npy features equal to the extra
   assert.deepEqual(feats.shape, [5, 64]);
   await initBackend("wasm");
   const ex = await loadFeatureExtractor("digits8-cnn");
-  assert.deepEqual(feats.data, ex.extract(images, 5));
+  assert.deepEqual(feats.data, await ex.extract(images, 5));
   ex.dispose();
   const list = await capture(() => featuresCommand.run(["list", "--json"]));
   const ids = JSON.parse(list.out[0]).extractors.map((e: { id: string }) => e.id);

@@ -32,7 +32,7 @@ import { summarize, syntheticBatch, type TimeStats, type Workload } from "../run
 import { makeSchedule } from "../diffusion/schedule.ts";
 import { getModelFactory } from "../models/registry.ts";
 import { getMethodFactory } from "../mtl/registry.ts";
-import { createStepper, type HostBatch, makeMtlBatch } from "../train/step.ts";
+import { createStepper, type HostBatch, makeMtlBatch, stepAndReadLoss } from "../train/step.ts";
 import type { Denoiser } from "../models/denoiser.ts";
 import type { MtlMethod } from "../mtl/method.ts";
 import type { NoiseSchedule } from "../diffusion/schedule.ts";
@@ -72,22 +72,26 @@ export function hostAdamStepper(
   schedule: NoiseSchedule,
   k: number,
   o: { lr: number; beta1: number; beta2: number; eps: number; emaDecay: number },
-): { step(batch: HostBatch, step: number): number; dispose(): void } {
+): { step(batch: HostBatch, step: number): Promise<number>; dispose(): void } {
   const vars = model.variables;
   const m = vars.map((v) => new Float32Array(v.size));
   const v2 = vars.map((v) => new Float32Array(v.size));
-  const w = vars.map((v) => Float32Array.from(v.dataSync() as Float32Array));
-  const ema = w.map((x) => Float32Array.from(x));
+  let w: Float32Array[] = []; // host weights, read at the first step
+  let ema: Float32Array[] = [];
   let t = 0;
   return {
-    step(batch, step) {
-      const res = method.step(makeMtlBatch(model, schedule, k, batch), vars, step);
+    async step(batch, step) {
+      if (t === 0) {
+        w = await Promise.all(vars.map(async (v) => Float32Array.from(await v.data() as Float32Array)));
+        ema = w.map((x) => Float32Array.from(x));
+      }
+      const res = await method.step(makeMtlBatch(model, schedule, k, batch), vars, step);
       t++;
       const { lr, beta1: b1, beta2: b2, eps } = o;
       const bc1 = 1 - b1 ** t, sbc2 = Math.sqrt(1 - b2 ** t);
       const d = Math.min(o.emaDecay, (1 + step) / (10 + step));
       for (let i = 0; i < vars.length; i++) {
-        const g = res.grads[i].dataSync() as Float32Array;
+        const g = await res.grads[i].data() as Float32Array;
         const mi = m[i], vi = v2[i], wi = w[i], ei = ema[i];
         for (let j = 0; j < g.length; j++) {
           mi[j] = b1 * mi[j] + (1 - b1) * g[j];
@@ -98,7 +102,7 @@ export function hostAdamStepper(
         tf.tidy(() => vars[i].assign(tf.tensor(wi, vars[i].shape, "float32")));
       }
       tf.dispose(res.grads);
-      const loss = (res.loss.dataSync() as Float32Array)[0];
+      const loss = (await res.loss.data() as Float32Array)[0];
       res.loss.dispose();
       return loss;
     },
@@ -109,9 +113,9 @@ export function hostAdamStepper(
 /** An antbench stepper on synthetic batches. */
 export interface AntbenchStepper {
   params: number;
-  step(): number;
-  /** Time `n` steps; ms of each. */
-  time(n: number): number[];
+  step(): Promise<number>;
+  /** Time `n` steps (each including the read of its loss); ms of each. */
+  time(n: number): Promise<number[]>;
   dispose(): void;
 }
 
@@ -127,14 +131,22 @@ export function buildAntbenchStepper(spec: StepperSpec): AntbenchStepper {
   const fac = getMethodFactory(spec.method, "--methods");
   const method = fac.create({ ...fac.defaults }, { k: spec.k, schedule, runSeed: spec.seed });
   const settings = { lr: 1e-4, beta1: 0.9, beta2: 0.999, emaDecay: 0.995 };
-  const stepper = spec.adam === "host"
-    ? hostAdamStepper(model, method, schedule, spec.k, { ...settings, eps: 1e-8 })
-    : createStepper({ model, method, schedule, k: spec.k, ...settings });
+  let stepper: { dispose(): void };
+  let stepOnce: (b: HostBatch, s: number) => Promise<number>;
+  if (spec.adam === "host") {
+    const host = hostAdamStepper(model, method, schedule, spec.k, { ...settings, eps: 1e-8 });
+    stepper = host;
+    stepOnce = (b, s) => host.step(b, s);
+  } else {
+    const shared = createStepper({ model, method, schedule, k: spec.k, ...settings });
+    stepper = shared;
+    stepOnce = (b, s) => stepAndReadLoss(shared, b, s);
+  }
   const w: Workload = { model: spec.model, dataShape: spec.dataShape, batch: spec.batch };
   const batches = Array.from({ length: 4 }, (_, i) => syntheticBatch(w, spec.T, spec.k, spec.seed, i));
   let n = 0;
-  const step = () => {
-    const loss = stepper.step(batches[n % batches.length], n);
+  const step = async () => {
+    const loss = await stepOnce(batches[n % batches.length], n);
     n++;
     if (!Number.isFinite(loss)) throw new Error(`antbench loss became ${loss} at step ${n}`);
     return loss;
@@ -142,11 +154,11 @@ export function buildAntbenchStepper(spec: StepperSpec): AntbenchStepper {
   return {
     params: model.paramCount(),
     step,
-    time(count) {
+    async time(count) {
       const ms: number[] = [];
       for (let i = 0; i < count; i++) {
         const t0 = performance.now();
-        step();
+        await step();
         ms.push(performance.now() - t0);
       }
       return ms;
@@ -382,13 +394,13 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
             seed: o.seed,
           });
           await pool.setup(spec);
-          for (let i = 0; i < o.warmup; i++) side.step();
+          for (let i = 0; i < o.warmup; i++) await side.step();
           await torch.request({ cmd: "time", id: label, threads: o.threads, warmup: o.warmup, steps: 0 });
           const acc = { a1: [] as number[], t1: [] as number[], tn: [] as number[], an: [] as number[] };
           const sps = { a1: [] as number[], t1: [] as number[], tn: [] as number[], an: [] as number[] };
           for (let r = 0; r < o.rounds; r++) {
-            const runA1 = () => {
-              const ms = side!.time(o.repeats);
+            const runA1 = async () => {
+              const ms = await side!.time(o.repeats);
               acc.a1.push(...ms);
               sps.a1.push((w.batch * 1000) / median(ms));
             };
@@ -410,7 +422,7 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
               sps.an.push((o.jobs * o.repeats * w.batch * 1000) / Math.max(...res.elapsedMs));
             };
             if (r % 2 === 0) {
-              runA1();
+              await runA1();
               await runTorch(1, "t1");
               await runAN();
               await runTorch(o.threads, "tn");
@@ -418,7 +430,7 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
               await runTorch(o.threads, "tn");
               await runAN();
               await runTorch(1, "t1");
-              runA1();
+              await runA1();
             }
           }
           const row: VsTorchRow = {

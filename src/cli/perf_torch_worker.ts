@@ -23,9 +23,9 @@ self.onmessage = async (e: MessageEvent) => {
       self.postMessage({ ok: true, params: side.params });
     } else if (msg.cmd === "run") {
       if (!side) throw new Error("run before setup");
-      for (let i = 0; i < (msg.warmup ?? 0); i++) side.step();
+      for (let i = 0; i < (msg.warmup ?? 0); i++) await side.step();
       const t0 = performance.now();
-      const ms = side.time(msg.steps ?? 1);
+      const ms = await side.time(msg.steps ?? 1);
       self.postMessage({ ok: true, ms, elapsedMs: performance.now() - t0 });
     } else if (msg.cmd === "close") {
       side?.dispose();

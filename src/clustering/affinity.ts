@@ -37,6 +37,7 @@ import type { NoiseSchedule } from "../diffusion/schedule.ts";
 import { epsilonLoss } from "../diffusion/loss.ts";
 import "../runtime/gradients.ts";
 import { rngFor } from "../runtime/rng.ts";
+import { readConcat } from "../runtime/read.ts";
 import { badValue, throwIfProblems, UsageError } from "../runtime/errors.ts";
 import type { AffinityMatrix } from "./objective.ts";
 
@@ -109,7 +110,7 @@ export function resolveMode(o: AffinityOptions, m: number, P: number): "exact" |
  * the `n` images `x0` (flat [n * prod(dataShape)]) at timestep `t`, with noise from
  * rngFor(seed, "affinity-noise", t), accumulated over batches of `batchSize`.
  */
-export function taskGradient(
+export async function taskGradient(
   model: Denoiser,
   schedule: NoiseSchedule,
   x0: Float32Array,
@@ -117,7 +118,7 @@ export function taskGradient(
   t: number,
   seed: number,
   batchSize: number,
-): Float64Array {
+): Promise<Float64Array> {
   const dim = model.dataShape.reduce((a, b) => a * b, 1);
   if (x0.length !== n * dim) {
     throw new RangeError(`taskGradient: x0 has ${x0.length} values, expected ${n} x ${dim}`);
@@ -136,14 +137,14 @@ export function taskGradient(
     }, model.variables as tf.Variable[]);
     value.dispose();
     const w = nb / n;
-    let off = 0;
-    for (const v of model.variables) {
-      const gv = grads[v.name];
-      const data = gv.dataSync();
-      for (let j = 0; j < data.length; j++) g[off + j] += w * data[j];
-      off += v.size;
+    // One read per batch: the variables' gradients concatenated in `model.variables` order.
+    let data: Float32Array;
+    try {
+      data = await readConcat(model.variables.map((v) => grads[v.name]));
+    } finally {
+      for (const k of Object.keys(grads)) grads[k].dispose();
     }
-    for (const k of Object.keys(grads)) grads[k].dispose();
+    for (let j = 0; j < P; j++) g[j] += w * data[j];
   }
   return g;
 }
@@ -269,14 +270,14 @@ export interface AffinityResult {
  * `x0` (flat [n * prod(dataShape)]): per model the grid cosine matrix of task gradients, averaged over
  * models, then interpolated to T x T. `onProgress(done, total)` is called after each gradient.
  */
-export function measureAffinity(
+export async function measureAffinity(
   models: readonly Denoiser[],
   schedule: NoiseSchedule,
   x0: Float32Array,
   n: number,
   options: Partial<AffinityOptions> = {},
   onProgress?: (done: number, total: number) => void,
-): AffinityResult {
+): Promise<AffinityResult> {
   const o = { ...AFFINITY_DEFAULTS, ...options };
   const T = schedule.T;
   throwIfProblems("affinity", affinityOptionProblems(o, T));
@@ -304,7 +305,7 @@ export function measureAffinity(
   for (const model of models) {
     const rows: Float64Array[] = [];
     for (let i = 0; i < m; i++) {
-      const g = taskGradient(model, schedule, x0, n, grid[i], o.seed, o.batchSize);
+      const g = await taskGradient(model, schedule, x0, n, grid[i], o.seed, o.batchSize);
       rows.push(sketch ? sketch.apply(g) : g);
       onProgress?.(++done, m * models.length);
     }

@@ -99,12 +99,12 @@ Deno.test("affinity: count sketch is unbiased with the stated variance (400 seed
   assert.ok(variance <= (2 * aa * bb) / d);
 });
 
-Deno.test("affinity: task gradient matches central finite differences of the subset loss", () => {
+Deno.test("affinity: task gradient matches central finite differences of the subset loss", async () => {
   const mdl = model(1);
   const n = 20;
   const x0 = data(n);
   const t = 17;
-  const g = taskGradient(mdl, SCHED, x0, n, t, 9, 7); // batches 7 + 7 + 6
+  const g = await taskGradient(mdl, SCHED, x0, n, t, 9, 7); // batches 7 + 7 + 6
   const noise = rngFor(9, "affinity-noise", t).normalArray(2 * n);
   const loss = () =>
     tf.tidy(() =>
@@ -145,17 +145,22 @@ Deno.test("affinity: task gradient matches central finite differences of the sub
     assert.ok(Math.abs(fd - dot) < 1e-3 * Math.abs(dot) + 1e-5, `fd ${fd} vs grad·v ${dot}`);
   }
   // The batch split does not change the subset gradient.
-  const g1 = taskGradient(mdl, SCHED, x0, n, t, 9, n);
+  const g1 = await taskGradient(mdl, SCHED, x0, n, t, 9, n);
   for (let p = 0; p < g.length; p++) assert.ok(Math.abs(g[p] - g1[p]) < 1e-6 * (1 + Math.abs(g1[p])));
   mdl.dispose();
 });
 
-Deno.test("affinity: matrix is symmetric with unit diagonal; sketch agrees with exact within the bound", () => {
+Deno.test("affinity: matrix is symmetric with unit diagonal; sketch agrees with exact within the bound", async () => {
   const mdl = model(2);
   const n = 48;
   const x0 = data(n);
   const before = tf.memory().numTensors;
-  const exact = measureAffinity([mdl], SCHED, x0, n, { grid: 7, batchSize: 16, seed: 4, mode: "exact" });
+  const exact = await measureAffinity([mdl], SCHED, x0, n, {
+    grid: 7,
+    batchSize: 16,
+    seed: 4,
+    mode: "exact",
+  });
   assert.equal(tf.memory().numTensors, before, "no leaked tensors");
   const T = 50;
   const { data: A } = exact.matrix;
@@ -171,7 +176,7 @@ Deno.test("affinity: matrix is symmetric with unit diagonal; sketch agrees with 
   const P = mdl.paramCount();
   const d = 512;
   assert.ok(P > 2 * d, `P = ${P}`);
-  const sk = measureAffinity([mdl], SCHED, x0, n, {
+  const sk = await measureAffinity([mdl], SCHED, x0, n, {
     grid: 7,
     batchSize: 16,
     seed: 4,
@@ -192,15 +197,15 @@ Deno.test("affinity: matrix is symmetric with unit diagonal; sketch agrees with 
   mdl.dispose();
 });
 
-Deno.test("affinity: several models average their matrices; auto mode follows the budget", () => {
+Deno.test("affinity: several models average their matrices; auto mode follows the budget", async () => {
   const a = model(3);
   const b = model(4);
   const n = 16;
   const x0 = data(n);
   const o = { grid: 10, batchSize: 16, seed: 1, mode: "exact" as const };
-  const ra = measureAffinity([a], SCHED, x0, n, o);
-  const rb = measureAffinity([b], SCHED, x0, n, o);
-  const rab = measureAffinity([a, b], SCHED, x0, n, o);
+  const ra = await measureAffinity([a], SCHED, x0, n, o);
+  const rb = await measureAffinity([b], SCHED, x0, n, o);
+  const rab = await measureAffinity([a, b], SCHED, x0, n, o);
   for (let i = 0; i < rab.gridMatrix.length; i++) {
     assert.ok(Math.abs(rab.gridMatrix[i] - (ra.gridMatrix[i] + rb.gridMatrix[i]) / 2) < 1e-15);
   }
@@ -208,11 +213,11 @@ Deno.test("affinity: several models average their matrices; auto mode follows th
   assert.equal(resolveMode({ ...base, memoryBudgetBytes: 8 * 1000 * 50 }, 50, 1000), "exact");
   assert.equal(resolveMode({ ...base, memoryBudgetBytes: 8 * 1000 * 50 - 1 }, 50, 1000), "sketch");
   assert.equal(resolveMode({ ...base, memoryBudgetBytes: 1 }, 50, 100), "exact"); // P <= d: nothing to gain
-  assert.throws(
+  await assert.rejects(
     () => measureAffinity([a], SCHED, x0, n, { ...o, memoryBudgetBytes: 1000 }),
     /exact mode needs/,
   );
-  assert.throws(() => measureAffinity([a], SCHED, x0, n, { grid: 0 }), /grid: got 0/);
+  await assert.rejects(() => measureAffinity([a], SCHED, x0, n, { grid: 0 }), /grid: got 0/);
   a.dispose();
   b.dispose();
 });

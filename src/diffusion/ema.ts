@@ -7,6 +7,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
+import { readFlat } from "../runtime/read.ts";
 
 /** EMA shadow weights of a list of variables. */
 export class Ema {
@@ -32,21 +33,24 @@ export class Ema {
     this.#shadow = next.map((t) => tf.keep(t));
   }
 
-  /** Run `fn` with the variables temporarily holding the EMA weights, then restore them. */
-  withShadow<T>(variables: readonly tf.Variable[], fn: () => T): T {
+  /**
+   * Run `fn` (e.g. an asynchronous sampler) with the variables temporarily holding the EMA weights, then
+   * restore them, also when `fn` fails.
+   */
+  async withShadow<T>(variables: readonly tf.Variable[], fn: () => T | Promise<T>): Promise<T> {
     const saved = variables.map((v) => tf.keep(tf.clone(v)));
     try {
       variables.forEach((v, i) => v.assign(this.#shadow[i]));
-      return fn();
+      return await fn();
     } finally {
       variables.forEach((v, i) => v.assign(saved[i]));
       for (const s of saved) s.dispose();
     }
   }
 
-  /** Host copies of the shadow weights. */
-  shadowData(): Float32Array[] {
-    return this.#shadow.map((s) => Float32Array.from(s.dataSync() as Float32Array));
+  /** Host copies of the shadow weights, read from the backend in one transfer (all weights concatenated). */
+  async shadowData(): Promise<Float32Array[]> {
+    return await readFlat(this.#shadow);
   }
 
   dispose(): void {

@@ -4,6 +4,9 @@
  * Noise (x_T and every z) comes from the given Rng stream in JavaScript, so samples are identical on every
  * backend given the same model outputs. The model always receives the original timestep τ_i.
  *
+ * The chain runs on the backend; the host reads the result once per chunk (`await data()`, the only read
+ * tfjs-webgpu supports under Deno).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -13,6 +16,7 @@ import type { NoiseSchedule } from "./schedule.ts";
 import { respacedTimesteps } from "./respacing.ts";
 import { ddpmCoefficients } from "./sampler_ddpm.ts";
 import { ddimCoefficients } from "./sampler_ddim.ts";
+import { readConcat } from "../runtime/read.ts";
 
 /** Sampler settings. */
 export interface SamplerOptions {
@@ -29,33 +33,33 @@ export interface SamplerOptions {
   batchSize?: number;
 }
 
-/** Draw `n` samples; returns them flat, [n * prod(dataShape)]. */
-export function sample(
+/** Draw `n` samples; resolves to them flat, [n * prod(dataShape)]. */
+export async function sample(
   model: Denoiser,
   schedule: NoiseSchedule,
   n: number,
   rng: Rng,
   opts: SamplerOptions,
-): Float32Array {
+): Promise<Float32Array> {
   const dim = model.dataShape.reduce((a, b) => a * b, 1);
   const out = new Float32Array(n * dim);
   const bs = opts.batchSize ?? n;
   // Chunks consume the stream one after another: samples depend on (rng, n, batchSize).
   for (let start = 0; start < n; start += bs) {
     const m = Math.min(bs, n - start);
-    const chunk = sampleChunk(model, schedule, m, rng, opts);
+    const chunk = await sampleChunk(model, schedule, m, rng, opts);
     out.set(chunk, start * dim);
   }
   return out;
 }
 
-function sampleChunk(
+async function sampleChunk(
   model: Denoiser,
   schedule: NoiseSchedule,
   n: number,
   rng: Rng,
   opts: SamplerOptions,
-): Float32Array {
+): Promise<Float32Array> {
   const shape = [n, ...model.dataShape];
   const size = shape.reduce((a, b) => a * b, 1);
   const ts = respacedTimesteps(schedule.T, opts.steps);
@@ -94,7 +98,9 @@ function sampleChunk(
     x.dispose();
     x = next;
   }
-  const data = x.dataSync() as Float32Array;
-  x.dispose();
-  return Float32Array.from(data);
+  try {
+    return await readConcat([x]);
+  } finally {
+    x.dispose();
+  }
 }

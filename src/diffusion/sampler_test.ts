@@ -67,12 +67,12 @@ Deno.test("DDIM with eta = 1 has the DDPM posterior variance; eta = 0 is determi
   assert.equal(d0.cEps, Math.sqrt(1 - abp));
 });
 
-Deno.test("DDIM (eta = 0) with the exact Gaussian denoiser follows the hand-derived per-step contraction", () => {
+Deno.test("DDIM (eta = 0) with the exact Gaussian denoiser follows the hand-derived per-step contraction", async () => {
   const s2 = 0.25, T = 1000, steps = 50;
   const sch = makeSchedule("linear", T);
   const model = gaussianDenoiser(s2, sch.alphaBar);
   const n = 64;
-  const xs = sample(model, sch, n, rngFor(3, "sampler"), { kind: "ddim", steps, eta: 0 });
+  const xs = await sample(model, sch, n, rngFor(3, "sampler"), { kind: "ddim", steps, eta: 0 });
   const xT = rngFor(3, "sampler").normalArray(n);
   // For this model x_prev = x (√ᾱ_prev √ᾱ s² + √(1-ᾱ_prev) √(1-ᾱ)) / (ᾱ s² + 1 - ᾱ).
   const ts = respacedTimesteps(T, steps);
@@ -86,12 +86,12 @@ Deno.test("DDIM (eta = 0) with the exact Gaussian denoiser follows the hand-deri
   assert.ok(Math.abs(factor - 0.5) < 0.05, `factor ${factor}`);
 });
 
-Deno.test("DDPM ancestral with the exact Gaussian denoiser: sample variance matches the variance recursion", () => {
+Deno.test("DDPM ancestral with the exact Gaussian denoiser: sample variance matches the variance recursion", async () => {
   const s2 = 0.25, T = 200;
   const sch = makeSchedule("cosine", T);
   const model = gaussianDenoiser(s2, sch.alphaBar);
   const n = 20000;
-  const xs = sample(model, sch, n, rngFor(4, "sampler"), { kind: "ddpm", steps: T });
+  const xs = await sample(model, sch, n, rngFor(4, "sampler"), { kind: "ddpm", steps: T });
   // Var recursion: x_prev = (cX0 k + cXt) x + σ z, with x̂0 = k x, k = √ᾱ s² / (ᾱ s² + 1 - ᾱ).
   let v = 1;
   for (let t = T - 1; t >= 0; t--) {
@@ -120,7 +120,7 @@ Deno.test("qSample: √ᾱ x0 + √(1-ᾱ) ε per sample", () => {
   assert.throws(() => qSample(sch, x0, eps, new Int32Array([0, 10])), /outside 0..9/);
 });
 
-Deno.test("EMA: warm-up decay and closed-form average after two updates", () => {
+Deno.test("EMA: warm-up decay and closed-form average after two updates", async () => {
   const v = tf.variable(tf.tensor1d([0]));
   const ema = new Ema([v], 0.9);
   assert.equal(ema.effectiveDecay(0), 0.1);
@@ -129,8 +129,8 @@ Deno.test("EMA: warm-up decay and closed-form average after two updates", () => 
   v.assign(tf.tensor1d([20]));
   ema.update([v], 1); // d = min(0.9, 2/11): 2/11*9 + 9/11*20
   const want = 2 / 11 * 9 + 9 / 11 * 20;
-  assert.ok(Math.abs(ema.shadowData()[0][0] - want) < 1e-5);
-  const inside = ema.withShadow([v], () => v.dataSync()[0]);
+  assert.ok(Math.abs((await ema.shadowData())[0][0] - want) < 1e-5);
+  const inside = await ema.withShadow([v], async () => (await v.data())[0]);
   assert.ok(Math.abs(inside - want) < 1e-5);
   assert.equal(v.dataSync()[0], 20);
   ema.dispose();

@@ -23,6 +23,7 @@ import { getModelFactory } from "./registry.ts";
 import { SCHEDULE_IDS, type ScheduleId } from "../diffusion/schedule.ts";
 import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
 import { badValue, formatValue, UsageError } from "../runtime/errors.ts";
+import { readConcat } from "../runtime/read.ts";
 
 /** Format tag of model.json. */
 export const CHECKPOINT_FORMAT = "antbench.checkpoint/1";
@@ -97,13 +98,11 @@ export async function saveCheckpoint(
     variables.push({ name: v.name, shape: [...v.shape], offset, length: v.size });
     offset += v.size;
   });
+  // One read of all weights (concatenated in order on the backend: exactly weights.bin's layout).
+  const data = await readConcat(tensors);
   const bytes = new Uint8Array(offset * 4);
   const view = new DataView(bytes.buffer);
-  tensors.forEach((w, i) => {
-    const data = w.dataSync() as Float32Array;
-    const base = variables[i].offset * 4;
-    for (let j = 0; j < data.length; j++) view.setFloat32(base + 4 * j, data[j], true);
-  });
+  for (let j = 0; j < data.length; j++) view.setFloat32(4 * j, data[j], true);
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
     model: { id: model.id, options: { ...opts.modelOptions } },

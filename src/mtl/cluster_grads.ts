@@ -65,24 +65,24 @@ export function clusterGradients(batch: MtlBatch, variables: readonly tf.Variabl
  * for m = 5, P = 38k, versus about 1 ms for a float64 loop over the copied data). So on those backends the
  * gradients are read and the Gram matrix is accumulated in float64 on the host; on GPU backends (webgpu)
  * the Gram matrix is one matmul on the device and only the m × m result and the losses are read back, in
- * one transfer.
+ * one transfer (`await data()`: tfjs-webgpu cannot read synchronously under Deno).
  */
-export function readGramAndLosses(
+export async function readGramAndLosses(
   cg: ClusterGradients,
   where: "auto" | "host" | "device" = "auto",
-): { gram: Float64Array; losses: Float64Array } {
+): Promise<{ gram: Float64Array; losses: Float64Array }> {
   const m = cg.tasks.length;
   if (m === 0) return { gram: new Float64Array(0), losses: new Float64Array(0) };
   const backend = tf.getBackend();
   if (where === "host" || (where === "auto" && (backend === "wasm" || backend === "cpu"))) {
-    return hostGram(cg);
+    return await hostGram(cg);
   }
   const packed = tf.tidy(() => {
     const G = tf.stack(cg.grads.map((g) => flatten(g))) as tf.Tensor2D; // [m, P]
     const gram = tf.matMul(G, G, false, true); // [m, m]
     return tf.concat([tf.reshape(gram, [-1]), tf.stack(cg.losses)]);
   });
-  const data = packed.dataSync();
+  const data = await packed.data();
   packed.dispose();
   return {
     gram: Float64Array.from(data.subarray(0, m * m)),
@@ -91,12 +91,12 @@ export function readGramAndLosses(
 }
 
 /** Gram matrix accumulated in float64 from host copies of the gradients (see {@link readGramAndLosses}). */
-function hostGram(cg: ClusterGradients): { gram: Float64Array; losses: Float64Array } {
+async function hostGram(cg: ClusterGradients): Promise<{ gram: Float64Array; losses: Float64Array }> {
   const m = cg.tasks.length;
   const gram = new Float64Array(m * m);
   const V = cg.grads[0].length;
   for (let v = 0; v < V; v++) {
-    const rows = cg.grads.map((g) => g[v].dataSync() as Float32Array);
+    const rows = await Promise.all(cg.grads.map((g) => g[v].data() as Promise<Float32Array>));
     const n = rows[0].length;
     for (let a = 0; a < m; a++) {
       const ra = rows[a];
@@ -109,7 +109,8 @@ function hostGram(cg: ClusterGradients): { gram: Float64Array; losses: Float64Ar
     }
   }
   for (let a = 0; a < m; a++) for (let b = 0; b < a; b++) gram[a * m + b] = gram[b * m + a];
-  const losses = Float64Array.from(cg.losses.map((l) => (l.dataSync() as Float32Array)[0]));
+  const lossValues = await Promise.all(cg.losses.map((l) => l.data() as Promise<Float32Array>));
+  const losses = Float64Array.from(lossValues, (l) => l[0]);
   return { gram, losses };
 }
 

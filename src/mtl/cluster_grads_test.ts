@@ -8,7 +8,7 @@ import { clusterGrads, hostGrads, linearProblem, relErr } from "./testing.ts";
 
 await tf.setBackend("cpu");
 
-Deno.test("cluster gradients: per-cluster grads, host and device Gram paths agree with the closed form", () => {
+Deno.test("cluster gradients: per-cluster grads, host and device Gram paths agree with the closed form", async () => {
   const cluster = Int32Array.from([0, 1, 1, 3, 3, 3, 0]); // cluster 2 empty
   const p = linearProblem(12, 4, cluster, 4, { scale: [1, 2, 1, 0.5] });
   const ref = clusterGrads(p);
@@ -19,7 +19,7 @@ Deno.test("cluster gradients: per-cluster grads, host and device Gram paths agre
   cg.grads.forEach((g, a) => assert.ok(relErr(hostGrads(g), present[a]) < 1e-5));
   const expectedGram = gramMatrix(present);
   for (const where of ["host", "device"] as const) {
-    const { gram, losses } = readGramAndLosses(cg, where);
+    const { gram, losses } = await readGramAndLosses(cg, where);
     assert.ok(relErr(gram, expectedGram) < 1e-5, where);
     assert.ok(relErr(losses, [ref.loss[0]!, ref.loss[1]!, ref.loss[3]!]) < 1e-5, where);
   }

@@ -8,6 +8,11 @@
  * gradients cost about one full-batch gradient (per-sample losses are independent across samples; no
  * layer of our models mixes samples).
  *
+ * `step` is asynchronous: a method that needs host values (the k × k Gram matrix of PCGrad and Nash-MTL, a
+ * gradient norm) reads them with `await tensor.data()`, the only read tfjs-webgpu supports under Deno.
+ * Methods read as little as possible (one small packed read per step at most); the loss is returned as a
+ * tensor and read by the trainer when it chooses.
+ *
  * @module
  */
 import type * as tf from "@tensorflow/tfjs-core";
@@ -49,9 +54,12 @@ export interface MtlStepResult {
 export interface MtlMethod {
   readonly id: string;
   /** Compute this step's gradients. Owns and disposes its own intermediates. */
-  step(batch: MtlBatch, variables: readonly tf.Variable[], step: number): MtlStepResult;
-  /** JSON-serialisable diagnostics for the run result (solver failures, learned weights, ...). */
-  summary(): Record<string, unknown>;
+  step(batch: MtlBatch, variables: readonly tf.Variable[], step: number): Promise<MtlStepResult>;
+  /**
+   * JSON-serialisable diagnostics for the run result (solver failures, learned weights, ...). A method
+   * whose diagnostics live on the backend (UW's s_i) reads them here, asynchronously; callers await it.
+   */
+  summary(): Record<string, unknown> | Promise<Record<string, unknown>>;
   /** Release any tensors or variables the method owns. */
   dispose(): void;
 }

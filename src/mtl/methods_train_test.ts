@@ -7,7 +7,7 @@ import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
 import { initBackend } from "../runtime/backend.ts";
 import { METHODS, resolveMethodOptions } from "./registry.ts";
-import { createStepper, type HostBatch, makeMtlBatch } from "../train/step.ts";
+import { createStepper, type HostBatch, makeMtlBatch, stepAndReadLoss } from "../train/step.ts";
 import { mlpFactory } from "../models/mlp.ts";
 import { sampleToy2d } from "../data/toy2d.ts";
 import { makeSchedule } from "../diffusion/schedule.ts";
@@ -36,7 +36,7 @@ function hostBatch(seed: number, purpose: string, step: number, n = B): HostBatc
   return { x0, noise, t, cluster };
 }
 
-function run(id: string, seed: number): { before: number; after: number; losses: number[] } {
+async function run(id: string, seed: number): Promise<{ before: number; after: number; losses: number[] }> {
   const model = mlpFactory.build({ hidden: 24, depth: 2, timeDim: 16, activation: "relu" }, {
     dataShape: [2],
     T,
@@ -63,7 +63,7 @@ function run(id: string, seed: number): { before: number; after: number; losses:
   const losses: number[] = [];
   let afterFirst = 0;
   for (let step = 0; step < STEPS; step++) {
-    losses.push(stepper.step(hostBatch(seed, "data", step), step));
+    losses.push(await stepAndReadLoss(stepper, hostBatch(seed, "data", step), step));
     if (step === 0) afterFirst = tf.memory().numTensors;
   }
   // Steady state: no tensor is left behind by a step (Adam's slots are created on the first step).
@@ -79,11 +79,11 @@ function run(id: string, seed: number): { before: number; after: number; losses:
 }
 
 for (const id of METHODS.keys()) {
-  Deno.test(`${id}: trains the MLP toy to a lower held-out loss; same seed -> bit-identical losses`, () => {
-    const a = run(id, 3);
+  Deno.test(`${id}: trains the MLP toy to a lower held-out loss; same seed -> bit-identical losses`, async () => {
+    const a = await run(id, 3);
     assert.ok(a.after < 0.99 * a.before, `${id}: held-out loss ${a.before} -> ${a.after}`);
     assert.ok(a.losses.every(Number.isFinite));
-    const b = run(id, 3);
+    const b = await run(id, 3);
     assert.deepEqual(b.losses, a.losses);
     assert.equal(b.after, a.after);
   });

@@ -59,19 +59,19 @@ export function clipCoefficient(norm: number, maxNorm: number): number {
 /**
  * Clip `grads` to global norm `maxNorm` (torch's clip_grad_norm_ rule); consumes `grads`. On wasm/cpu the
  * tensors are in host memory: the norm is summed in float64 on the host (cheaper than 2 ops per variable
- * there) and the gradients are rescaled only when clipping applies. On GPU backends everything stays on
- * the device (no readback).
+ * there; the reads are copies, awaited) and the gradients are rescaled only when clipping applies. On GPU
+ * backends everything stays on the device (no readback).
  */
-export function clipGradients(
+export async function clipGradients(
   grads: tf.Tensor[],
   maxNorm: number,
   where: "auto" | "host" | "device" = "auto",
-): tf.Tensor[] {
+): Promise<tf.Tensor[]> {
   const backend = tf.getBackend();
   if (where === "host" || (where === "auto" && (backend === "wasm" || backend === "cpu"))) {
     let ss = 0;
     for (const g of grads) {
-      const d = g.dataSync() as Float32Array;
+      const d = await g.data() as Float32Array;
       for (let i = 0; i < d.length; i++) ss += d[i] * d[i];
     }
     const c = clipCoefficient(Math.sqrt(ss), maxNorm);
@@ -119,15 +119,15 @@ export const nashMtlFactory: MtlMethodFactory<NashMtlOptions> = {
     let clipped = 0;
     let steps = 0;
 
-    function solveStep(
+    async function solveStep(
       batch: Parameters<MtlMethod["step"]>[0],
       variables: readonly tf.Variable[],
       step: number,
-    ) {
+    ): Promise<MtlStepResult> {
       const cg = clusterGradients(batch, variables);
       try {
         const m = cg.tasks.length;
-        const { gram, losses } = readGramAndLosses(cg);
+        const { gram, losses } = await readGramAndLosses(cg);
         let logs: Record<string, number | number[]> = {};
         if (m > 0) {
           const sol = solveNash(gram, m);
@@ -166,7 +166,10 @@ export const nashMtlFactory: MtlMethodFactory<NashMtlOptions> = {
       }
     }
 
-    function weightedStep(batch: Parameters<MtlMethod["step"]>[0], variables: readonly tf.Variable[]) {
+    async function weightedStep(
+      batch: Parameters<MtlMethod["step"]>[0],
+      variables: readonly tf.Variable[],
+    ): Promise<MtlStepResult> {
       const B = batch.t.length;
       const wb = new Float32Array(B);
       for (let b = 0; b < B; b++) {
@@ -180,7 +183,7 @@ export const nashMtlFactory: MtlMethodFactory<NashMtlOptions> = {
         return tf.sum(tf.mul(L, tf.tensor1d(wb))) as tf.Scalar;
       }, variables);
       value.dispose();
-      return { grads: clipGradients(grads, maxNorm), loss: plain! };
+      return { grads: await clipGradients(grads, maxNorm), loss: plain! };
     }
 
     return {

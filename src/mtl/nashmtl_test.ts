@@ -30,7 +30,7 @@ Deno.test("nashmtl: clip coefficient follows torch clip_grad_norm_ (max_norm / (
   assert.equal(clipCoefficient(4, 1), 1 / (4 + 1e-6));
 });
 
-Deno.test("nashmtl: solve step and reuse steps equal the float64 reference on a linear model", () => {
+Deno.test("nashmtl: solve step and reuse steps equal the float64 reference on a linear model", async () => {
   const cluster = Int32Array.from([0, 0, 1, 1, 1, 2, 2, 2, 2]);
   const p = linearProblem(21, 3, cluster, 3, { scale: [1, 2, 0.5] });
   const { options } = resolveMethodOptions("nashmtl", { updateEvery: 3, maxNorm: 1 });
@@ -40,7 +40,7 @@ Deno.test("nashmtl: solve step and reuse steps equal the float64 reference on a 
     const { grad } = clusterGrads(p);
     const gs = grad as Float64Array[];
     if (step % 3 === 0) alpha = nashMtlWeights(gs); // steps 0 and 3 solve; 1, 2, 4 reuse
-    const res = m.step(p.batch, p.variables, step);
+    const res = await m.step(p.batch, p.variables, step);
     assert.ok(relErr(hostGrads(res.grads), expectedUpdate(gs, alpha, 3, 1)) < 2e-5, `step ${step}`);
     if (step % 3 === 0) {
       assert.ok(relErr(res.logs!.alpha as number[], alpha) < 1e-4, `alpha at step ${step}`);
@@ -49,14 +49,14 @@ Deno.test("nashmtl: solve step and reuse steps equal the float64 reference on a 
     p.w.assign(tf.sub(p.w, tf.mul(res.grads[0], 0.3)));
     tf.dispose([...res.grads, res.loss]);
   }
-  const s = m.summary();
+  const s = await m.summary();
   assert.equal(s.solves, 2);
   assert.equal(s.failureCount, 0);
   assert.ok((s.maxResidual as number) < 1e-6);
   p.dispose();
 });
 
-Deno.test("nashmtl: orthogonal cluster gradients get alpha_i proportional to 1/|g_i| (hand-derived)", () => {
+Deno.test("nashmtl: orthogonal cluster gradients get alpha_i proportional to 1/|g_i| (hand-derived)", async () => {
   // g_0 = (3, 0), g_1 = (0, 1): M = diag(9, 1), nf = sqrt(82), alpha = (nf^(1/2)/3, nf^(1/2)).
   const b = linearLossBatch([[3, 0], [0, 1]], Int32Array.from([0, 1]), 2);
   const m = nashMtlFactory.create({ updateEvery: 25, maxNorm: 100 }, {
@@ -64,7 +64,7 @@ Deno.test("nashmtl: orthogonal cluster gradients get alpha_i proportional to 1/|
     schedule: b.batch.schedule,
     runSeed: 0,
   });
-  const res = m.step(b.batch, [b.w], 0);
+  const res = await m.step(b.batch, [b.w], 0);
   const r = Math.sqrt(Math.sqrt(82));
   assert.ok(relErr(res.logs!.alpha as number[], [r / 3, r]) < 1e-6);
   // Update Σ α_i g_i / 2 = (r/2, r/2), norm below maxNorm = 100: unclipped.
@@ -73,7 +73,7 @@ Deno.test("nashmtl: orthogonal cluster gradients get alpha_i proportional to 1/|
   b.dispose();
 });
 
-Deno.test("nashmtl: a failed solve is reported with its residual and keeps the previous alpha", () => {
+Deno.test("nashmtl: a failed solve is reported with its residual and keeps the previous alpha", async () => {
   const m = nashMtlFactory.create({ updateEvery: 1, maxNorm: 1 }, {
     k: 2,
     schedule: makeSchedule("linear", 10),
@@ -81,7 +81,7 @@ Deno.test("nashmtl: a failed solve is reported with its residual and keeps the p
   });
   // Step 0: solvable (orthogonal) -> alpha = (nf^(1/2), nf^(1/2)/2) for g = (1,0), (0,2).
   const ok = linearLossBatch([[1, 0], [0, 2]], Int32Array.from([0, 1]), 2);
-  const r0 = m.step(ok.batch, [ok.w], 0);
+  const r0 = await m.step(ok.batch, [ok.w], 0);
   const a0 = r0.logs!.alpha as number[];
   // Step 1: exactly opposite gradients: no Nash solution exists.
   const bad = linearLossBatch([[1, 2], [-1, -2]], Int32Array.from([0, 1]), 2);
@@ -90,7 +90,7 @@ Deno.test("nashmtl: a failed solve is reported with its residual and keeps the p
   console.warn = (msg: string) => warnings.push(msg);
   let r1;
   try {
-    r1 = m.step(bad.batch, [bad.w], 1);
+    r1 = await m.step(bad.batch, [bad.w], 1);
   } finally {
     console.warn = origWarn;
   }
@@ -98,7 +98,7 @@ Deno.test("nashmtl: a failed solve is reported with its residual and keeps the p
   assert.deepEqual(r1.logs!.alpha, a0); // previous alpha kept, not equal weights
   assert.notDeepEqual(a0, [1, 1]);
   assert.equal(warnings.length, 1);
-  const s = m.summary();
+  const s = await m.summary();
   assert.equal(s.failureCount, 1);
   const f = (s.failures as { step: number; reason: string; residual: number }[])[0];
   assert.equal(f.step, 1);
@@ -114,14 +114,14 @@ Deno.test("nashmtl: a failed solve is reported with its residual and keeps the p
   bad.dispose();
 });
 
-Deno.test("nashmtl: empty cluster keeps its alpha and is left out of the solve", () => {
+Deno.test("nashmtl: empty cluster keeps its alpha and is left out of the solve", async () => {
   const m = nashMtlFactory.create({ updateEvery: 1, maxNorm: 10 }, {
     k: 3,
     schedule: makeSchedule("linear", 10),
     runSeed: 0,
   });
   const b = linearLossBatch([[1, 0], [0, 1]], Int32Array.from([0, 2]), 3);
-  const r = m.step(b.batch, [b.w], 0);
+  const r = await m.step(b.batch, [b.w], 0);
   const a = r.logs!.alpha as number[];
   // Present tasks g = e_1, e_2: M = I, nf = sqrt(2), alpha = 2^(1/4); absent cluster 1 keeps alpha = 1.
   assert.ok(relErr(a, [2 ** 0.25, 1, 2 ** 0.25]) < 1e-9);
@@ -137,14 +137,14 @@ Deno.test("nashmtl: options are validated with the option name and allowed value
   assert.ok(problems.some((p) => p.includes("method.nashmtl.foo")));
 });
 
-Deno.test("nashmtl: clipGradients scales to maxNorm, host and device paths alike", () => {
+Deno.test("nashmtl: clipGradients scales to maxNorm, host and device paths alike", async () => {
   // Global norm of {(3, 4), (12)} is 13.
   const c = 1 / (13 + 1e-6);
   for (const where of ["host", "device"] as const) {
-    const out = clipGradients([tf.tensor1d([3, 4]), tf.tensor1d([12])], 1, where);
+    const out = await clipGradients([tf.tensor1d([3, 4]), tf.tensor1d([12])], 1, where);
     assert.ok(relErr(out.flatMap((g) => Array.from(g.dataSync())), [3 * c, 4 * c, 12 * c]) < 1e-6, where);
     tf.dispose(out);
-    const below = clipGradients([tf.tensor1d([3, 4]), tf.tensor1d([12])], 100, where);
+    const below = await clipGradients([tf.tensor1d([3, 4]), tf.tensor1d([12])], 100, where);
     assert.deepEqual(below.flatMap((g) => Array.from(g.dataSync())), [3, 4, 12]);
     tf.dispose(below);
   }

@@ -52,12 +52,12 @@ export const pcgradFactory: MtlMethodFactory<PcgradOptions> = {
     let skippedClusters = 0;
     return {
       id: "pcgrad",
-      step(batch, variables, step) {
+      async step(batch, variables, step) {
         const cg = clusterGradients(batch, variables);
         try {
           const m = cg.tasks.length;
           skippedClusters += batch.k - m;
-          const { gram, losses } = readGramAndLosses(cg);
+          const { gram, losses } = await readGramAndLosses(cg);
           const orders = pcgradOrders(m, rngFor(ctx.runSeed, PCGRAD_ORDER_PURPOSE, step));
           const coef = pcgradCoefficients(gram, m, orders);
           const weights = coef.weights.map((w) => w / batch.k);

@@ -59,7 +59,7 @@ function weightedMethod(id: string, table: Float64Array, describe: Record<string
         return tf.sum(tf.mul(L, tf.tensor1d(w))) as tf.Scalar;
       }, variables);
       value.dispose();
-      return { grads, loss: plain! };
+      return Promise.resolve({ grads, loss: plain! });
     },
     summary: () => ({ steps, ...describe }),
     dispose() {},

@@ -24,7 +24,7 @@ for (
     [p2Factory, (snr: number) => 1 / Math.sqrt(1 + snr)],
   ] as const
 ) {
-  Deno.test(`${factory.id}: tfjs gradient = mean_b w(t_b) grad L_b with SNR from alphaBar`, () => {
+  Deno.test(`${factory.id}: tfjs gradient = mean_b w(t_b) grad L_b with SNR from alphaBar`, async () => {
     const cluster = Int32Array.from([0, 0, 1, 1, 1, 2, 2, 3]);
     const p = linearProblem(4, 3, cluster, 4, { T: 100 });
     const opts = resolveMethodOptions(factory.id, factory.id === "p2" ? { gamma: 0.5 } : {});
@@ -39,7 +39,7 @@ for (
       const w = weight(ab[t] / (1 - ab[t]));
       grad[b].forEach((v, j) => (expected[j] += (w * v) / B));
     }
-    const res = m.step(p.batch, p.variables, 0);
+    const res = await m.step(p.batch, p.variables, 0);
     assert.ok(relErr(hostGrads(res.grads), expected) < 1e-5);
     // The reported loss is the plain mean.
     const plain = loss.reduce((s, v) => s + v, 0) / B;

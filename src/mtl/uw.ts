@@ -17,7 +17,8 @@
  * - an empty cluster has no l_i: its term is dropped, and its s_i and Adam moments are left untouched
  *   that step (per-cluster Adam step counts for the bias correction; identical to torch when every
  *   cluster is present, as with ANT's stratified sampler);
- * - s is logged every `logEvery` steps (one small readback) into summary().history.
+ * - s is logged every `logEvery` steps (one small `await data()` readback, only on those steps) into
+ *   summary().history; summary() reads s once more.
  *
  * @module
  */
@@ -87,7 +88,7 @@ export const uwFactory: MtlMethodFactory<UwOptions> = {
 
     return {
       id: "uw",
-      step(batch, variables, step) {
+      async step(batch, variables, step) {
         steps++;
         const B = batch.t.length;
         // avg[i, b] = 1/n_i when sample b is in cluster i: avg · L gives the cluster means l_i.
@@ -131,14 +132,14 @@ export const uwFactory: MtlMethodFactory<UwOptions> = {
         tf.dispose([gs, avgT, mask]);
         const logs: Record<string, number[]> = {};
         if (step % logEvery === 0) {
-          const sv = Array.from(s.dataSync());
+          const sv = Array.from(await s.data());
           logs.s = sv;
           history.push({ step, s: sv });
         }
         return { grads: modelGrads, loss: plain!, logs };
       },
-      summary() {
-        const sv = Array.from(s.dataSync());
+      async summary() {
+        const sv = Array.from(await s.data());
         return {
           lr,
           steps,

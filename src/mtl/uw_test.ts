@@ -26,14 +26,14 @@ Deno.test("uw: stationary point s_i = log(l_i / k) (closed form) zeroes dL/ds an
   assert.deepEqual(Array.from(uwLossWeights([0, Math.log(2)], 2)), [0.25, 0.125]);
 });
 
-Deno.test("uw: first tfjs step: model grad = sum_i grad(l_i) / (2k) at s = 0, s moves by -lr sign(dL/ds)", () => {
+Deno.test("uw: first tfjs step: model grad = sum_i grad(l_i) / (2k) at s = 0, s moves by -lr sign(dL/ds)", async () => {
   const cluster = Int32Array.from([0, 0, 1, 1, 1, 2]);
   const p = linearProblem(3, 2, cluster, 3, { scale: [0.3, 1, 3] });
   const m = uwFactory.create({ lr: 0.025, logEvery: 1 }, { k: 3, schedule: p.batch.schedule, runSeed: 0 });
   const { loss, grad } = clusterGrads(p);
   const expected = new Float64Array(3);
   for (const g of grad) g!.forEach((v, j) => (expected[j] += v / 6));
-  const res = m.step(p.batch, p.variables, 0);
+  const res = await m.step(p.batch, p.variables, 0);
   assert.ok(relErr(hostGrads(res.grads), expected) < 1e-5);
   // Adam's first step is lr * g / (|g| + eps) = lr * sign(g) for |g| >> eps.
   const gs = uwGradS(loss as number[], [0, 0, 0], 3);
@@ -46,23 +46,23 @@ Deno.test("uw: first tfjs step: model grad = sum_i grad(l_i) / (2k) at s = 0, s 
   p.dispose();
 });
 
-Deno.test("uw: with the model frozen, s converges to log(l_i / k); an empty cluster's s_i stays put", () => {
+Deno.test("uw: with the model frozen, s converges to log(l_i / k); an empty cluster's s_i stays put", async () => {
   // Cluster 3 is empty: its s must stay exactly 0.
   const cluster = Int32Array.from([0, 0, 1, 1, 2, 2, 2]);
   const p = linearProblem(9, 2, cluster, 4, { scale: [0.2, 1, 2] });
   const m = uwFactory.create({ lr: 0.025, logEvery: 100 }, { k: 4, schedule: p.batch.schedule, runSeed: 0 });
   for (let step = 0; step < 500; step++) {
-    const res = m.step(p.batch, p.variables, step);
+    const res = await m.step(p.batch, p.variables, step);
     tf.dispose([...res.grads, res.loss]);
   }
   const { loss } = clusterGrads(p);
   const target = uwStationary(loss.slice(0, 3) as number[], 4);
-  const s = m.summary().s as number[];
+  const s = (await m.summary()).s as number[];
   for (let i = 0; i < 3; i++) {
     assert.ok(Math.abs(s[i] - target[i]) < 0.05, `s[${i}] = ${s[i]} vs ${target[i]}`);
   }
   assert.equal(s[3], 0);
-  const history = m.summary().history as { step: number; s: number[] }[];
+  const history = (await m.summary()).history as { step: number; s: number[] }[];
   assert.deepEqual(history.map((h) => h.step), [0, 100, 200, 300, 400]);
   m.dispose();
   p.dispose();

@@ -31,7 +31,7 @@ export const vanillaFactory: MtlMethodFactory<VanillaOptions> = {
   create(): MtlMethod {
     return {
       id: "vanilla",
-      step: (batch, variables) => vanillaStep(batch, variables),
+      step: (batch, variables) => Promise.resolve(vanillaStep(batch, variables)),
       summary: () => ({}),
       dispose() {},
     };

@@ -9,10 +9,10 @@ import { UsageError } from "../runtime/errors.ts";
 
 await tf.setBackend("cpu");
 
-Deno.test("vanilla: gradient equals the closed-form mean of per-sample gradients", () => {
+Deno.test("vanilla: gradient equals the closed-form mean of per-sample gradients", async () => {
   const p = linearProblem(1, 3, Int32Array.from([0, 0, 1, 1, 2, 2, 2]), 3);
   const m = vanillaFactory.create({}, { k: 3, schedule: p.batch.schedule, runSeed: 1 });
-  const res = m.step(p.batch, p.variables, 0);
+  const res = await m.step(p.batch, p.variables, 0);
   const { loss, grad } = perSampleGrads(p);
   const B = loss.length;
   const mean = new Float64Array(4);

@@ -9,11 +9,11 @@ import { syntheticBatch } from "./perf_bench.ts";
 import { makeSchedule } from "../diffusion/schedule.ts";
 import { getModelFactory } from "../models/registry.ts";
 import { getMethodFactory } from "../mtl/registry.ts";
-import { createStepper } from "../train/step.ts";
+import { createStepper, stepAndReadLoss } from "../train/step.ts";
 
 await initBackend("wasm");
 
-function train(model: string, dataShape: number[], method: string, steps: number) {
+async function train(model: string, dataShape: number[], method: string, steps: number) {
   const schedule = makeSchedule("linear", 1000);
   const mf = getModelFactory(model);
   const m = mf.build({ ...mf.defaults }, { dataShape, T: 1000, initSeed: deriveSeed(11, "init") });
@@ -31,7 +31,9 @@ function train(model: string, dataShape: number[], method: string, steps: number
   });
   const losses: number[] = [];
   for (let s = 0; s < steps; s++) {
-    losses.push(stepper.step(syntheticBatch({ model, dataShape, batch: 8 }, 1000, 5, 11, s), s));
+    losses.push(
+      await stepAndReadLoss(stepper, syntheticBatch({ model, dataShape, batch: 8 }, 1000, 5, 11, s), s),
+    );
   }
   const weights = m.variables.map((v) => new Uint32Array((v.dataSync() as Float32Array).slice().buffer));
   stepper.dispose();
@@ -41,9 +43,9 @@ function train(model: string, dataShape: number[], method: string, steps: number
 }
 
 for (const [model, shape, method] of [["mlp", [2], "pcgrad"], ["unet", [8, 8, 1], "vanilla"]] as const) {
-  Deno.test(`wasm: ${model} trained twice with ${method} gives bit-identical losses and weights`, () => {
-    const a = train(model, [...shape], method, 2);
-    const b = train(model, [...shape], method, 2);
+  Deno.test(`wasm: ${model} trained twice with ${method} gives bit-identical losses and weights`, async () => {
+    const a = await train(model, [...shape], method, 2);
+    const b = await train(model, [...shape], method, 2);
     assert.deepEqual(new Float64Array(a.losses), new Float64Array(b.losses));
     assert.ok(a.losses.every(Number.isFinite));
     assert.equal(a.weights.length, b.weights.length);

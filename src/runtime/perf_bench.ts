@@ -15,7 +15,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { makeSchedule } from "../diffusion/schedule.ts";
 import { getModelFactory } from "../models/registry.ts";
 import { getMethodFactory } from "../mtl/registry.ts";
-import { createStepper, type HostBatch } from "../train/step.ts";
+import { createStepper, type HostBatch, stepAndReadLoss } from "../train/step.ts";
 import { type ConcreteBackend, initBackend } from "./backend.ts";
 import { type EnvironmentFingerprint, environmentFingerprint } from "./fingerprint.ts";
 import { countFlops } from "./flops.ts";
@@ -146,7 +146,8 @@ function topKernels(kernels: { name: string; kernelTimeMs: unknown }[], n = 8): 
 
 interface Contender {
   row: PerfRow;
-  step?: (b: HostBatch, s: number) => number;
+  /** One step including the read of its loss (on webgpu the read waits for the device: true step time). */
+  step?: (b: HostBatch, s: number) => Promise<number>;
   dispose?: () => void;
   times: number[];
   stepNo: number;
@@ -204,7 +205,7 @@ export async function benchmarkWorkload(
         beta2: 0.999,
         emaDecay: 0.995,
       });
-      c.step = (b, s) => stepper.step(b, s);
+      c.step = (b, s) => stepAndReadLoss(stepper, b, s);
       c.dispose = () => {
         stepper.dispose();
         method.dispose();
@@ -215,9 +216,9 @@ export async function benchmarkWorkload(
     }
   }
   const live = () => contenders.filter((c) => c.row.status === "ok");
-  const guarded = (c: Contender, f: () => void) => {
+  const guarded = async (c: Contender, f: () => Promise<void>) => {
     try {
-      f();
+      await f();
     } catch (e) {
       c.row = failRow(c.row, e);
       c.dispose?.();
@@ -226,16 +227,16 @@ export async function benchmarkWorkload(
   };
   try {
     for (const c of live()) {
-      guarded(c, () => {
-        for (let i = 0; i < opts.warmup; i++) c.step!(batches[c.stepNo % 4], c.stepNo++);
+      await guarded(c, async () => {
+        for (let i = 0; i < opts.warmup; i++) await c.step!(batches[c.stepNo % 4], c.stepNo++);
       });
     }
     for (let r = 0; r < opts.repeats; r++) {
       for (const c of live()) {
-        guarded(c, () => {
+        await guarded(c, async () => {
           const b = batches[c.stepNo % 4];
           const t0 = performance.now();
-          const loss = c.step!(b, c.stepNo++);
+          const loss = await c.step!(b, c.stepNo++);
           c.times.push(performance.now() - t0);
           if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${c.stepNo}`);
         });
@@ -244,8 +245,8 @@ export async function benchmarkWorkload(
     for (const c of live()) {
       let prof: Awaited<ReturnType<typeof tf.profile>> | null = null;
       try {
-        prof = await tf.profile(() => {
-          c.step!(batches[c.stepNo % 4], c.stepNo++);
+        prof = await tf.profile(async () => {
+          await c.step!(batches[c.stepNo % 4], c.stepNo++);
         });
       } catch (e) {
         c.row = failRow(c.row, e);

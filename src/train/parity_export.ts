@@ -39,6 +39,7 @@ import { valueAndGrads } from "../mtl/grads.ts";
 import { deriveSeed, rngFor } from "../runtime/rng.ts";
 import { npyArray, readNpy, writeNpy } from "../metrics/npy.ts";
 import { atomicWriteJson } from "../runtime/atomic_write.ts";
+import { readConcat } from "../runtime/read.ts";
 
 /** One parity configuration: a short training run small enough for CI. */
 export interface ParityCase {
@@ -94,16 +95,12 @@ export function parameterNames(model: Denoiser): string[] {
   return model.variables.map((v, i) => `${i}:${v.name}`);
 }
 
-/** Concatenate tensors' values into one float64 vector (float32 values are exact in float64). */
-export function flatValues(tensors: readonly tf.Tensor[]): Float64Array {
-  const size = tensors.reduce((s, t) => s + t.size, 0);
-  const out = new Float64Array(size);
-  let off = 0;
-  for (const t of tensors) {
-    out.set(t.dataSync() as Float32Array, off);
-    off += t.size;
-  }
-  return out;
+/**
+ * Concatenate tensors' values into one float64 vector (float32 values are exact in float64), read in one
+ * transfer.
+ */
+export async function flatValues(tensors: readonly tf.Tensor[]): Promise<Float64Array> {
+  return Float64Array.from(await readConcat(tensors));
 }
 
 /**
@@ -143,12 +140,12 @@ export function recordBatches(
 }
 
 /** Gradients of each non-empty cluster's mean loss l_i for `batch`, flat in variable order. */
-export function clusterGradientRows(
+export async function clusterGradientRows(
   model: Denoiser,
   schedule: NoiseSchedule,
   k: number,
   batch: HostBatch,
-): Float64Array[] {
+): Promise<Float64Array[]> {
   const mb = makeMtlBatch(model, schedule, k, batch);
   const rows: Float64Array[] = [];
   for (const group of mb.groups) {
@@ -157,9 +154,12 @@ export function clusterGradientRows(
       () => tf.mean(mb.perSampleLoss(group)) as tf.Scalar,
       model.variables,
     );
-    rows.push(flatValues(grads));
     value.dispose();
-    tf.dispose(grads);
+    try {
+      rows.push(await flatValues(grads));
+    } finally {
+      tf.dispose(grads);
+    }
   }
   return rows;
 }
@@ -190,7 +190,7 @@ export async function exportParityCase(c: ParityCase, dir: string): Promise<Pari
   const { steps, batchSize: B } = c.train;
   const batches = recordBatches(c.seed, dataset.train, dataset.nTrain, dim, intervals, B, sampler, steps);
   const names = parameterNames(model);
-  const init = flatValues(model.variables);
+  const init = await flatValues(model.variables);
 
   // Exchange files.
   const x0 = new Float32Array(steps * B * dim), noise = new Float32Array(steps * B * dim);
@@ -235,9 +235,9 @@ export async function exportParityCase(c: ParityCase, dir: string): Promise<Pari
   const logs: Record<string, number | number[]>[] = [];
   const recording: MtlMethod = {
     id: inner.id,
-    step(batch, variables, step) {
-      const res = inner.step(batch, variables, step);
-      if (step === 0) update = flatValues(res.grads);
+    async step(batch, variables, step) {
+      const res = await inner.step(batch, variables, step);
+      if (step === 0) update = await flatValues(res.grads);
       logs.push(res.logs ?? {});
       return res;
     },
@@ -256,20 +256,20 @@ export async function exportParityCase(c: ParityCase, dir: string): Promise<Pari
   });
   let trajectory: Trajectory;
   try {
-    const clusterGrads = clusterGradientRows(model, schedule, k, batches[0]);
-    const losses = new Float64Array(steps);
+    const clusterGrads = await clusterGradientRows(model, schedule, k, batches[0]);
     let weights1: Float64Array = new Float64Array(0);
     for (let s = 0; s < steps; s++) {
-      losses[s] = stepper.step(batches[s], s);
-      if (s === 0) weights1 = flatValues(model.variables);
+      await stepper.step(batches[s], s);
+      if (s === 0) weights1 = await flatValues(model.variables);
     }
-    const emaData = stepper.ema?.shadowData();
+    const losses = Float64Array.from(await stepper.readLosses());
+    const emaData = await stepper.ema?.shadowData();
     trajectory = {
       losses,
       clusterGrads,
       update: update ?? new Float64Array(0),
       weights1,
-      final: flatValues(model.variables),
+      final: await flatValues(model.variables),
       ema: emaData ? concatF32(emaData) : null,
     };
   } finally {

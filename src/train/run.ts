@@ -56,6 +56,28 @@ export interface RunOptions {
   environment?: Record<string, unknown>;
   /** Content id recorded in the result. */
   runId?: string;
+  /**
+   * Read the pending training losses from the backend every this many steps (and always before an
+   * evaluation and after the last step). Default: 1 on wasm/cpu, where a read is a memory copy;
+   * {@link DEVICE_LOSS_READ_EVERY} on other backends (webgpu), where each read costs at least 10 ms under
+   * Deno. Results do not depend on it: the losses are the same values, and a non-finite loss is reported
+   * with its own step, found at the next read (the steps run after it are not recorded).
+   */
+  lossReadEvery?: number;
+}
+
+/** Default loss-read interval on device backends (webgpu): see {@link RunOptions.lossReadEvery}. */
+export const DEVICE_LOSS_READ_EVERY = 20;
+
+/** The loss-read interval of a run on the active backend. */
+export function lossReadInterval(backend: string, requested?: number): number {
+  if (requested !== undefined) {
+    if (!(Number.isInteger(requested) && requested >= 1)) {
+      throw new RangeError(`lossReadEvery must be an integer >= 1, got ${requested}`);
+    }
+    return requested;
+  }
+  return backend === "wasm" || backend === "cpu" ? 1 : DEVICE_LOSS_READ_EVERY;
 }
 
 /** Seed of the reference sample (fixed: the same real data for every run). */
@@ -105,7 +127,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
   const features = await loadFeatureSpace(dataset.featureSpace, dataset.dataShape);
   const dim = dataset.dataShape.reduce((a, b) => a * b, 1);
   const real = dataset.reference(ev.referenceSamples, REFERENCE_SEED);
-  const realFeatures = features.extract(real, ev.referenceSamples);
+  const realFeatures = await features.extract(real, ev.referenceSamples);
   const clip: [number, number] | undefined = dataset.kind === "image" ? [-1, 1] : undefined;
 
   const B = train.batchSize;
@@ -119,6 +141,34 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
   let windowSum = 0, windowN = 0, sinceEvalSum = 0, sinceEvalN = 0;
   let trainMs = 0, evalMs = 0, stepsDone = 0;
   let error: string | undefined;
+  const readEvery = lossReadInterval(tf.getBackend(), opts.lossReadEvery);
+  let nextLossStep = 0; // step of the oldest loss not read yet
+  let lastLoss = NaN; // the newest loss read
+
+  /** Read the pending losses (one transfer) and account them in step order; false at a non-finite one. */
+  const readLosses = async (): Promise<boolean> => {
+    const losses = await stepper.readLosses();
+    for (let i = 0; i < losses.length; i++) {
+      const step = nextLossStep + i;
+      const loss = losses[i];
+      if (!Number.isFinite(loss)) {
+        error = `non-finite loss (${loss}) at step ${step}`;
+        return false;
+      }
+      windowSum += loss;
+      windowN++;
+      sinceEvalSum += loss;
+      sinceEvalN++;
+      if (windowN === lossEvery || step === train.steps - 1) {
+        lossValues.push(windowSum / windowN);
+        windowSum = 0;
+        windowN = 0;
+      }
+      lastLoss = loss;
+    }
+    nextLossStep += losses.length;
+    return true;
+  };
 
   const evaluate = async (step: number): Promise<boolean> => {
     const e0 = performance.now();
@@ -131,13 +181,15 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
         clip,
         batchSize: 500,
       });
-    const samples = ev.useEma && stepper.ema ? stepper.ema.withShadow(model.variables, draw) : draw();
+    const samples = ev.useEma && stepper.ema
+      ? await stepper.ema.withShadow(model.variables, draw)
+      : await draw();
     if (!samples.every(Number.isFinite)) {
       error = `non-finite samples at step ${step}`;
       evalMs += performance.now() - e0;
       return false;
     }
-    const gen = features.extract(samples, ev.samples);
+    const gen = await features.extract(samples, ev.samples);
     const metrics = computeMetrics(ev.metrics, realFeatures, gen, features.dim, {
       seed: deriveSeed(seed, "metrics"),
       featureSpace: features.id,
@@ -180,23 +232,18 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
         config.clustering.sampler,
       );
       const noise = rngFor(seed, "noise", step).normalArray(B * dim);
-      const loss = stepper.step({ x0, noise, t, cluster }, step);
-      trainMs += performance.now() - s0;
+      await stepper.step({ x0, noise, t, cluster }, step);
       stepsDone++;
-      if (!Number.isFinite(loss)) {
-        error = `non-finite loss (${loss}) at step ${step}`;
-        break;
-      }
-      windowSum += loss;
-      windowN++;
-      sinceEvalSum += loss;
-      sinceEvalN++;
-      if (windowN === lossEvery || step === train.steps - 1) {
-        lossValues.push(windowSum / windowN);
-        windowSum = 0;
-        windowN = 0;
-      }
-      opts.onProgress?.({ phase: "train", step: step + 1, steps: train.steps, loss });
+      const read = stepper.pendingLosses >= readEvery || step === train.steps - 1 || evalAt.has(step + 1);
+      const finite = read ? await readLosses() : true;
+      trainMs += performance.now() - s0;
+      if (!finite) break;
+      opts.onProgress?.({
+        phase: "train",
+        step: step + 1,
+        steps: train.steps,
+        ...(read ? { loss: lastLoss } : {}),
+      });
       if (evalAt.has(step + 1) && !(await evaluate(step + 1))) break;
     }
   } catch (e) {
@@ -209,11 +256,15 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     }
   }
   features.dispose();
-  const methodSummary = method.summary();
   const paramCount = model.paramCount();
-  stepper.dispose();
-  method.dispose();
-  model.dispose();
+  let methodSummary: Record<string, unknown>;
+  try {
+    methodSummary = await method.summary();
+  } finally {
+    stepper.dispose();
+    method.dispose();
+    model.dispose();
+  }
   const totalSeconds = (performance.now() - started) / 1000;
   return {
     schema: "antbench.run/1",

@@ -5,6 +5,11 @@
  * The optimiser is Adam (Kingma & Ba 2015) with ε = 1e-8 and no weight decay, matching the ANT code's
  * AdamW(lr, weight_decay = 0).
  *
+ * Device reads: `step` never reads the loss. Each step's mean loss stays on the backend as a pending scalar
+ * until {@link Stepper.readLosses}, which reads every pending loss with one `await data()` (a stack of the
+ * scalars). The trainer reads every step on wasm/cpu (a read is a memory copy there) and every N steps on
+ * webgpu, where each read costs at least 10 ms under Deno (tfjs-deno-perf.md §1).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -13,6 +18,7 @@ import type { MtlBatch, MtlMethod } from "../mtl/method.ts";
 import type { NoiseSchedule } from "../diffusion/schedule.ts";
 import { epsilonLoss } from "../diffusion/loss.ts";
 import { Ema } from "../diffusion/ema.ts";
+import { readConcat } from "../runtime/read.ts";
 
 /** A batch on the host: clean data, the noise, the timesteps and each sample's cluster. */
 export interface HostBatch {
@@ -39,11 +45,30 @@ export interface StepperOptions {
 
 /** Performs optimisation steps on one model. */
 export interface Stepper {
-  /** Run one step; returns the batch's mean per-sample loss (before the update). */
-  step(batch: HostBatch, step: number): number;
+  /**
+   * Run one step. Its batch's mean per-sample loss (before the update) is kept on the backend, pending,
+   * until {@link readLosses}. Resolves when the step's work is enqueued (on webgpu the device may still be
+   * running it).
+   */
+  step(batch: HostBatch, step: number): Promise<void>;
+  /** Number of steps whose loss has not been read yet. */
+  readonly pendingLosses: number;
+  /**
+   * The losses of the steps run since the last read, in step order, read from the backend in one transfer
+   * (empty when none is pending). Frees the pending scalars.
+   */
+  readLosses(): Promise<Float32Array>;
   /** The EMA of the weights (null when disabled). */
   readonly ema: Ema | null;
+  /** Release the optimiser, the EMA and any pending losses. */
   dispose(): void;
+}
+
+/** Run one step and read its loss (one read per step: for benchmarks and tests, not for training loops). */
+export async function stepAndReadLoss(stepper: Stepper, batch: HostBatch, step: number): Promise<number> {
+  await stepper.step(batch, step);
+  const losses = await stepper.readLosses();
+  return losses[losses.length - 1];
 }
 
 /** Sample indices of each cluster. */
@@ -109,24 +134,39 @@ export function createStepper(opts: StepperOptions): Stepper {
   const { model, method, schedule, k } = opts;
   const optimizer = tf.train.adam(opts.lr, opts.beta1, opts.beta2, 1e-8);
   const ema = opts.emaDecay > 0 ? new Ema(model.variables, opts.emaDecay) : null;
+  let pending: tf.Scalar[] = [];
   return {
     ema,
-    step(batch: HostBatch, step: number): number {
+    get pendingLosses() {
+      return pending.length;
+    },
+    async step(batch: HostBatch, step: number): Promise<void> {
       const mtlBatch = makeMtlBatch(model, schedule, k, batch);
-      const res = method.step(mtlBatch, model.variables, step);
+      const res = await method.step(mtlBatch, model.variables, step);
       if (res.grads.length !== model.variables.length) {
+        tf.dispose([...res.grads, res.loss]);
         throw new Error(
           `method ${method.id} returned ${res.grads.length} gradients for ${model.variables.length} variables`,
         );
       }
       optimizer.applyGradients(model.variables.map((v, i) => ({ name: v.name, tensor: res.grads[i] })));
       for (const g of res.grads) g.dispose();
-      const loss = (res.loss.dataSync() as Float32Array)[0];
-      res.loss.dispose();
+      pending.push(res.loss);
       ema?.update(model.variables, step);
-      return loss;
+    },
+    async readLosses(): Promise<Float32Array> {
+      const taken = pending;
+      pending = [];
+      if (taken.length === 0) return new Float32Array(0);
+      try {
+        return await readConcat(taken);
+      } finally {
+        tf.dispose(taken);
+      }
     },
     dispose() {
+      tf.dispose(pending);
+      pending = [];
       optimizer.dispose();
       ema?.dispose();
     },

@@ -39,14 +39,14 @@ export function centreCrop(
 /** Build an extractor from a verified manifest and its weights. */
 export function cnnExtractor(manifest: FeatureModelManifest, values: Float32Array[]): FeatureExtractor & {
   /** Class predictions of n images (argmax of the logits). */
-  classify(images: Float32Array, n: number): Int32Array;
+  classify(images: Float32Array, n: number): Promise<Int32Array>;
 } {
   const arch = manifest.arch;
   const vars = values.map((v, i) => tf.keep(tf.tensor(v, manifest.variables[i].shape)));
   const [H, W, C] = arch.input;
   const shapes: [number, number, number][] = [[H, W, C]];
   if (H === 28 && W === 28) shapes.push([32, 32, C]);
-  const run = (images: Float32Array, n: number, want: "features" | "logits"): Float32Array => {
+  const run = async (images: Float32Array, n: number, want: "features" | "logits"): Promise<Float32Array> => {
     const [h, w] = inferImageShape(images.length, n, shapes, manifest.id);
     const x = h === H && w === W ? images : centreCrop(images, n, h, w, C, H, W);
     const dim = want === "features" ? arch.hidden : arch.classes;
@@ -59,8 +59,11 @@ export function cnnExtractor(manifest: FeatureModelManifest, values: Float32Arra
         const r = cnnForward(arch, vars, xt);
         return want === "features" ? r.features : r.logits;
       });
-      out.set(y.dataSync() as Float32Array, s * dim);
-      y.dispose();
+      try {
+        out.set(await y.data() as Float32Array, s * dim);
+      } finally {
+        y.dispose();
+      }
     }
     return out;
   };
@@ -71,8 +74,8 @@ export function cnnExtractor(manifest: FeatureModelManifest, values: Float32Arra
     inputShapes: shapes,
     weightsHash: manifest.weightsHash,
     extract: (images, n) => run(images, n, "features"),
-    classify(images, n) {
-      const logits = run(images, n, "logits");
+    async classify(images, n) {
+      const logits = await run(images, n, "logits");
       const k = arch.classes;
       const pred = new Int32Array(n);
       for (let i = 0; i < n; i++) {

@@ -71,11 +71,11 @@ for (const [dataset, spec] of FEATURE_TRAINING) {
       if (data === null) return; // dataset files not installed here
       const ex = cnnExtractor(manifest, values);
       const n = data.y.length;
-      const pred = ex.classify(data.x, n);
+      const pred = await ex.classify(data.x, n);
       const acc = pred.reduce((s, p, i) => s + (p === data.y[i] ? 1 : 0), 0) / n;
       // Same images, same weights: at most one prediction may flip across backends/CPUs.
       assert.ok(Math.abs(acc - manifest.accuracy.firstSlice.accuracy) <= 1 / n + 1e-12, `${acc} vs recorded`);
-      const f = ex.extract(data.x.subarray(0, 10 * data.x.length / n), 10);
+      const f = await ex.extract(data.x.subarray(0, 10 * data.x.length / n), 10);
       assert.equal(f.length, 10 * manifest.dim);
       assert.ok(f.every((v) => Number.isFinite(v) && v >= 0), "post-ReLU features");
       ex.dispose();
@@ -96,8 +96,11 @@ Deno.test({
         padded.set(data.x.subarray((i * 28 + y) * 28, (i * 28 + y + 1) * 28), (i * 32 + y + 2) * 32 + 2);
       }
     }
-    assert.deepEqual(ex.extract(padded, 4), ex.extract(data.x, 4));
-    assert.throws(() => ex.extract(new Float32Array(4 * 30 * 30), 4), /accepted shapes: 28x28x1, 32x32x1/);
+    assert.deepEqual(await ex.extract(padded, 4), await ex.extract(data.x, 4));
+    await assert.rejects(
+      () => ex.extract(new Float32Array(4 * 30 * 30), 4),
+      /accepted shapes: 28x28x1, 32x32x1/,
+    );
     ex.dispose();
     const tmp = await Deno.makeTempDir();
     const src = featureModelDir("mnist-cnn");
@@ -118,5 +121,5 @@ Deno.test("loadFeatureSpace: 'data' is the identity over the flattened sample", 
   const fs = await loadFeatureSpace("data", [2]);
   const x = Float32Array.of(1, 2, 3, 4);
   assert.equal(fs.dim, 2);
-  assert.equal(fs.extract(x, 2), x);
+  assert.equal(await fs.extract(x, 2), x);
 });

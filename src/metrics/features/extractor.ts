@@ -19,9 +19,10 @@ export interface FeatureExtractor {
   readonly weightsHash: string;
   /**
    * n images (NHWC, [-1, 1]) → n×dim row-major features. The image shape is inferred from the size (one of
-   * `inputShapes`; square images for Inception) unless `shape` [H, W, C] is given.
+   * `inputShapes`; square images for Inception) unless `shape` [H, W, C] is given. Asynchronous: the
+   * features are read from the backend with `await data()` (one read per forward batch).
    */
-  extract(images: Float32Array, n: number, shape?: [number, number, number]): Float32Array;
+  extract(images: Float32Array, n: number, shape?: [number, number, number]): Promise<Float32Array>;
   /** Release the weights. */
   dispose(): void;
 }

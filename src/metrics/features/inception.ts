@@ -139,15 +139,18 @@ export async function loadInceptionExtractor(
     dim,
     inputShapes: [],
     weightsHash,
-    extract(images: Float32Array, n: number, shape?: [number, number, number]): Float32Array {
+    async extract(images: Float32Array, n: number, shape?: [number, number, number]): Promise<Float32Array> {
       const s = shape ?? guessSquareShape(images.length, n, shapesSeen);
       const per = s[0] * s[1] * s[2];
       const out = new Float32Array(n * dim);
       for (let i = 0; i < n; i += batch) {
         const b = Math.min(batch, n - i);
         const y = tf.tidy(() => forward(tf.tensor4d(images.subarray(i * per, (i + b) * per), [b, ...s])));
-        out.set(y.dataSync() as Float32Array, i * dim);
-        y.dispose();
+        try {
+          out.set(await y.data() as Float32Array, i * dim);
+        } finally {
+          y.dispose();
+        }
       }
       return out;
     },

@@ -66,7 +66,7 @@ for (const kind of ["graph", "layers"] as const) {
     const rng = rngFor(2, "test");
     const n = 3, h = 8;
     const images = Float32Array.from({ length: n * h * h }, () => 2 * rng.uniform() - 1);
-    const feats = ex.extract(images, n);
+    const feats = await ex.extract(images, n);
     assert.equal(feats.length, n * 4);
     for (let i = 0; i < n; i++) {
       const want = expectedFeatures([...images.subarray(i * 64, (i + 1) * 64)], h, h, kind === "layers");
@@ -74,7 +74,7 @@ for (const kind of ["graph", "layers"] as const) {
     }
     // RGB input at the native size skips the resize.
     const rgb = new Float32Array(299 * 299 * 3).fill(0.5);
-    const f2 = ex.extract(rgb, 1, [299, 299, 3]);
+    const f2 = await ex.extract(rgb, 1, [299, 299, 3]);
     const want2 = [0, 1, 2, 3].map((j) =>
       0.5 * (W[0][j] + W[1][j] + W[2][j]) + (kind === "layers" ? B[j] : 0)
     );

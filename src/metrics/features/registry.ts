@@ -83,7 +83,8 @@ export async function loadFeatureExtractor(
 export interface FeatureSpace {
   id: string;
   dim: number;
-  extract(images: Float32Array, n: number): Float32Array;
+  /** n samples → n×dim features (asynchronous: extractors read from the backend). */
+  extract(images: Float32Array, n: number): Promise<Float32Array>;
   dispose(): void;
 }
 
@@ -98,7 +99,7 @@ export async function loadFeatureSpace(
 ): Promise<FeatureSpace> {
   if (id === "data") {
     const dim = dataShape.reduce((a, b) => a * b, 1);
-    return { id, dim, extract: (x) => x, dispose: () => {} };
+    return { id, dim, extract: (x) => Promise.resolve(x), dispose: () => {} };
   }
   const ex = await loadFeatureExtractor(id, opts);
   return { id: ex.id, dim: ex.dim, extract: (x, n) => ex.extract(x, n), dispose: () => ex.dispose() };

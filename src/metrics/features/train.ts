@@ -9,6 +9,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import { rngFor } from "../../runtime/rng.ts";
+import { readConcat, readFlat } from "../../runtime/read.ts";
 import { type CnnArch, cnnForward, initialWeights, variableSpecs } from "./cnn.ts";
 
 /** Training recipe of one dataset's classifier. */
@@ -79,16 +80,17 @@ export interface TrainProgress {
 }
 
 /**
- * Train a classifier on n images (NHWC matching `spec.arch.input`) with integer labels; returns the
- * weights in storage order.
+ * Train a classifier on n images (NHWC matching `spec.arch.input`) with integer labels; resolves to the
+ * weights in storage order. The step losses stay on the backend until a progress report needs them (one
+ * read of the pending losses then; none without `onProgress`), and the weights are read once at the end.
  */
-export function trainClassifier(
+export async function trainClassifier(
   spec: FeatureTrainingSpec,
   images: Float32Array,
   labels: Uint8Array,
   n: number,
   onProgress?: (p: TrainProgress) => void,
-): Float32Array[] {
+): Promise<Float32Array[]> {
   const { arch, batchSize: B } = spec;
   const per = arch.input[0] * arch.input[1] * arch.input[2];
   if (images.length !== n * per || labels.length < n) throw new RangeError("trainClassifier: size mismatch");
@@ -107,6 +109,7 @@ export function trainClassifier(
   for (let epoch = 0; epoch < spec.epochs; epoch++) {
     const order = rngFor(spec.seed, "features-order", epoch).permutation(n);
     let lossSum = 0;
+    let pending: tf.Scalar[] = [];
     for (let st = 0; st < stepsPerEpoch; st++) {
       for (let b = 0; b < B; b++) {
         const idx = order[st * B + b];
@@ -132,14 +135,21 @@ export function trainClassifier(
         });
         return value;
       });
-      lossSum += loss.dataSync()[0];
-      loss.dispose();
-      if (onProgress && (st % 100 === 99 || st === stepsPerEpoch - 1)) {
+      if (!onProgress) {
+        loss.dispose();
+        continue;
+      }
+      pending.push(loss);
+      if (st % 100 === 99 || st === stepsPerEpoch - 1) {
+        const values = await readConcat(pending);
+        tf.dispose(pending);
+        pending = [];
+        for (const l of values) lossSum += l;
         onProgress({ epoch, step: st + 1, steps: stepsPerEpoch, loss: lossSum / (st + 1) });
       }
     }
   }
-  const out = vars.map((v) => v.dataSync() as Float32Array).map((a) => Float32Array.from(a));
+  const out = await readFlat(vars);
   [...vars, ...m, ...s].forEach((v) => v.dispose());
   return out;
 }
