@@ -178,6 +178,14 @@ export async function perfMain(args: string[]): Promise<number> {
     onLog: (l) => console.error(l),
   });
   const table = renderPerfTable(report);
+  const gpu = report.environments.webgpu?.adapter;
+  const notes = gpu
+    ? [
+      `webgpu: adapter "${gpu.description || gpu.vendor}"` +
+      (gpu.isFallbackAdapter ? " is a software (fallback) adapter: CPU-emulated, not GPU numbers" : "") +
+      "; every timed step ends with the read of its loss (at least 10 ms per read under Deno).",
+    ]
+    : [];
   await Deno.mkdir(a.out, { recursive: true });
   await atomicWriteJson(`${a.out}/perf.json`, report);
   const envLines = Object.entries(report.environments).map(([b, e]) =>
@@ -195,6 +203,7 @@ export async function perfMain(args: string[]): Promise<number> {
     "",
     table,
     "",
+    ...notes.map((n) => `${n}\n`),
     `GFLOP/s: ${report.flopSource}.`,
     "",
     "Environments:",
@@ -205,6 +214,7 @@ export async function perfMain(args: string[]): Promise<number> {
   if (a.json) console.log(JSON.stringify(report, null, 2));
   else {
     console.log(table);
+    for (const n of notes) console.log(`\n${n}`);
     console.log(`\nwrote ${a.out}/perf.json and ${a.out}/perf.md`);
   }
   return report.rows.some((r) => r.status === "failed") ? 1 : 0;
