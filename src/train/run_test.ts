@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import { initBackend } from "../runtime/backend.ts";
-import { runTraining } from "./run.ts";
+import { DEVICE_LOSS_READ_EVERY, lossReadInterval, runTraining } from "./run.ts";
 import type { RunConfig } from "./types.ts";
 
 await initBackend("wasm");
@@ -63,4 +63,31 @@ Deno.test("runTraining: a diverging run is recorded as failed with its reason", 
   assert.equal(r.status, "failed");
   assert.match(r.error ?? "", /non-finite (loss|samples) .*at step \d+/);
   assert.deepEqual(r.final, {});
+});
+
+Deno.test("runTraining: deferred loss reads (every 7 steps) give the same result and failure step as reads every step", async () => {
+  const every = await runTraining(config(), { lossReadEvery: 1 });
+  const progress: { step: number; loss?: number }[] = [];
+  const deferred = await runTraining(config(), {
+    lossReadEvery: 7,
+    onProgress: (p) => p.phase === "train" && progress.push({ step: p.step, loss: p.loss }),
+  });
+  assert.deepEqual(comparable(deferred), comparable(every));
+  // One progress event per step; a loss only where the pending losses were read: every 7th step, before
+  // the evaluation at step 20 and at the last step (40).
+  assert.deepEqual(progress.map((p) => p.step), Array.from({ length: 40 }, (_, i) => i + 1));
+  assert.deepEqual(
+    progress.filter((p) => p.loss !== undefined).map((p) => p.step),
+    [7, 14, 20, 27, 34, 40],
+  );
+  const diverge = config({ train: { ...config().train, lr: 1e12 } });
+  const a = await runTraining(diverge, { lossReadEvery: 1 });
+  const b = await runTraining(diverge, { lossReadEvery: 7 });
+  assert.equal(a.status, "failed");
+  assert.match(a.error ?? "", /non-finite loss .*at step \d+/);
+  assert.equal(b.error, a.error);
+  assert.deepEqual(b.loss, a.loss);
+  assert.throws(() => lossReadInterval("wasm", 0), /lossReadEvery must be an integer >= 1, got 0/);
+  assert.equal(lossReadInterval("wasm"), 1);
+  assert.equal(lossReadInterval("webgpu"), DEVICE_LOSS_READ_EVERY);
 });
