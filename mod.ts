@@ -28,6 +28,8 @@ export {
 export type { WasmKernelOptions } from "./src/runtime/wasm_kernels.ts";
 export { MATMUL_PACKED_PROGRAM, probeAdapter, registerWebGpuBackend } from "./src/runtime/webgpu_backend.ts";
 export type { AdapterSummary } from "./src/runtime/webgpu_backend.ts";
+// batched asynchronous reads (the only reads tfjs-webgpu supports under Deno)
+export { readConcat, readFlat } from "./src/runtime/read.ts";
 export { gradientsRegistered } from "./src/runtime/gradients.ts";
 export { environmentFingerprint, FINGERPRINT_FLAGS } from "./src/runtime/fingerprint.ts";
 export type { EnvironmentFingerprint } from "./src/runtime/fingerprint.ts";
@@ -135,6 +137,11 @@ export { FEATURE_TRAINING, trainClassifier } from "./src/metrics/features/train.
 
 // --- train ---
 export type { EvalPoint, RunConfig, RunResult } from "./src/train/types.ts";
+// training loop and shared step with deferred (batched) loss reads
+export { DEVICE_LOSS_READ_EVERY, lossReadInterval, runTraining } from "./src/train/run.ts";
+export type { RunOptions, RunProgress } from "./src/train/run.ts";
+export { createStepper, makeMtlBatch, stepAndReadLoss } from "./src/train/step.ts";
+export type { HostBatch, Stepper, StepperOptions } from "./src/train/step.ts";
 // cross-framework parity and throughput against PyTorch (issue 8)
 export {
   exportParityCase,
