@@ -23,9 +23,11 @@ import { CNN_EXTRACTOR_IDS, featureModelDir, loadFeatureExtractor } from "../met
 import { asMatrix, npyArray, readNpy, writeNpy } from "../metrics/npy.ts";
 
 const USAGE =
-  `usage: deno task cli features train <dataset> [--epochs N] [--out DIR] [--backend wasm|cpu] [--json]
-       deno task cli features eval <dataset> [--dir DIR] [--backend wasm|cpu] [--json]
+  `usage: deno task cli features train <dataset> [--epochs N] [--out DIR] [--backend wasm|cpu|webgpu]
+         [--json]
+       deno task cli features eval <dataset> [--dir DIR] [--backend wasm|cpu|webgpu] [--json]
        deno task cli features extract <extractor|dataset> IMAGES.npy OUT.npy [--inception MODEL.json]
+         [--backend wasm|cpu|webgpu]
        deno task cli features list [--json]
 
 Feature classifiers for FD/KID/precision/recall on image datasets (reported as "fd-<dataset>-cnn", never
@@ -78,7 +80,7 @@ export const featuresCommand: CliCommand = {
       json: { type: "boolean" },
     });
     const [sub, ...rest] = positionals;
-    const backend = enumFlag("backend", values.backend, ["wasm", "cpu"] as const, "wasm");
+    const backend = enumFlag("backend", values.backend, ["wasm", "cpu", "webgpu"] as const, "wasm");
     const say = (s: string) => console.error(s);
     if (sub === "list") {
       const rows = [];
