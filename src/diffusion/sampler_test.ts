@@ -133,6 +133,15 @@ Deno.test("EMA: warm-up decay and closed-form average after two updates", async 
   const inside = await ema.withShadow([v], async () => (await v.data())[0]);
   assert.ok(Math.abs(inside - want) < 1e-5);
   assert.equal(v.dataSync()[0], 20);
+  // An asynchronous body that fails still gets the weights restored.
+  await assert.rejects(
+    ema.withShadow([v], async () => {
+      assert.ok(Math.abs((await v.data())[0] - want) < 1e-5);
+      throw new Error("sampler failed");
+    }),
+    /sampler failed/,
+  );
+  assert.equal(v.dataSync()[0], 20);
   ema.dispose();
   v.dispose();
 });
