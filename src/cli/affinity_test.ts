@@ -1,4 +1,5 @@
 import assert from "node:assert/strict";
+import { capture } from "./testing.ts";
 import { initBackend } from "../runtime/backend.ts";
 import { runTraining } from "../train/run.ts";
 import type { RunConfig } from "../train/types.ts";
@@ -9,17 +10,6 @@ import { getObjective } from "../clustering/registry.ts";
 import { UsageError } from "../runtime/errors.ts";
 
 await initBackend("wasm");
-
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  try {
-    return { code: await run(), out };
-  } finally {
-    console.log = orig;
-  }
-}
 
 const CONFIG: RunConfig = {
   suite: "test",

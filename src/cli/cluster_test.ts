@@ -1,18 +1,7 @@
 import assert from "node:assert/strict";
+import { capture } from "./testing.ts";
 import { clusterCommand } from "./cluster.ts";
 import { UsageError } from "../runtime/errors.ts";
-
-/** Run a command with console.log captured; returns the exit code and the printed lines. */
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  try {
-    return { code: await run(), out };
-  } finally {
-    console.log = orig;
-  }
-}
 
 Deno.test("cli cluster --json: the whole stdout of the real process is exactly {intervals, cost}", async () => {
   const deno = Deno.execPath();

@@ -1,21 +1,10 @@
 import assert from "node:assert/strict";
+import { capture } from "./testing.ts";
 import { fdCommand } from "./fd.ts";
 import { UsageError } from "../runtime/errors.ts";
 
 const FIX = new URL("../../fixtures/metrics/", import.meta.url).pathname;
 const expected = JSON.parse(await Deno.readTextFile(FIX + "expected.json"));
-
-/** Run a command with console.log captured; returns the exit code and the printed lines. */
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  try {
-    return { code: await run(), out };
-  } finally {
-    console.log = orig;
-  }
-}
 
 Deno.test("cli fd --json: one JSON object; .npz/.npz and .npy/.npy agree with pytorch-fid's value", async () => {
   for (

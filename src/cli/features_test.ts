@@ -1,22 +1,11 @@
 import assert from "node:assert/strict";
+import { capture } from "./testing.ts";
 import { featuresCommand } from "./features.ts";
 import { npyArray, readNpy, writeNpy } from "../metrics/npy.ts";
 import { loadFeatureExtractor } from "../metrics/features/registry.ts";
 import { initBackend } from "../runtime/backend.ts";
 import { rngFor } from "../runtime/rng.ts";
 import { UsageError } from "../runtime/errors.ts";
-
-/** Run a command with console.log captured; returns the exit code and the printed lines. */
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  try {
-    return { code: await run(), out };
-  } finally {
-    console.log = orig;
-  }
-}
 
 Deno.test("cli features extract: .npy images -> .npy features equal to the extractor's; list; bad input", async () => {
   const dir = await Deno.makeTempDir();

@@ -1,19 +1,8 @@
 import assert from "node:assert/strict";
+import { capture } from "./testing.ts";
 import { kidCommand } from "./kid.ts";
 
 const FIX = new URL("../../fixtures/metrics/", import.meta.url).pathname;
-
-/** Run a command with console.log captured; returns the exit code and the printed lines. */
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  try {
-    return { code: await run(), out };
-  } finally {
-    console.log = orig;
-  }
-}
 
 Deno.test("cli kid --json: one object with kid and std; seeded; dimension mismatch is an error", async () => {
   const args = [

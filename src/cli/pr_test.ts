@@ -1,20 +1,9 @@
 import assert from "node:assert/strict";
+import { capture } from "./testing.ts";
 import { prCommand } from "./pr.ts";
 
 const FIX = new URL("../../fixtures/metrics/", import.meta.url).pathname;
 const expected = JSON.parse(await Deno.readTextFile(FIX + "expected.json"));
-
-/** Run a command with console.log captured; returns the exit code and the printed lines. */
-async function capture(run: () => Promise<number>): Promise<{ code: number; out: string[] }> {
-  const out: string[] = [];
-  const orig = console.log;
-  console.log = (...a: unknown[]) => out.push(a.join(" "));
-  try {
-    return { code: await run(), out };
-  } finally {
-    console.log = orig;
-  }
-}
 
 Deno.test("cli pr --json: numpy reference precision/recall (k = 3 default, k = 1)", async () => {
   for (const k of [3, 1]) {

@@ -10,31 +10,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { FeatureExtractor } from "./extractor.ts";
 import { inferImageShape } from "./extractor.ts";
 import { cnnForward } from "./cnn.ts";
+import { centerCrop } from "../../data/image_dataset.ts";
 import type { FeatureModelManifest } from "./weights.ts";
 
 /** Images per forward batch. */
 const BATCH = 256;
-
-/** Centre-crop n images of h×w×c to th×tw. */
-export function centreCrop(
-  x: Float32Array,
-  n: number,
-  h: number,
-  w: number,
-  c: number,
-  th: number,
-  tw: number,
-): Float32Array {
-  const oy = (h - th) >> 1, ox = (w - tw) >> 1;
-  const out = new Float32Array(n * th * tw * c);
-  for (let i = 0; i < n; i++) {
-    for (let y = 0; y < th; y++) {
-      const src = ((i * h + y + oy) * w + ox) * c;
-      out.set(x.subarray(src, src + tw * c), ((i * th + y) * tw) * c);
-    }
-  }
-  return out;
-}
 
 /** Build an extractor from a verified manifest and its weights. */
 export function cnnExtractor(manifest: FeatureModelManifest, values: Float32Array[]): FeatureExtractor & {
@@ -48,7 +28,7 @@ export function cnnExtractor(manifest: FeatureModelManifest, values: Float32Arra
   if (H === 28 && W === 28) shapes.push([32, 32, C]);
   const run = async (images: Float32Array, n: number, want: "features" | "logits"): Promise<Float32Array> => {
     const [h, w] = inferImageShape(images.length, n, shapes, manifest.id);
-    const x = h === H && w === W ? images : centreCrop(images, n, h, w, C, H, W);
+    const x = h === H && w === W ? images : centerCrop(images, n, h, w, C, H, W);
     const dim = want === "features" ? arch.hidden : arch.classes;
     const out = new Float32Array(n * dim);
     const per = H * W * C;
