@@ -27,7 +27,8 @@ Runs go to reports/<suite>/runs/<content id>/ (config.json, log.jsonl, result.js
 skipped, so re-running resumes. The report (README.md, results.json, report.html, ...) is regenerated at
 the end.
 
-  --jobs N          runs in parallel, one Web Worker each (default 1; 2 uses both cores here)
+  --jobs N          runs in parallel, one Web Worker each (default: the number of CPU cores; results do
+                    not depend on N)
   --shard i/n       run only shard i of n (0-based; deterministic split by run id)
   --retry-failed    re-run runs whose stored result is "failed"
   --backend auto|webgpu|wasm|cpu   override the suite's backend
@@ -56,7 +57,7 @@ export async function bench(args: string[]): Promise<number> {
   if (positionals.length > 1) {
     throw new UsageError(`bench: expected at most one suite, got ${positionals.join(" ")}`);
   }
-  const jobs = intFlag("jobs", values.jobs, 1, 1, 64);
+  const jobs = intFlag("jobs", values.jobs, Math.max(1, Math.min(64, navigator.hardwareConcurrency || 1)), 1, 64);
   const shard = values.shard === undefined ? undefined : parseShard(String(values.shard));
   const registries = defaultRegistries();
   const suite = await loadSuite(positionals[0] ?? "default", registries);
