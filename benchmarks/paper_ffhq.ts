@@ -10,9 +10,9 @@
  *   so `limit: 10000` (7.9 GB) is set; the paper trains on all 70k images, which needs a streaming loader
  *   this harness does not have.
  * - a real GPU via `--backend webgpu` (or auto);
- * - a tfjs Inception-v3 (pool_3) the user converts and supplies: the weights cannot be downloaded here, and
- *   the "inception" feature space of src/metrics/features needs its model.json path (the trainer does not
- *   pass one yet). Pixel-space FD ("data") is not an option at 196,608 dimensions.
+ * - a tfjs Inception-v3 (pool_3) the user converts and supplies at data/inception/model.json (`eval.inception`):
+ *   the weights cannot be downloaded here. With it the metric is real FID. Pixel-space FD ("data") is not an
+ *   option at 196,608 dimensions.
  *
  * Model: the "lightweight ADM" of P2 weighting (Choi et al. 2022; jychoi118/P2-weighting README), which
  * ANT's ADM results probably use: 128 channels, channel_mult 1,1,2,2,4,4, one ResBlock per level,
@@ -72,6 +72,7 @@ export const paperFfhqSuite = defineSuite({
     referenceSamples: 10000,
     sampler: { kind: "ddim", steps: 50, eta: 0 },
     metrics: ["fd", "precision", "recall"],
+    inception: "data/inception/model.json",
   },
   backend: "webgpu",
 });

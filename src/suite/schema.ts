@@ -51,6 +51,8 @@ export interface EvalSpec {
   /** Metric ids from src/metrics/registry.ts. */
   metrics?: string[];
   useEma?: boolean;
+  /** Path of a user-supplied tfjs Inception-v3 model.json, for datasets in the "inception" feature space. */
+  inception?: string;
 }
 
 /** Regression-check settings used by `deno task cli compare` for this suite's reports. */

@@ -77,6 +77,18 @@ Deno.test("validation: required keys, and the gradient objective needs an affini
   assert.ok(p.some((x) => x.startsWith("affinity: missing")));
 });
 
+Deno.test("eval.inception: a model.json path reaches the run config; anything else is a named problem", async () => {
+  assert.deepEqual(problemsOf({ ...base, eval: { inception: "weights.bin" } }), [
+    'eval.inception: got "weights.bin"; allowed: the path of a tfjs Inception-v3 model.json',
+  ]);
+  const s = resolveSuite({ ...base, eval: { inception: "data/inception/model.json" } }, reg);
+  const runs = await planRuns(s, reg);
+  assert.ok(runs.every((r) => r.config.eval.inception === "data/inception/model.json"));
+  // Suites without it keep their configs (and so their content ids) unchanged: the key is absent.
+  const plain = await planRuns(resolveSuite(base, reg), reg);
+  assert.ok(plain.every((r) => !("inception" in r.config.eval)));
+});
+
 Deno.test("validation fills defaults and merges component options over factory defaults", () => {
   const s = resolveSuite(base, reg);
   assert.deepEqual(s.datasets, [{ id: "moons", options: { n: 100, seed: 0 } }, {

@@ -57,7 +57,7 @@ const TOP_KEYS = [
   "regression",
 ];
 const TRAIN_KEYS = ["batchSize", "lr", "beta1", "beta2", "emaDecay"];
-const EVAL_KEYS = ["at", "every", "samples", "referenceSamples", "sampler", "metrics", "useEma"];
+const EVAL_KEYS = ["at", "every", "samples", "referenceSamples", "sampler", "metrics", "useEma", "inception"];
 const EVAL_SAMPLER_KEYS = ["kind", "steps", "eta"];
 const EXCLUDE_KEYS = ["dataset", "model", "objective", "k", "method"];
 const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
@@ -377,6 +377,11 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
       metrics,
       useEma: c.bool("eval.useEma", evalRaw.useEma, d.eval.useEma),
     };
+    if (evalRaw.inception !== undefined) {
+      if (typeof evalRaw.inception === "string" && evalRaw.inception.endsWith(".json")) {
+        evalCfg.inception = evalRaw.inception;
+      } else c.add("eval.inception", evalRaw.inception, "the path of a tfjs Inception-v3 model.json");
+    }
   }
 
   const baselines = c.bool("baselines", s.baselines, d.baselines);

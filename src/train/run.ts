@@ -124,7 +124,11 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     beta2: train.beta2,
     emaDecay: train.emaDecay,
   });
-  const features = await loadFeatureSpace(dataset.featureSpace, dataset.dataShape);
+  const features = await loadFeatureSpace(
+    dataset.featureSpace,
+    dataset.dataShape,
+    config.eval.inception ? { inceptionPath: config.eval.inception } : {},
+  );
   const dim = dataset.dataShape.reduce((a, b) => a * b, 1);
   const real = dataset.reference(ev.referenceSamples, REFERENCE_SEED);
   const realFeatures = await features.extract(real, ev.referenceSamples);

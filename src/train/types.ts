@@ -59,6 +59,8 @@ export interface RunConfig {
     metrics: string[];
     /** Sample with EMA weights (true) or raw weights. */
     useEma: boolean;
+    /** Path of a user-supplied tfjs Inception-v3 model.json (the "inception" feature space). */
+    inception?: string;
   };
   /** Backend the run asked for; the one used is in the environment fingerprint. */
   backend: "auto" | "webgpu" | "wasm" | "cpu";
