@@ -25,7 +25,7 @@ import { areaResize, centerSquare } from "./resize.ts";
 import { sha256Hex } from "./checksum.ts";
 import { resolveDataPath } from "./files.ts";
 import { atomicWriteFile } from "../runtime/atomic_write.ts";
-import { badValue, UsageError } from "../runtime/errors.ts";
+import { badValue, unknownOptionProblems, UsageError } from "../runtime/errors.ts";
 
 /** Options of the folder dataset. */
 export interface FolderOptions {
@@ -236,12 +236,7 @@ export const folderFactory: DatasetFactory<FolderOptions> = {
   description: "a directory of PNG/JPEG images, centre-cropped and area-resized, cached as 8-bit tensors",
   defaults: DEFAULTS,
   validate(o) {
-    const problems: string[] = [];
-    for (const key of Object.keys(o)) {
-      if (!(key in DEFAULTS)) {
-        problems.push(badValue(key, o[key], `one of the options ${Object.keys(DEFAULTS).join(", ")}`));
-      }
-    }
+    const problems: string[] = unknownOptionProblems(o, DEFAULTS);
     if (typeof o.dir !== "string" || o.dir === "") {
       problems.push(badValue("dir", o.dir, "a directory of PNG/JPEG images"));
     }

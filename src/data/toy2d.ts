@@ -20,7 +20,7 @@
  */
 import type { Dataset, DatasetFactory } from "./dataset.ts";
 import { type Rng, rngFor } from "../runtime/rng.ts";
-import { badValue } from "../runtime/errors.ts";
+import { badValue, unknownOptionProblems } from "../runtime/errors.ts";
 
 /** Options of every 2-D toy. */
 export interface Toy2dOptions {
@@ -100,10 +100,7 @@ function makeFactory(id: string): DatasetFactory<Toy2dOptions> {
     description: s.description,
     defaults,
     validate(o) {
-      const problems: string[] = [];
-      for (const key of Object.keys(o)) {
-        if (!(key in defaults)) problems.push(badValue(key, o[key], `one of the options n, seed, noise`));
-      }
+      const problems: string[] = unknownOptionProblems(o, defaults);
       if (!(Number.isInteger(o.n) && (o.n as number) >= 2 && (o.n as number) <= 10_000_000)) {
         problems.push(badValue("n", o.n, "an integer in [2, 10000000]"));
       }

@@ -18,7 +18,7 @@ import type { Denoiser, ModelBuildContext, ModelFactory } from "./denoiser.ts";
 import { timestepEmbedding } from "./time_embedding.ts";
 import { fanInUniform } from "./init.ts";
 import { Rng } from "../runtime/rng.ts";
-import { badValue } from "../runtime/errors.ts";
+import { badValue, unknownOptionProblems } from "../runtime/errors.ts";
 
 /** Options of the MLP denoiser. */
 export interface MlpOptions {
@@ -111,12 +111,7 @@ export const mlpFactory: ModelFactory<MlpOptions> = {
   description: "MLP denoiser with sinusoidal time embedding, for 2-D toy data",
   defaults: DEFAULTS,
   validate(o) {
-    const problems: string[] = [];
-    for (const key of Object.keys(o)) {
-      if (!(key in DEFAULTS)) {
-        problems.push(badValue(key, o[key], `one of the options ${Object.keys(DEFAULTS).join(", ")}`));
-      }
-    }
+    const problems: string[] = unknownOptionProblems(o, DEFAULTS);
     positiveInt(problems, o, "hidden", 4096);
     positiveInt(problems, o, "depth", 16);
     const td = o.timeDim;

@@ -35,7 +35,7 @@ import { fanInUniform } from "./init.ts";
 import { groupNorm, silu } from "./layers/group_norm.ts";
 import { type AttentionParams, selfAttention } from "./layers/attention.ts";
 import { Rng } from "../runtime/rng.ts";
-import { badValue, throwIfProblems } from "../runtime/errors.ts";
+import { badValue, throwIfProblems, unknownOptionProblems } from "../runtime/errors.ts";
 
 /** Options of the U-Net. */
 export interface UnetOptions {
@@ -369,12 +369,7 @@ export const unetFactory: ModelFactory<UnetOptions> = {
   description: "ADM-style U-Net (ResBlocks with GroupNorm/SiLU, AdaGN time embedding, skips, self-attention)",
   defaults: DEFAULTS,
   validate(o) {
-    const problems: string[] = [];
-    for (const key of Object.keys(o)) {
-      if (!(key in DEFAULTS)) {
-        problems.push(badValue(key, o[key], `one of the options ${Object.keys(DEFAULTS).join(", ")}`));
-      }
-    }
+    const problems: string[] = unknownOptionProblems(o, DEFAULTS);
     intIn(problems, o, "channels", 1, 1024);
     intIn(problems, o, "numResBlocks", 1, 8);
     intIn(problems, o, "attentionHeads", 1, 64);

@@ -34,3 +34,11 @@ export function throwIfProblems(context: string, problems: string[]): void {
     `${context}: ${problems.length} problem(s)\n` + problems.map((p) => `  - ${p}`).join("\n"),
   );
 }
+
+/** One problem per key of `options` that is not a key of `defaults` (a misspelt or unsupported option). */
+export function unknownOptionProblems(options: Record<string, unknown>, defaults: object): string[] {
+  const known = Object.keys(defaults);
+  return Object.keys(options).filter((k) => !known.includes(k)).map((k) =>
+    badValue(k, options[k], `one of the options ${known.join(", ")}`)
+  );
+}
