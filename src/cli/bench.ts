@@ -57,7 +57,13 @@ export async function bench(args: string[]): Promise<number> {
   if (positionals.length > 1) {
     throw new UsageError(`bench: expected at most one suite, got ${positionals.join(" ")}`);
   }
-  const jobs = intFlag("jobs", values.jobs, Math.max(1, Math.min(64, navigator.hardwareConcurrency || 1)), 1, 64);
+  const jobs = intFlag(
+    "jobs",
+    values.jobs,
+    Math.max(1, Math.min(64, navigator.hardwareConcurrency || 1)),
+    1,
+    64,
+  );
   const shard = values.shard === undefined ? undefined : parseShard(String(values.shard));
   const registries = defaultRegistries();
   const suite = await loadSuite(positionals[0] ?? "default", registries);
