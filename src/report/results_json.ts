@@ -19,7 +19,7 @@ export const RESULTS_SCHEMA = "antbench.results/1";
 const VOLATILE = /time|date|host|pid|started|finished|duration|seconds|elapsed/i;
 
 /** The stable part of a run's environment (versions, backend, device), for results.json. */
-export function environmentFingerprint(env: Record<string, unknown>): Record<string, unknown> {
+export function stableEnvironment(env: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const k of Object.keys(env).sort()) if (!VOLATILE.test(k)) out[k] = env[k];
   return out;
@@ -73,7 +73,7 @@ export function buildResultsJson(
     ...(r.error ? { error: r.error } : {}),
     seed: r.config.seed,
     config: r.config,
-    environment: environmentFingerprint(r.environment ?? {}),
+    environment: stableEnvironment(r.environment ?? {}),
     clusters: r.clusters,
     curve: r.curve,
     final: r.final,
