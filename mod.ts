@@ -14,11 +14,12 @@ export { UsageError } from "./src/runtime/errors.ts";
 export {
   activeBackend,
   BACKEND_NAMES,
+  chooseBackend,
   initBackend,
   parseBackendName,
   resolveAuto,
 } from "./src/runtime/backend.ts";
-export type { BackendInfo, BackendName, ConcreteBackend } from "./src/runtime/backend.ts";
+export type { BackendChoice, BackendInfo, BackendName, ConcreteBackend } from "./src/runtime/backend.ts";
 export {
   patchCpuKernels,
   patchWasmKernels,
@@ -26,7 +27,14 @@ export {
   WASM_PATCHED_KERNELS,
 } from "./src/runtime/wasm_kernels.ts";
 export type { WasmKernelOptions } from "./src/runtime/wasm_kernels.ts";
-export { MATMUL_PACKED_PROGRAM, probeAdapter, registerWebGpuBackend } from "./src/runtime/webgpu_backend.ts";
+export {
+  applyWgpuBackendChoice,
+  MATMUL_PACKED_PROGRAM,
+  probeAdapter,
+  registerWebGpuBackend,
+  wgpuBackendChoice,
+  wgpuBackendsInEffect,
+} from "./src/runtime/webgpu_backend.ts";
 export type { AdapterSummary } from "./src/runtime/webgpu_backend.ts";
 // batched asynchronous reads (the only reads tfjs-webgpu supports under Deno)
 export { readConcat, readFlat } from "./src/runtime/read.ts";

@@ -6,8 +6,9 @@ cd "$(dirname "$0")/.."
 
 npm ci --no-audit --no-fund --loglevel=error
 
-# Debian packages: Fashion-MNIST data, Chromium (HTML report test), PyTorch (cross-framework parity).
-want=(dataset-fashion-mnist chromium python3-torch python3-numpy)
+# Debian packages: Fashion-MNIST data, Chromium (HTML report test), PyTorch (cross-framework parity),
+# Mesa's lavapipe (a software Vulkan adapter, so the WebGPU tests run on machines without a GPU).
+want=(dataset-fashion-mnist chromium python3-torch python3-numpy mesa-vulkan-drivers)
 missing=()
 for p in "${want[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

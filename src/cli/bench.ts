@@ -13,6 +13,7 @@ import { defaultRegistries } from "../suite/registries.ts";
 import { runSuite } from "../suite/runner.ts";
 import { parseShard } from "../suite/shard.ts";
 import { createWorkerPool } from "../suite/worker_executor.ts";
+import { chooseBackend } from "../runtime/backend.ts";
 import { generateReport } from "../report/generate.ts";
 import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
 import { sampleGridPng } from "../report/sample_grid.ts";
@@ -82,7 +83,13 @@ export async function bench(args: string[]): Promise<number> {
     console.error(`bench: suite ${suite.name}: ${runs.length} runs (dry run, nothing trained)`);
     return 0;
   }
-  const pool = createWorkerPool(jobs, suite.backend);
+  // Resolve the backend once, here: workers get the concrete choice and never probe WebGPU themselves.
+  const backend = await chooseBackend(
+    suite.backend,
+    values.backend !== undefined ? "--backend" : "suite.backend",
+  );
+  console.error(`bench: backend ${backend.name} (${backend.reason})`);
+  const pool = createWorkerPool(jobs, backend);
   const progress = new ProgressReporter();
   let summary;
   try {

@@ -17,7 +17,13 @@ import "@tensorflow/tfjs-backend-cpu";
 import * as wasmBackend from "@tensorflow/tfjs-backend-wasm";
 import { badValue, UsageError } from "./errors.ts";
 import { patchCpuKernels, patchWasmKernels } from "./wasm_kernels.ts";
-import { type AdapterSummary, probeAdapter, registerWebGpuBackend, webGpuAdapter } from "./webgpu_backend.ts";
+import {
+  type AdapterSummary,
+  probeAdapter,
+  registerWebGpuBackend,
+  webGpuAdapter,
+  wgpuBackendsInEffect,
+} from "./webgpu_backend.ts";
 
 /** Accepted values of `--backend`. */
 export const BACKEND_NAMES = ["auto", "webgpu", "wasm", "cpu"] as const;
@@ -40,6 +46,8 @@ export interface BackendInfo {
   wasmThreads: number | null;
   /** Kernels replaced or added by antbench on this backend. */
   patchedKernels: string[];
+  /** wgpu backends Deno's WebGPU was allowed to use (null when WebGPU was not touched). */
+  wgpuBackends: string | null;
 }
 
 /** Validate a backend name; `field` names the flag or suite field in the error. */
@@ -99,14 +107,27 @@ export function activeBackend(): BackendInfo | null {
 }
 
 /**
- * Select and initialise a tfjs backend. Unknown names are a UsageError naming `--backend`; an explicit
- * `webgpu` without an adapter is a UsageError explaining why. Safe to call repeatedly (switching backends
- * is allowed; tensors then move lazily on first use).
+ * A resolved backend choice: which concrete backend, why, and the adapter seen. Made once by
+ * {@link chooseBackend} (in a bench, by the main thread) and handed to {@link initBackend}, so that workers
+ * neither probe WebGPU again nor disagree about what `auto` means.
  */
-export async function initBackend(
+export interface BackendChoice {
+  requested: BackendName;
+  name: ConcreteBackend;
+  reason: string;
+  adapter: AdapterSummary | null;
+  /** wgpu backends in effect when the adapter was probed (null when WebGPU was not probed). */
+  wgpuBackends: string | null;
+}
+
+/**
+ * Resolve a requested backend without initialising tfjs. Unknown names are a UsageError naming `field`; an
+ * explicit `webgpu` without an adapter is a UsageError explaining why. Only `auto` and `webgpu` probe WebGPU.
+ */
+export async function chooseBackend(
   name: BackendName | string = "auto",
   field = "--backend",
-): Promise<BackendInfo> {
+): Promise<BackendChoice> {
   const requested = parseBackendName(name, field);
   let adapter: AdapterSummary | null = null;
   let concrete: ConcreteBackend;
@@ -124,11 +145,26 @@ export async function initBackend(
     throw new UsageError(
       badValue(field, "webgpu", "auto | wasm | cpu here") + ": no WebGPU adapter is available (" +
         (hasGpu
-          ? "requestAdapter() returned null; check the Vulkan/GL driver and DENO_WEBGPU_BACKEND"
+          ? `requestAdapter() returned null with wgpu backends "${wgpuBackendsInEffect()}"; install a ` +
+            "Vulkan driver (a GPU's, or mesa-vulkan-drivers for a software one) or set DENO_WEBGPU_BACKEND"
           : "navigator.gpu is undefined; run deno with --unstable-webgpu") +
         ")",
     );
   }
+  return { requested, name: concrete, reason, adapter, wgpuBackends: wgpuBackendsInEffect() };
+}
+
+/**
+ * Select and initialise a tfjs backend: a name (resolved here with {@link chooseBackend}) or a choice made
+ * earlier. Safe to call repeatedly (switching backends is allowed; tensors then move lazily on first use).
+ */
+export async function initBackend(
+  name: BackendName | string | BackendChoice = "auto",
+  field = "--backend",
+): Promise<BackendInfo> {
+  const choice = typeof name === "object" ? name : await chooseBackend(name, field);
+  const { requested, adapter, reason } = choice;
+  const concrete = choice.name;
   let patched: string[] = [];
   if (concrete === "wasm") configureWasmPaths();
   if (concrete === "webgpu") await registerWebGpuBackend();
@@ -146,6 +182,7 @@ export async function initBackend(
     name: concrete,
     reason,
     adapter: concrete === "webgpu" ? (webGpuAdapter() ?? adapter) : adapter,
+    wgpuBackends: wgpuBackendsInEffect() ?? choice.wgpuBackends,
     wasmSimd: concrete === "wasm" ? Boolean(flags["WASM_HAS_SIMD_SUPPORT"]) : null,
     wasmThreads: concrete === "wasm" ? wasmBackend.getThreadsCount() : null,
     patchedKernels: patched,

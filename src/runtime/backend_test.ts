@@ -1,9 +1,15 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { BACKEND_NAMES, initBackend, parseBackendName, resolveAuto } from "./backend.ts";
+import { BACKEND_NAMES, chooseBackend, initBackend, parseBackendName, resolveAuto } from "./backend.ts";
 import { UsageError } from "./errors.ts";
 import { gradientsRegistered } from "./gradients.ts";
-import { type AdapterSummary, MATMUL_PACKED_PROGRAM, probeAdapter } from "./webgpu_backend.ts";
+import {
+  type AdapterSummary,
+  MATMUL_PACKED_PROGRAM,
+  probeAdapter,
+  wgpuBackendChoice,
+  wgpuBackendsInEffect,
+} from "./webgpu_backend.ts";
 
 const fakeAdapter = (isFallbackAdapter: boolean): AdapterSummary => ({
   vendor: "v",
@@ -53,6 +59,54 @@ Deno.test("initBackend: bad name is a UsageError; wasm and cpu initialise with g
   const c = await initBackend("cpu");
   assert.equal(c.name, "cpu");
   assert.equal(tf.getBackend(), "cpu");
+});
+
+Deno.test("wgpu backends: Vulkan only on Linux when DENO_WEBGPU_BACKEND is unset; a user's value is kept", () => {
+  assert.deepEqual(wgpuBackendChoice("linux", undefined), { set: "vulkan", effective: "vulkan" });
+  assert.deepEqual(wgpuBackendChoice("linux", "gl"), { set: null, effective: "gl" });
+  assert.deepEqual(wgpuBackendChoice("linux", "vulkan,gl"), { set: null, effective: "vulkan,gl" });
+  assert.deepEqual(wgpuBackendChoice("linux", ""), { set: null, effective: "(none)" });
+  assert.deepEqual(wgpuBackendChoice("darwin", undefined), { set: null, effective: "default" });
+  assert.deepEqual(wgpuBackendChoice("windows", undefined), { set: null, effective: "default" });
+});
+
+Deno.test("probing WebGPU on Linux never loads libEGL (the library whose exit-time destructor corrupts the heap)", async () => {
+  if (Deno.build.os !== "linux") return;
+  const userValue = Deno.env.get("DENO_WEBGPU_BACKEND");
+  await probeAdapter();
+  if (userValue === undefined) {
+    assert.equal(Deno.env.get("DENO_WEBGPU_BACKEND"), "vulkan");
+    assert.equal(wgpuBackendsInEffect(), "vulkan");
+  }
+  // Deno reads /proc/self/* only with --allow-all; a child process may read this process's map.
+  const out = await new Deno.Command("cat", { args: [`/proc/${Deno.pid}/maps`], stdout: "piped" }).output();
+  assert.equal(out.code, 0);
+  const maps = new TextDecoder().decode(out.stdout);
+  assert.match(maps, /libvulkan|libc\.so/); // the read worked
+  if (userValue === undefined || userValue === "vulkan") {
+    assert.equal(maps.includes("libEGL"), false, "libEGL is mapped into the process");
+  }
+});
+
+Deno.test("chooseBackend resolves once; initBackend accepts the choice and records it", async () => {
+  const choice = await chooseBackend("auto");
+  assert.equal(choice.requested, "auto");
+  assert.ok(choice.name === "wasm" || choice.name === "webgpu");
+  assert.match(choice.reason, /^auto: /);
+  const info = await initBackend(choice);
+  assert.equal(info.name, choice.name);
+  assert.equal(info.reason, choice.reason);
+  assert.equal(info.requested, "auto");
+  const cpu = await chooseBackend("cpu");
+  assert.deepEqual({ ...cpu, wgpuBackends: null }, {
+    requested: "cpu",
+    name: "cpu",
+    reason: "requested",
+    adapter: null,
+    wgpuBackends: null,
+  });
+  await assert.rejects(() => chooseBackend("gpu", "suite.backend"), /suite\.backend/);
+  await initBackend("wasm");
 });
 
 Deno.test("initBackend auto never selects a software WebGPU adapter", async () => {

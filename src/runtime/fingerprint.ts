@@ -9,7 +9,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { version_wasm } from "@tensorflow/tfjs-backend-wasm";
 import { activeBackend, type BackendInfo } from "./backend.ts";
-import type { AdapterSummary } from "./webgpu_backend.ts";
+import { type AdapterSummary, wgpuBackendsInEffect } from "./webgpu_backend.ts";
 
 /** tf.env() flags that change numerics or speed; recorded when set. */
 export const FINGERPRINT_FLAGS: readonly string[] = [
@@ -40,6 +40,8 @@ export interface EnvironmentFingerprint {
   adapter:
     | Pick<AdapterSummary, "vendor" | "architecture" | "device" | "description" | "isFallbackAdapter">
     | null;
+  /** wgpu backends Deno's WebGPU was allowed to use (`DENO_WEBGPU_BACKEND`); null when WebGPU was not used. */
+  wgpuBackends: string | null;
   wasm: { simd: boolean | null; threads: number | null };
   flags: Record<string, unknown>;
   os: string;
@@ -109,6 +111,7 @@ export function environmentFingerprint(info: BackendInfo | null = activeBackend(
       description: a.description,
       isFallbackAdapter: a.isFallbackAdapter,
     },
+    wgpuBackends: info?.wgpuBackends ?? wgpuBackendsInEffect(),
     wasm: { simd: info?.wasmSimd ?? null, threads: info?.wasmThreads ?? null },
     flags,
     os: Deno.build.os,

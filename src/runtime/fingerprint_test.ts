@@ -19,6 +19,7 @@ Deno.test("fingerprint records versions from package.json files and the active w
   assert.equal(typeof fp.wasm.simd, "boolean");
   assert.equal(fp.flags.WASM_HAS_SIMD_SUPPORT, fp.wasm.simd);
   assert.ok(fp.backend.patchedKernels.includes("Conv2DBackpropFilter"));
+  assert.equal(fp.wgpuBackends, null); // wasm requested explicitly: WebGPU was never probed
   assert.equal(fp.os, Deno.build.os);
   assert.ok(fp.cpuCount === null || fp.cpuCount >= 1);
   // JSON-safe.

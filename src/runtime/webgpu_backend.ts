@@ -44,9 +44,69 @@ interface AdapterLike {
   requestDevice(desc: Record<string, unknown>): Promise<unknown>;
 }
 
+/**
+ * Which wgpu backends Deno's WebGPU may initialise, decided before the first `requestAdapter` of the process
+ * (Deno reads `DENO_WEBGPU_BACKEND` when it creates its wgpu instance).
+ *
+ * A value the user set is kept. On Linux, when unset, antbench asks for `vulkan` only. Reason: with wgpu's
+ * default set, its GL backend is initialised too, which loads libglvnd's libEGL; at process exit libEGL's
+ * destructor (`_dl_fini` -> libEGL.so.1 -> `free`) races the exiting tokio threads and corrupts the heap.
+ * Measured here (Deno 2.9.6, Debian 12 Mesa 22.3.6): 1 of 20 runs of the WebGPU tests aborted with
+ * "corrupted size vs. prev_size" / "corrupted double-linked list" after every test had passed; with Vulkan
+ * only, libEGL is never loaded. Real GPUs on Linux are Vulkan devices (NVIDIA, AMD, Intel), and Mesa's
+ * lavapipe (Debian `mesa-vulkan-drivers`) is the software Vulkan adapter. GL-only machines opt back in with
+ * `DENO_WEBGPU_BACKEND=gl`.
+ *
+ * Pure: `os` is `Deno.build.os`, `current` the variable's value (undefined when unset).
+ */
+export function wgpuBackendChoice(
+  os: string,
+  current: string | undefined,
+): { set: string | null; effective: string } {
+  if (current !== undefined) return { set: null, effective: current === "" ? "(none)" : current };
+  if (os === "linux") return { set: "vulkan", effective: "vulkan" };
+  return { set: null, effective: "default" };
+}
+
+let wgpuBackends: string | null = null;
+
+/**
+ * Apply {@link wgpuBackendChoice} once per process, before any adapter is requested; returns the backend
+ * set in effect (recorded in the environment fingerprint). Without `--allow-env=DENO_WEBGPU_BACKEND` the
+ * variable can be neither read nor set, and wgpu's default set is used (recorded as such).
+ */
+export function applyWgpuBackendChoice(): string {
+  if (wgpuBackends !== null) return wgpuBackends;
+  let current: string | undefined;
+  try {
+    current = Deno.env.get("DENO_WEBGPU_BACKEND");
+  } catch {
+    wgpuBackends = "default (no --allow-env=DENO_WEBGPU_BACKEND)";
+    return wgpuBackends;
+  }
+  const choice = wgpuBackendChoice(Deno.build.os, current);
+  if (choice.set !== null) {
+    try {
+      Deno.env.set("DENO_WEBGPU_BACKEND", choice.set);
+    } catch {
+      wgpuBackends = "default (no --allow-env=DENO_WEBGPU_BACKEND)";
+      return wgpuBackends;
+    }
+  }
+  wgpuBackends = choice.effective;
+  return wgpuBackends;
+}
+
+/** The wgpu backend set in effect ({@link applyWgpuBackendChoice}); null before WebGPU was touched. */
+export function wgpuBackendsInEffect(): string | null {
+  return wgpuBackends;
+}
+
 function gpu(): GpuLike | null {
   const nav = (globalThis as { navigator?: { gpu?: GpuLike } }).navigator;
-  return nav?.gpu ?? null;
+  if (!nav?.gpu) return null;
+  applyWgpuBackendChoice();
+  return nav.gpu;
 }
 
 /** Copy the adapter's info into plain values (before any requestDevice call). */
@@ -66,19 +126,26 @@ export function summarizeAdapter(adapter: AdapterLike): AdapterSummary {
   };
 }
 
+let probed: Promise<AdapterSummary | null> | null = null;
+
 /**
  * Ask for the default WebGPU adapter and describe it; null when WebGPU is unavailable (no
- * `--unstable-webgpu`, no driver, or `DENO_WEBGPU_BACKEND` set to an empty string).
+ * `--unstable-webgpu`, no driver, or `DENO_WEBGPU_BACKEND` set to an empty string). Asked once per isolate:
+ * the answer cannot change within a process, and each request re-enumerates the drivers.
  */
-export async function probeAdapter(): Promise<AdapterSummary | null> {
-  const g = gpu();
-  if (!g) return null;
-  try {
-    const adapter = await g.requestAdapter({ powerPreference: "high-performance" });
-    return adapter ? summarizeAdapter(adapter) : null;
-  } catch {
-    return null;
-  }
+export function probeAdapter(): Promise<AdapterSummary | null> {
+  if (probed) return probed;
+  probed = (async () => {
+    const g = gpu();
+    if (!g) return null;
+    try {
+      const adapter = await g.requestAdapter({ powerPreference: "high-performance" });
+      return adapter ? summarizeAdapter(adapter) : null;
+    } catch {
+      return null;
+    }
+  })();
+  return probed;
 }
 
 /**

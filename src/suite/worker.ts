@@ -3,14 +3,14 @@
  * (initialised once with initBackend) and trains one run per message with runTraining (src/train/run.ts),
  * posting progress, samples and the result back. Workers inherit the bench task's permissions.
  *
- * Messages in:  {type: "run", id, config, checkpointDir?, backend}
+ * Messages in:  {type: "run", id, config, checkpointDir?, backend} (backend: a BackendChoice made by the pool's owner)
  * Messages out: {type: "progress", p} | {type: "samples", s} | {type: "result", result} | {type: "error", message}
  *
  * @module
  */
 /// <reference lib="deno.worker" />
 import { runTraining } from "../train/run.ts";
-import { type BackendInfo, initBackend } from "../runtime/backend.ts";
+import { type BackendChoice, type BackendInfo, initBackend } from "../runtime/backend.ts";
 import { environmentFingerprint } from "../runtime/fingerprint.ts";
 import type { RunConfig } from "../train/types.ts";
 
@@ -22,10 +22,10 @@ self.onmessage = async (e: MessageEvent) => {
     id: string;
     config: RunConfig;
     checkpointDir?: string;
-    backend: string;
+    backend: BackendChoice;
   };
   try {
-    if (!backend || (msg.backend !== "auto" && backend.name !== msg.backend)) {
+    if (!backend || backend.name !== msg.backend.name) {
       backend = await initBackend(msg.backend);
     }
     const result = await runTraining(msg.config, {

@@ -5,6 +5,7 @@
  * @module
  */
 import type { RunResult } from "../train/types.ts";
+import type { BackendChoice } from "../runtime/backend.ts";
 import type { ExecContext, RunExecutor } from "./runner.ts";
 
 /** A worker pool executor; call `close()` when the suite is done. */
@@ -13,8 +14,11 @@ export interface WorkerPool {
   close(): void;
 }
 
-/** Create a pool of `size` workers that run configs on `backend`. */
-export function createWorkerPool(size: number, backend: string): WorkerPool {
+/**
+ * Create a pool of `size` workers that run configs on `backend`: a choice made once by the caller
+ * (chooseBackend), so that workers neither probe WebGPU again nor resolve `auto` differently.
+ */
+export function createWorkerPool(size: number, backend: BackendChoice): WorkerPool {
   const url = new URL("./worker.ts", import.meta.url).href;
   const all: Worker[] = [];
   const free: Worker[] = [];
