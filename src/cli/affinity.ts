@@ -23,7 +23,7 @@ import { clusterTimesteps } from "../clustering/registry.ts";
 import { rngFor } from "../runtime/rng.ts";
 import { badValue, throwIfProblems, UsageError } from "../runtime/errors.ts";
 
-const USAGE = `usage: deno task cli affinity --checkpoint DIR [--checkpoint DIR2 ...] --dataset ID
+const USAGE = `usage: deno task cli affinity --checkpoint DIR [--checkpoint DIR2 ...] [--dataset ID]
          [--subset 1000] [--batch 250] [--grid 10] [--out PREFIX] [--seed 0]
          [--mode auto|exact|sketch] [--sketch-dim 4096] [--k K] [--backend auto|wasm|cpu|webgpu] [--json]
 
@@ -31,7 +31,9 @@ Task affinity TAS[a][b] = cos(g_a, g_b), g_t = gradient of the mean ε-loss over
 training set at timestep t (fresh seeded noise per image), per checkpoint, averaged over checkpoints.
 
   --checkpoint DIR  a checkpoint directory written by training (repeat to average over training)
-  --dataset ID      the dataset the checkpoints were trained on (its training split is sampled)
+  --dataset ID      the data to measure on (its training split is sampled). Default: the dataset the
+                    checkpoints record (antbench's trainer writes its id and resolved options), with
+                    those options; another id is loaded with its default options
   --subset N        images in the fixed subset (default 1000, as the official script)
   --batch B         images per forward/backward pass (default 250)
   --grid G          gradients at t = 0, G, 2G, ..., T-1 only; bilinear interpolation in between
@@ -43,6 +45,39 @@ training set at timestep t (fresh seeded noise per image), per checkpoint, avera
   --k K             also print the gradient-objective clusters for K and draw them on the heatmap
   --backend B       tfjs backend (default auto)
   --json            print exactly one JSON object: {"npy", "json", "svg", "T", "grid", "modes"[, "intervals"]}`;
+
+/**
+ * Which data to measure the affinity on: the checkpoints' recorded training dataset (id and resolved
+ * options) unless `--dataset` names another one, which then gets its registry defaults.
+ */
+export function measurementDataset(
+  flag: string | undefined,
+  recorded: { id: string; options: Record<string, unknown> } | undefined,
+): { id: string; options: Record<string, unknown>; source: string } {
+  if (flag === undefined) {
+    if (!recorded) {
+      throw new UsageError(
+        badValue(
+          "--dataset",
+          undefined,
+          "a dataset id (these checkpoints do not record their training data: they predate that field)",
+        ),
+      );
+    }
+    return { id: recorded.id, options: { ...recorded.options }, source: "recorded in the checkpoints" };
+  }
+  if (recorded && recorded.id === flag) {
+    return { id: flag, options: { ...recorded.options }, source: "options recorded in the checkpoints" };
+  }
+  const defaults = { ...getDatasetFactory(flag, "--dataset").defaults as Record<string, unknown> };
+  return {
+    id: flag,
+    options: defaults,
+    source: recorded
+      ? `default options; the checkpoints were trained on ${recorded.id}`
+      : "default options; the checkpoints do not record their training data",
+  };
+}
 
 export const affinityCommand: CliCommand = {
   name: "affinity",
@@ -70,15 +105,13 @@ export const affinityCommand: CliCommand = {
     if (dirs.length === 0) {
       throw new UsageError(badValue("--checkpoint", undefined, "one or more checkpoint directories"));
     }
-    const datasetId = values.dataset as string | undefined;
-    if (datasetId === undefined) throw new UsageError(badValue("--dataset", undefined, "a dataset id"));
-    const dsFactory = getDatasetFactory(datasetId, "--dataset");
+    const datasetFlag = values.dataset as string | undefined;
+    if (datasetFlag !== undefined) getDatasetFactory(datasetFlag, "--dataset"); // fail before loading
     const subset = intFlag("subset", values.subset, 1000, 1);
     const batchSize = intFlag("batch", values.batch, AFFINITY_DEFAULTS.batchSize, 1);
     const seed = intFlag("seed", values.seed, 0, 0, Number.MAX_SAFE_INTEGER);
     const mode = enumFlag<AffinityMode>("mode", values.mode, AFFINITY_MODES, "auto");
     const sketchDim = intFlag("sketch-dim", values["sketch-dim"], AFFINITY_DEFAULTS.sketchDim, 1, 1 << 20);
-    const prefix = (values.out as string | undefined) ?? `reports/affinity/${datasetId}`;
     const log = (m: string) => console.error(`affinity: ${m}`);
 
     const backend = await initBackend((values.backend as string | undefined) ?? "auto", "--backend");
@@ -103,12 +136,30 @@ export const affinityCommand: CliCommand = {
           );
         }
       });
+      loaded.forEach(({ meta }, i) => {
+        if (JSON.stringify(meta.dataset) !== JSON.stringify(first.dataset)) {
+          problems.push(
+            badValue(
+              `--checkpoint ${dirs[i]}: dataset`,
+              meta.dataset ?? "not recorded",
+              `the dataset of ${dirs[0]} (${JSON.stringify(first.dataset ?? "not recorded")})`,
+            ),
+          );
+        }
+      });
       throwIfProblems("affinity: checkpoints disagree", problems);
+      const { id: datasetId, options: datasetOptions, source } = measurementDataset(
+        datasetFlag,
+        first.dataset,
+      );
+      const dsFactory = getDatasetFactory(datasetId, "--dataset");
+      log(`dataset ${datasetId} ${JSON.stringify(datasetOptions)} (${source})`);
+      const prefix = (values.out as string | undefined) ?? `reports/affinity/${datasetId}`;
       const T = first.T;
       const grid = intFlag("grid", values.grid, AFFINITY_DEFAULTS.grid, 1, Math.max(1, T - 1));
       const k = values.k === undefined ? undefined : intFlag("k", values.k, 1, 1, T);
 
-      const dataset = await dsFactory.load({ ...dsFactory.defaults as Record<string, unknown> }, {
+      const dataset = await dsFactory.load(datasetOptions, {
         cacheDir: Deno.env.get("ANTBENCH_CACHE_DIR") ?? ".cache",
       });
       if (dataset.dataShape.join(",") !== first.dataShape.join(",")) {
@@ -167,6 +218,7 @@ export const affinityCommand: CliCommand = {
             })),
             model: first.model,
             dataset: datasetId,
+            datasetOptions,
             subset,
             batch: batchSize,
             seed,

@@ -3,7 +3,8 @@ import { capture } from "./testing.ts";
 import { initBackend } from "../runtime/backend.ts";
 import { runTraining } from "../train/run.ts";
 import type { RunConfig } from "../train/types.ts";
-import { affinityCommand } from "./affinity.ts";
+import { affinityCommand, measurementDataset } from "./affinity.ts";
+import { getDatasetFactory } from "../data/registry.ts";
 import { clusterCommand } from "./cluster.ts";
 import { readAffinity } from "../clustering/affinity_io.ts";
 import { getObjective } from "../clustering/registry.ts";
@@ -93,4 +94,80 @@ Deno.test("affinity end to end: training checkpoints -> cli affinity -> cli clus
     /model.json not found/,
   );
   await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("measurementDataset: recorded data by default, its options for the same id, defaults for another", () => {
+  const rec = { id: "gaussians8", options: { n: 64, seed: 3, noise: 0.02 } };
+  assert.deepEqual(measurementDataset(undefined, rec), {
+    id: "gaussians8",
+    options: { n: 64, seed: 3, noise: 0.02 },
+    source: "recorded in the checkpoints",
+  });
+  assert.deepEqual(measurementDataset("gaussians8", rec).options, { n: 64, seed: 3, noise: 0.02 });
+  const other = measurementDataset("moons", rec);
+  assert.equal(other.id, "moons");
+  assert.deepEqual(other.options, getDatasetFactory("moons").defaults);
+  assert.match(other.source, /trained on gaussians8/);
+  assert.throws(() => measurementDataset(undefined, undefined), /--dataset: got nothing.*predate/s);
+  assert.throws(() => measurementDataset("nope", rec), /--dataset: unknown dataset "nope"/);
+});
+
+Deno.test("affinity measures on the checkpoints' own training data (non-default options) without --dataset", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const config: RunConfig = {
+      ...CONFIG,
+      dataset: { id: "gaussians8", options: { n: 64 } },
+      train: { ...CONFIG.train, steps: 15, batchSize: 32 },
+      eval: { ...CONFIG.eval, at: [15] },
+    };
+    const run = await runTraining(config, { checkpointDir: `${dir}/ckpt` });
+    assert.equal(run.status, "ok", run.error);
+    const ckpt = `${dir}/ckpt/step-15`;
+    const meta = JSON.parse(await Deno.readTextFile(`${ckpt}/model.json`));
+    assert.deepEqual(meta.dataset, {
+      id: "gaussians8",
+      options: { ...getDatasetFactory("gaussians8").defaults as Record<string, unknown>, n: 64 },
+    });
+    // The training set has 64 points, not the default 8192: a 96-point subset must be refused.
+    await assert.rejects(
+      () => affinityCommand.run(["--checkpoint", ckpt, "--subset", "96", "--backend", "wasm"]),
+      (e) => e instanceof UsageError && /--subset: got 96.*at most 64/.test(e.message),
+    );
+    const out = `${dir}/aff`;
+    const a = await capture(() =>
+      affinityCommand.run([
+        ...["--checkpoint", ckpt, "--subset", "48", "--batch", "48", "--grid", "13"],
+        ...["--out", out, "--backend", "wasm", "--json"],
+      ])
+    );
+    assert.equal(a.code, 0);
+    const written = JSON.parse(await Deno.readTextFile(`${out}.json`));
+    assert.equal(written.dataset, "gaussians8");
+    assert.deepEqual(written.datasetOptions, meta.dataset.options);
+
+    // A checkpoint written before the field existed: --dataset is required; mixing it with a recorded one
+    // is refused, naming both.
+    const old = `${dir}/old`;
+    await Deno.mkdir(old);
+    await Deno.copyFile(`${ckpt}/weights.bin`, `${old}/weights.bin`);
+    const { dataset: _dropped, ...oldMeta } = meta;
+    await Deno.writeTextFile(`${old}/model.json`, JSON.stringify(oldMeta));
+    await assert.rejects(
+      () => affinityCommand.run(["--checkpoint", old, "--backend", "wasm"]),
+      /--dataset: got nothing.*predate/s,
+    );
+    await assert.rejects(
+      () => affinityCommand.run(["--checkpoint", ckpt, "--checkpoint", old, "--backend", "wasm"]),
+      (e) => e instanceof UsageError && /--checkpoint .*old: dataset: got "not recorded"/.test(e.message),
+    );
+    // A malformed dataset entry is a named problem of model.json.
+    await Deno.writeTextFile(`${old}/model.json`, JSON.stringify({ ...oldMeta, dataset: { id: 3 } }));
+    await assert.rejects(
+      () => affinityCommand.run(["--checkpoint", old, "--dataset", "gaussians8", "--backend", "wasm"]),
+      /dataset: got \{"id":3\}/,
+    );
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
 });

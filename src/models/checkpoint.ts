@@ -3,9 +3,10 @@
  *
  * - `weights.bin`: every variable of the model, in `model.variables` order, as raw little-endian float32,
  *   concatenated;
- * - `model.json`: `{format: "antbench.checkpoint/1", model: {id, options}, dataShape, T, schedule, step,
- *   variables: [{name, shape, offset, length}], sha256}` where `offset` and `length` count float32
- *   elements of weights.bin and `sha256` is the hex SHA-256 of weights.bin.
+ * - `model.json`: `{format: "antbench.checkpoint/1", model: {id, options}, dataset?: {id, options}, dataShape,
+ *   T, schedule, step, variables: [{name, shape, offset, length}], sha256}` where `offset` and `length`
+ *   count float32 elements of weights.bin and `sha256` is the hex SHA-256 of weights.bin. `dataset` (the
+ *   training data with its resolved options) is written by the trainer; older checkpoints lack it.
  *
  * weights.bin is written first and model.json last, each atomically, so a directory with a model.json
  * always has the weights it describes. Loading rebuilds the model through the model registry
@@ -40,6 +41,8 @@ export interface CheckpointVariable {
 export interface CheckpointMeta {
   format: typeof CHECKPOINT_FORMAT;
   model: { id: string; options: Record<string, unknown> };
+  /** The dataset the weights were trained on, options fully resolved (absent in older checkpoints). */
+  dataset?: { id: string; options: Record<string, unknown> };
   dataShape: number[];
   T: number;
   schedule: ScheduleId;
@@ -54,6 +57,8 @@ export interface CheckpointMeta {
 export interface SaveCheckpointOptions {
   /** The model's fully resolved options (defaults merged with the run's overrides). */
   modelOptions: Record<string, unknown>;
+  /** The training dataset with its fully resolved options, recorded for later measurements. */
+  dataset?: { id: string; options: Record<string, unknown> };
   T: number;
   schedule: ScheduleId;
   step: number;
@@ -106,6 +111,7 @@ export async function saveCheckpoint(
   const meta: CheckpointMeta = {
     format: CHECKPOINT_FORMAT,
     model: { id: model.id, options: { ...opts.modelOptions } },
+    ...(opts.dataset ? { dataset: { id: opts.dataset.id, options: { ...opts.dataset.options } } } : {}),
     dataShape: [...model.dataShape],
     T: opts.T,
     schedule: opts.schedule,
@@ -129,6 +135,15 @@ function metaProblems(m: Record<string, unknown>): string[] {
   const model = m.model as Record<string, unknown> | undefined;
   if (!model || typeof model.id !== "string" || typeof model.options !== "object" || model.options === null) {
     p.push(badValue("model", model, "{id: string, options: object}"));
+  }
+  if (m.dataset !== undefined) {
+    const d = m.dataset as Record<string, unknown> | null;
+    if (
+      typeof d !== "object" || d === null || typeof d.id !== "string" || typeof d.options !== "object" ||
+      d.options === null || Array.isArray(d.options)
+    ) {
+      p.push(badValue("dataset", m.dataset, "{id: string, options: object} or absent"));
+    }
   }
   if (!isIntArray(m.dataShape, 1) || m.dataShape.length === 0) {
     p.push(badValue("dataShape", m.dataShape, "a list of positive integers"));

@@ -204,6 +204,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     if (opts.checkpointDir) {
       await saveCheckpoint(`${opts.checkpointDir}/step-${step}`, model, {
         modelOptions: { ...modelFactory.defaults, ...config.model.options },
+        dataset: { id: config.dataset.id, options: { ...dsFactory.defaults, ...config.dataset.options } },
         T: schedule.T,
         schedule: schedule.id,
         step,
