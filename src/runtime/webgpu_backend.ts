@@ -49,11 +49,12 @@ interface AdapterLike {
  * (Deno reads `DENO_WEBGPU_BACKEND` when it creates its wgpu instance).
  *
  * A value the user set is kept. On Linux, when unset, antbench asks for `vulkan` only. Reason: with wgpu's
- * default set, its GL backend is initialised too, which loads libglvnd's libEGL; at process exit libEGL's
- * destructor (`_dl_fini` -> libEGL.so.1 -> `free`) races the exiting tokio threads and corrupts the heap.
- * Measured here (Deno 2.9.6, Debian 12 Mesa 22.3.6): 1 of 20 runs of the WebGPU tests aborted with
- * "corrupted size vs. prev_size" / "corrupted double-linked list" after every test had passed; with Vulkan
- * only, libEGL is never loaded. Real GPUs on Linux are Vulkan devices (NVIDIA, AMD, Intel), and Mesa's
+ * default set, its GL backend is initialised too, which loads libglvnd's libEGL, and at process exit glibc
+ * sometimes aborts on a corrupted heap while libEGL's destructor frees its state (main thread in `exit` ->
+ * `_dl_fini` -> libEGL.so.1 -> `free`, a runtime thread in its own exit-time `free`). Measured here (Deno
+ * 2.9.6, Debian 12, Mesa 22.3.6): 1 of 20 runs of the WebGPU tests aborted with "corrupted size vs.
+ * prev_size" or "corrupted double-linked list" after every test had passed (CI: exit 134); with Vulkan
+ * only, libEGL is never loaded, and 60 of 60 runs exited cleanly. Real GPUs on Linux are Vulkan devices (NVIDIA, AMD, Intel), and Mesa's
  * lavapipe (Debian `mesa-vulkan-drivers`) is the software Vulkan adapter. GL-only machines opt back in with
  * `DENO_WEBGPU_BACKEND=gl`.
  *
