@@ -135,8 +135,6 @@ export const affinityCommand: CliCommand = {
             ),
           );
         }
-      });
-      loaded.forEach(({ meta }, i) => {
         if (JSON.stringify(meta.dataset) !== JSON.stringify(first.dataset)) {
           problems.push(
             badValue(

@@ -78,23 +78,13 @@ let wgpuBackends: string | null = null;
  */
 export function applyWgpuBackendChoice(): string {
   if (wgpuBackends !== null) return wgpuBackends;
-  let current: string | undefined;
   try {
-    current = Deno.env.get("DENO_WEBGPU_BACKEND");
+    const choice = wgpuBackendChoice(Deno.build.os, Deno.env.get("DENO_WEBGPU_BACKEND"));
+    if (choice.set !== null) Deno.env.set("DENO_WEBGPU_BACKEND", choice.set);
+    wgpuBackends = choice.effective;
   } catch {
     wgpuBackends = "default (no --allow-env=DENO_WEBGPU_BACKEND)";
-    return wgpuBackends;
   }
-  const choice = wgpuBackendChoice(Deno.build.os, current);
-  if (choice.set !== null) {
-    try {
-      Deno.env.set("DENO_WEBGPU_BACKEND", choice.set);
-    } catch {
-      wgpuBackends = "default (no --allow-env=DENO_WEBGPU_BACKEND)";
-      return wgpuBackends;
-    }
-  }
-  wgpuBackends = choice.effective;
   return wgpuBackends;
 }
 
