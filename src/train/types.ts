@@ -75,6 +75,30 @@ export interface EvalPoint {
   trainLoss: number;
 }
 
+/**
+ * Real-vs-real floor of a metric: the distribution of the metric when the "generated" set is itself real
+ * data of the same size N as the evaluation, drawn afresh for each of `resamples` seeded resamples and
+ * compared against the same reference set. A model cannot be told apart from real data by a metric value
+ * inside this band (issue "Verdicts that hold up", item 5).
+ */
+export interface MetricFloor {
+  /** Metric key, e.g. "fd-data". */
+  key: string;
+  /** Samples per resample (the evaluation's generated N). */
+  n: number;
+  /** Reference samples (the evaluation's reference N). */
+  referenceN: number;
+  /** Number of seeded resamples. */
+  resamples: number;
+  /** Where the real "generated" samples come from, e.g. "train split" or "fresh draws". */
+  source: string;
+  mean: number;
+  sd: number;
+  /** 5% and 95% quantiles of the resampled values: the floor band. */
+  lo: number;
+  hi: number;
+}
+
 /** Result of one run. The part under `timing` and `environment` is excluded from determinism checks. */
 export interface RunResult {
   schema: "antbench.run/1";
@@ -90,6 +114,8 @@ export interface RunResult {
   curve: EvalPoint[];
   /** Metrics at the last evaluation point. */
   final: Record<string, number>;
+  /** Real-vs-real floor of each metric key of `final` (absent in results written before floors existed). */
+  floors?: Record<string, MetricFloor>;
   /** Training loss every `lossEvery` steps (mean over the window). */
   loss: { every: number; values: number[] };
   /** Method diagnostics (e.g. UW s_i trajectory, Nash solver failures). */
