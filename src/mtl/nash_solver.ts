@@ -1,31 +1,38 @@
 /**
  * The Nash bargaining weights of Nash-MTL (Navon et al., "Multi-Task Learning as a Bargaining Game",
- * ICML 2022, Eq. 3 / Alg. 1): α ∈ R^k_{>0} with (Gᵀ G α)_i = 1 / α_i for every task i.
+ * ICML 2022, Eq. 3 / Alg. 1): α ∈ R^k_{>0} with (G Gᵀ α)_i = 1 / α_i for every task i, i.e.
  *
- * We use the official code's normalisation (AvivNavon/nash-mtl, methods/weight_methods.py): the Gram
- * matrix M = G Gᵀ (k × k, M_ij = g_i · g_j) is divided by its Frobenius norm nf = ‖M‖_F, and α solves
+ *     α_i (M α)_i = 1  for all i,   M = G Gᵀ (k × k, M_ij = g_i · g_j), the RAW Gram matrix.
  *
- *     α_i (M̂ α)_i = 1  for all i,   M̂ = M / nf.
+ * This is what the official code computes (AvivNavon/nash-mtl, methods/weight_methods.py::NashMTL, and
+ * ANT's mtl_library/nash.py): it divides M by nf = ‖M‖_F for conditioning, M' = M / nf, but its constraints
+ * −log(α_i · nf) − log((M'α)_i) ≤ 0 put nf back: they read α_i (Mα)_i ≥ 1, and they are tight at the
+ * optimum (re-solved with cvxpy + ECOS and with scipy in fixtures/mtl/make_reference.py). So the official α
+ * is a / √nf where a solves the normalised system a_i (M'a)_i = 1; scaling every gradient by c scales α by
+ * 1/c, and the update Σ α_i g_i has squared norm αᵀMα = Σ_i α_i (Mα)_i = k exactly.
  *
  * Instead of the official sequence of cvxpy problems (CCP + ECOS, which silently returns α = 1 when ECOS
- * is missing, see ant-spec.md §5), α is the unique minimiser of the strictly convex, self-concordant
+ * is missing, see ant-spec.md §5, and also when its first subproblem is unbounded, which happens for
+ * conflicting gradients with (M'α_prev)_i < 0), α is the unique minimiser of the strictly convex,
+ * self-concordant
  *
- *     φ(α) = ½ αᵀ M̂ α − Σ_i log α_i,      ∇φ = M̂α − 1/α,   ∇²φ = M̂ + diag(1/α²) ≻ 0,
+ *     φ(α) = ½ αᵀ M α − Σ_i log α_i,      ∇φ = Mα − 1/α,   ∇²φ = M + diag(1/α²) ≻ 0,
  *
  * whose stationarity condition is exactly the Nash system. The system is invariant under diagonal scaling
- * (α = D y with D = diag(1/sqrt(M̂_ii)) turns it into y_i (C y)_i = 1 for the correlation matrix
- * C = D M̂ D), so we solve on C: gradient norms spanning many orders of magnitude cost nothing. We run
- * damped Newton (Nesterov & Nemirovski):
+ * (α = D y with D = diag(1/‖g_i‖) = diag(1/√M_ii) turns it into y_i (C y)_i = 1 for the correlation matrix
+ * C = D M D, unit diagonal, entries in [−1, 1]), so we solve on C: gradient norms spanning many orders of
+ * magnitude cost nothing, and neither does the overall scale (this is the same as solving on M' = M / nf
+ * and rescaling by 1/√nf, with the conditioning of C). We run damped Newton (Nesterov & Nemirovski):
  * step 1/(1 + λ) while the Newton decrement λ > 1/4 (this step always stays inside α > 0 and decreases φ by
  * at least λ − log(1 + λ)), then full Newton steps (quadratic convergence), with step halving as a
- * positivity safeguard. The certificate is the residual max_i |α_i (M̂α)_i − 1|, reported with every
- * solution; a solve is accepted only when it is below `acceptTol` (1e-6).
+ * positivity safeguard. The certificate is the residual max_i |α_i (Mα)_i − 1| (equal to y_i (Cy)_i − 1),
+ * reported with every solution; a solve is accepted only when it is below `acceptTol` (1e-6).
  *
  * Degenerate inputs are handled explicitly, never by falling back to equal weights:
- * - a task with a (numerically) zero gradient, M̂_ii ≤ zeroTol, has no finite Nash weight
+ * - a task with a (numerically) zero gradient, M_ii / ‖M‖_F ≤ zeroTol, has no finite Nash weight
  *   (α_i · 0 = 1 is impossible); it is excluded and gets α_i = 0 (it contributes nothing to Σ α_i g_i
  *   anyway), and is listed in `excluded`;
- * - rank-deficient M̂ (e.g. two identical gradients) is fine: the barrier keeps ∇²φ positive definite, and
+ * - rank-deficient M (e.g. two identical gradients) is fine: the barrier keeps ∇²φ positive definite, and
  *   the solution is unique;
  * - when some non-negative combination of the gradients is zero (e.g. g_2 = −g_1), φ is unbounded below and
  *   no solution exists: the iterates grow without bound. We detect it through the direction of the
@@ -47,7 +54,7 @@ export interface NashSolveOptions {
   acceptTol?: number;
   /** Newton iteration limit (default 500). */
   maxIter?: number;
-  /** M̂_ii at or below this marks a zero-gradient task (default 1e-24: ‖g_i‖ ≤ 1e-12 of the largest). */
+  /** M_ii / ‖M‖_F at or below this marks a zero-gradient task (default 1e-24: ‖g_i‖ ≤ 1e-12 of the largest). */
   zeroTol?: number;
   /**
    * Fail when the solution's direction d = α̃/Σα̃ (in unit-gradient coordinates) has |Σ d_i ĝ_i|² below
@@ -58,9 +65,9 @@ export interface NashSolveOptions {
 
 /** Outcome of a Nash solve. */
 export interface NashSolution {
-  /** Weights for the normalised Gram matrix M̂ = M / ‖M‖_F (length k); 0 for excluded tasks. */
+  /** The official weights, α_i (Mα)_i = 1 on the raw Gram matrix M (length k); 0 for excluded tasks. */
   alpha: Float64Array;
-  /** max_i |α_i (M̂α)_i − 1| over the non-excluded tasks (the certificate). */
+  /** max_i |α_i (Mα)_i − 1| over the non-excluded tasks (the certificate). */
   residual: number;
   /** Newton iterations used. */
   iterations: number;
@@ -70,7 +77,7 @@ export interface NashSolution {
   reason?: string;
   /** Tasks with a zero gradient (excluded, α = 0). */
   excluded: number[];
-  /** ‖M‖_F, the normalisation factor. */
+  /** ‖M‖_F, the official code's normalisation factor nf (α = a / √nf for a_i (M a / nf)_i = 1). */
   normalizer: number;
 }
 
@@ -125,9 +132,9 @@ export function nashResidual(M: ArrayLike<number>, alpha: ArrayLike<number>, n: 
 }
 
 /**
- * Solve α_i (M̂α)_i = 1 for the Gram matrix `gram` (k × k row-major, M_ij = g_i · g_j) with the official
- * Frobenius normalisation. Never throws for numerical trouble: failures come back with `converged: false`,
- * the reason and the residual.
+ * Solve the official Nash-MTL system α_i (Mα)_i = 1 for the raw Gram matrix `gram` (k × k row-major,
+ * M_ij = g_i · g_j). Never throws for numerical trouble: failures come back with `converged: false`, the
+ * reason and the residual.
  */
 export function solveNash(gram: ArrayLike<number>, k: number, opts: NashSolveOptions = {}): NashSolution {
   const tol = opts.tol ?? 1e-12;
@@ -158,9 +165,11 @@ export function solveNash(gram: ArrayLike<number>, k: number, opts: NashSolveOpt
   const excluded: number[] = [];
   for (let i = 0; i < k; i++) (gram[i * k + i] / nf > zeroTol ? active : excluded).push(i);
   const n = active.length;
-  // The Nash system is invariant under diagonal scaling: with D = diag(1/sqrt(M̂_ii)) and y = D⁻¹α,
-  // α_i (M̂α)_i = y_i (C y)_i for the correlation matrix C = D M̂ D (unit diagonal, entries in [-1, 1]).
-  // Solving on C removes every scale disparity between task gradients; α = D y afterwards.
+  // The Nash system is invariant under diagonal scaling: with D = diag(1/sqrt(M_ii)) and y = D⁻¹α,
+  // α_i (Mα)_i = y_i (C y)_i for the correlation matrix C = D M D (unit diagonal, entries in [-1, 1]).
+  // Solving on C removes every scale disparity between task gradients (and the overall scale nf);
+  // α = D y afterwards is the official (raw-Gram) weight. C is formed from M / nf, whose entries cannot
+  // overflow; D M D = D' (M / nf) D' with D' = diag(1/sqrt(M_ii / nf)).
   const dscale = Float64Array.from(active, (i) => 1 / Math.sqrt(gram[i * k + i] / nf));
   const M = new Float64Array(n * n);
   for (let a = 0; a < n; a++) {
@@ -221,7 +230,9 @@ export function solveNash(gram: ArrayLike<number>, k: number, opts: NashSolveOpt
     );
   }
   const converged = residual < acceptTol;
-  for (let a = 0; a < n; a++) alpha[active[a]] = x[a] * dscale[a];
+  // α = D y with D = diag(1/sqrt(M_ii)) = diag(dscale / sqrt(nf)): the official weights.
+  const rootNf = Math.sqrt(nf);
+  for (let a = 0; a < n; a++) alpha[active[a]] = x[a] * dscale[a] / rootNf;
   return {
     alpha,
     residual,
@@ -256,9 +267,10 @@ export function gramMatrix(grads: readonly (readonly number[] | Float64Array)[])
 }
 
 /**
- * Nash-MTL weights α for task gradients `grads` (k rows), with the official normalisation
- * (α_i (Ĝα)_i = 1, Ĝ = G Gᵀ / ‖G Gᵀ‖_F). Throws an Error naming the reason and residual when no solution
- * is found; never returns equal weights as a fallback.
+ * The official Nash-MTL weights α for task gradients `grads` (k rows): α_i (G Gᵀ α)_i = 1 on the raw Gram
+ * matrix (Navon et al. 2022, Eq. 3; AvivNavon/nash-mtl's constraints, tight at the optimum), so
+ * ‖Σ α_i g_i‖² = k and scaling every gradient by c scales α by 1/c. Throws an Error naming the reason and
+ * residual when no solution is found; never returns equal weights as a fallback.
  */
 export function nashMtlWeights(grads: readonly (readonly number[] | Float64Array)[]): Float64Array {
   const sol = solveNash(gramMatrix(grads), grads.length);

@@ -5,14 +5,17 @@
  * Pinned variant:
  * - every `updateEvery` steps (ANT: 25; the original Nash-MTL: 1) the per-cluster gradients g_i = ∇l_i
  *   (l_i: the cluster's mean per-sample loss) give the Gram matrix M = G Gᵀ, and α solves
- *   α_i (M̂α)_i = 1 with M̂ = M/‖M‖_F (the official normalisation), by our certified solver
- *   ({@link solveNash}: damped Newton, residual max_i |α_i (M̂α)_i − 1| < 1e-6). The first step always
- *   solves. α starts at 1 for every cluster (as the official code);
+ *   α_i (Mα)_i = 1 on the raw M, as the official code's constraints −log(α_i nf) − log((M/nf · α)_i) ≤ 0
+ *   (nf = ‖M‖_F) do when tight, by our certified solver ({@link solveNash}: damped Newton, residual
+ *   max_i |α_i (Mα)_i − 1| < 1e-6). The first step always solves. α starts at 1 for every cluster (as the
+ *   official code);
  * - the update is ∇ Σ_i α_i l_i / k (ANT's form: a /k on the weighted sum), then clipped to global norm
- *   `maxNorm` (default 1) with torch's rule coef = maxNorm / (‖g‖ + 1e-6) when that is below 1. On solve
- *   steps it is formed from the per-cluster gradients already computed (Σ α_i g_i / k, norm from the Gram
- *   matrix); on the other steps it is one weighted full-batch backward with per-sample weights
- *   α_{c(b)} / (k n_{c(b)}), clipped by {@link clipGradients};
+ *   `maxNorm` (default 1) with torch's rule coef = maxNorm / (‖g‖ + 1e-6) when that is below 1, over all
+ *   model parameters (ANT: clip_grad_norm_(model.parameters(), 1) after unscaling). On solve steps it is
+ *   formed from the per-cluster gradients already computed (Σ α_i g_i / k, norm from the Gram matrix):
+ *   ‖Σ α_i g_i‖² = k there, so the update's norm is 1/√k and the clip never binds on a solve step with
+ *   k ≥ 2 (as in ANT); on the other steps α is stale and the update is one weighted full-batch backward
+ *   with per-sample weights α_{c(b)} / (k n_{c(b)}), clipped by {@link clipGradients} (it may bind there);
  * - a failed solve is never hidden and never replaced by equal weights: the previous α is kept, and the
  *   failure (step, reason, residual) is recorded in `summary().failures`, with counts;
  * - empty clusters: a solve uses only the present clusters; absent clusters keep their previous α, and
@@ -95,8 +98,8 @@ export const nashMtlFactory: MtlMethodFactory<NashMtlOptions> = {
   description:
     "Nash-MTL: bargaining weights alpha_i (M alpha)_i = 1 over per-cluster gradients, clipped update",
   reference:
-    "Navon et al. 2022 (Eq. 3, official normalisation M/||M||_F); ANT-NashMTL: sum_i alpha_i l_i / k, " +
-    "recomputed every 25 steps, grad-norm clip 1",
+    "Navon et al. 2022 (Eq. 3; official constraints: alpha_i (M alpha)_i = 1 on the raw Gram matrix); " +
+    "ANT-NashMTL: sum_i alpha_i l_i / k, recomputed every 25 steps, grad-norm clip 1",
   defaults: { updateEvery: 25, maxNorm: 1 },
   validate(options) {
     return [

@@ -56,21 +56,40 @@ Deno.test("nashmtl: solve step and reuse steps equal the float64 reference on a 
   p.dispose();
 });
 
-Deno.test("nashmtl: orthogonal cluster gradients get alpha_i proportional to 1/|g_i| (hand-derived)", async () => {
-  // g_0 = (3, 0), g_1 = (0, 1): M = diag(9, 1), nf = sqrt(82), alpha = (nf^(1/2)/3, nf^(1/2)).
+Deno.test("nashmtl: orthogonal cluster gradients get alpha_i = 1/|g_i|; the official clip does not bind", async () => {
+  // g_0 = (3, 0), g_1 = (0, 1): M = diag(9, 1), alpha = (1/3, 1) (alpha_i^2 |g_i|^2 = 1).
   const b = linearLossBatch([[3, 0], [0, 1]], Int32Array.from([0, 1]), 2);
-  const m = nashMtlFactory.create({ updateEvery: 25, maxNorm: 100 }, {
+  const m = nashMtlFactory.create({ updateEvery: 25, maxNorm: 1 }, {
     k: 2,
     schedule: b.batch.schedule,
     runSeed: 0,
   });
   const res = await m.step(b.batch, [b.w], 0);
-  const r = Math.sqrt(Math.sqrt(82));
-  assert.ok(relErr(res.logs!.alpha as number[], [r / 3, r]) < 1e-6);
-  // Update Σ α_i g_i / 2 = (r/2, r/2), norm below maxNorm = 100: unclipped.
-  assert.ok(relErr(hostGrads(res.grads), [r / 2, r / 2]) < 1e-6);
+  assert.ok(relErr(res.logs!.alpha as number[], [1 / 3, 1]) < 1e-6);
+  // Update Σ α_i g_i / 2 = (1/2, 1/2): norm 1/sqrt(2) = sqrt(k)/k below maxNorm = 1, so unclipped.
+  assert.ok(relErr(hostGrads(res.grads), [0.5, 0.5]) < 1e-6);
+  assert.equal((await m.summary()).clippedSolveSteps, 0);
   tf.dispose([...res.grads, res.loss]);
   b.dispose();
+});
+
+Deno.test("nashmtl: the solve-step update has norm 1/sqrt(k) whatever the gradient scale (||sum a_i g_i||^2 = k)", async () => {
+  for (const scale of [1e-3, 1, 300]) {
+    const grads = [[1, 2, 0.5], [-0.3, 1, 2], [0.2, -1, 1]].map((g) => g.map((v) => v * scale));
+    const b = linearLossBatch(grads, Int32Array.from([0, 1, 2]), 3);
+    const m = nashMtlFactory.create({ updateEvery: 25, maxNorm: 1 }, {
+      k: 3,
+      schedule: b.batch.schedule,
+      runSeed: 0,
+    });
+    const res = await m.step(b.batch, [b.w], 0);
+    const u = hostGrads(res.grads);
+    const norm = Math.sqrt(u.reduce((s, v) => s + v * v, 0));
+    assert.ok(Math.abs(norm - 1 / Math.sqrt(3)) < 1e-5, `scale ${scale}: norm ${norm}`);
+    assert.equal((await m.summary()).clippedSolveSteps, 0);
+    tf.dispose([...res.grads, res.loss]);
+    b.dispose();
+  }
 });
 
 Deno.test("nashmtl: a failed solve is reported with its residual and keeps the previous alpha", async () => {
@@ -79,7 +98,7 @@ Deno.test("nashmtl: a failed solve is reported with its residual and keeps the p
     schedule: makeSchedule("linear", 10),
     runSeed: 0,
   });
-  // Step 0: solvable (orthogonal) -> alpha = (nf^(1/2), nf^(1/2)/2) for g = (1,0), (0,2).
+  // Step 0: solvable (orthogonal) -> alpha = (1, 1/2) for g = (1,0), (0,2).
   const ok = linearLossBatch([[1, 0], [0, 2]], Int32Array.from([0, 1]), 2);
   const r0 = await m.step(ok.batch, [ok.w], 0);
   const a0 = r0.logs!.alpha as number[];
@@ -123,9 +142,9 @@ Deno.test("nashmtl: empty cluster keeps its alpha and is left out of the solve",
   const b = linearLossBatch([[1, 0], [0, 1]], Int32Array.from([0, 2]), 3);
   const r = await m.step(b.batch, [b.w], 0);
   const a = r.logs!.alpha as number[];
-  // Present tasks g = e_1, e_2: M = I, nf = sqrt(2), alpha = 2^(1/4); absent cluster 1 keeps alpha = 1.
-  assert.ok(relErr(a, [2 ** 0.25, 1, 2 ** 0.25]) < 1e-9);
-  assert.ok(relErr(hostGrads(r.grads), [2 ** 0.25 / 3, 2 ** 0.25 / 3]) < 1e-6);
+  // Present tasks g = e_1, e_2: M = I, alpha = 1; absent cluster 1 keeps its initial alpha = 1.
+  assert.ok(relErr(a, [1, 1, 1]) < 1e-9);
+  assert.ok(relErr(hostGrads(r.grads), [1 / 3, 1 / 3]) < 1e-6);
   tf.dispose([...r.grads, r.loss]);
   b.dispose();
 });

@@ -100,9 +100,10 @@ class PCGrad:
 
 
 def nash_weights(gram, tol=1e-12, max_iter=500):
-    """alpha > 0 with alpha_i (M alpha)_i = 1, M = gram / |gram|_F (Navon et al. 2022, Eq. 3, the official
-    code's normalisation). Solved independently of antbench as a fixed point in log space refined by
-    Newton on F(alpha) = alpha * (M alpha) - 1 with a positivity line search, all in float64."""
+    """alpha > 0 with alpha_i (G alpha)_i = 1 on the RAW Gram matrix G = gram (Navon et al. 2022, Eq. 3; the
+    official code's constraints -log(alpha_i nf) - log((G/nf alpha)_i) <= 0, tight at the optimum). Solved
+    independently of antbench on M = G / |G|_F (a fixed point in log space refined by Newton on
+    F(a) = a * (M a) - 1 with a positivity line search, all in float64), then alpha = a / sqrt(|G|_F)."""
     G = np.asarray(gram, dtype=np.float64)
     nf = np.linalg.norm(G)
     M = G / nf
@@ -129,13 +130,13 @@ def nash_weights(gram, tol=1e-12, max_iter=500):
             lam /= 2
         alpha = cand
     residual = float(np.max(np.abs(alpha * (M @ alpha) - 1.0)))
-    return alpha, nf, residual
+    return alpha / np.sqrt(nf), nf, residual
 
 
 class NashMTL:
-    """ANT-NashMTL: every `updateEvery` steps alpha solves the Nash system on the normalised Gram matrix of
-    the per-cluster gradients grad(l_i); the update is grad(sum_i alpha_i l_i / k), clipped to a global
-    norm of `maxNorm` (torch.nn.utils.clip_grad_norm_)."""
+    """ANT-NashMTL: every `updateEvery` steps alpha solves the official Nash system alpha_i (G alpha)_i = 1 on
+    the raw Gram matrix of the per-cluster gradients grad(l_i); the update is grad(sum_i alpha_i l_i / k),
+    clipped to a global norm of `maxNorm` (torch.nn.utils.clip_grad_norm_)."""
 
     def __init__(self, options, k, n_steps):
         self.every = int(options.get("updateEvery", 25))
