@@ -12,10 +12,11 @@ import { loadFeatures } from "../metrics/load.ts";
 const USAGE = `usage: deno task cli kid A.npy B.npy [--subsets S] [--subset-size M] [--seed N] [--json]
 
 KID (Bińkowski et al. 2018): unbiased MMD² with the kernel (xᵀy/d + 1)³, mean and std over S seeded
-subsets of size min(M, N_A, N_B) drawn without replacement. A and B are N x d .npy feature matrices.
+subsets of size M drawn without replacement. A and B are N x d .npy feature matrices; N = min(N_A, N_B).
 
   --subsets S       number of subsets (default ${KID_DEFAULT_SUBSETS})
-  --subset-size M   subset size (default ${KID_DEFAULT_SUBSET_SIZE})
+  --subset-size M   subset size, at most N - 1 (default min(${KID_DEFAULT_SUBSET_SIZE}, N/2)); with --subsets 1 it may
+                    be N or more: the MMD² of the whole sets
   --seed N          subset seed (default 0)
   --json            print exactly one JSON object: {"kid", "std", "subsets", "subsetSize", "nA", "nB", "d"}`;
 
@@ -34,7 +35,9 @@ export const kidCommand: CliCommand = {
       throw new UsageError(`kid: expected two .npy files; got ${positionals.length}\n${USAGE}`);
     }
     const subsets = intFlag("subsets", values.subsets, KID_DEFAULT_SUBSETS, 1, 1e6);
-    const subsetSize = intFlag("subset-size", values["subset-size"], KID_DEFAULT_SUBSET_SIZE, 2);
+    const subsetSize = values["subset-size"] === undefined
+      ? undefined
+      : intFlag("subset-size", values["subset-size"], KID_DEFAULT_SUBSET_SIZE, 2);
     const seed = intFlag("seed", values.seed, 0, 0, Number.MAX_SAFE_INTEGER);
     const a = await loadFeatures(positionals[0]);
     const b = await loadFeatures(positionals[1]);

@@ -24,4 +24,9 @@ Deno.test("cli kid --json: one object with kid and std; seeded; dimension mismat
   assert.deepEqual(a.out, b.out);
   await assert.rejects(kidCommand.run([FIX + "feats_a_f4.npy", FIX + "full_t.npy"]), /dimensions differ/);
   await assert.rejects(kidCommand.run([...args, "--subsets", "0"]), /--subsets: got "0"/);
+  // A subset size of at least N (every subset the same set) is refused with the allowed range.
+  await assert.rejects(
+    kidCommand.run([FIX + "feats_a_f4.npy", FIX + "feats_b_f8.npy", "--subset-size", "100000"]),
+    /subset size 100000 >= N = \d+ .*allowed: a subset size in \[2, /,
+  );
 });

@@ -1,10 +1,13 @@
 /**
  * FD∞: the Fréchet distance extrapolated to infinitely many samples (Chong & Forsyth 2020, "Effectively
  * Unbiased FID and Inception Score and where to find them", CVPR, §3.1). FD_N is biased upward with a
- * model-dependent slope, FD_N ≈ FD∞ + c/N, so: shuffle the generated features once (seeded), compute FD_N of
- * the first N against the reference statistics for several N, fit a least-squares line of FD_N against
- * 1/N and report the intercept at 1/N = 0. As in mchong6/FID_IS_infinity `score_infinity.py`, the default
- * N are 15 evenly spaced values from N_max/10 to N_max.
+ * model-dependent slope, FD_N ≈ FD∞ + c/N, so: for each of several N, reshuffle the generated features
+ * (seeded) and compute FD_N of the first N against the reference statistics; fit a least-squares line of
+ * FD_N against 1/N and report the intercept at 1/N = 0. As in mchong6/FID_IS_infinity `score_infinity.py`
+ * (`np.random.shuffle(activations)` before every FD_N), each N gets its own shuffle, from the stream
+ * rngFor(seed, "fd-infinity", N): the subsets are not nested prefixes of one shuffle, so the FD_N errors are
+ * not correlated along the line. The default N are 15 evenly spaced values from N_max/10 to N_max (there,
+ * np.linspace(5000, 50000, 15) for 50k images).
  *
  * @module
  */
@@ -16,7 +19,7 @@ import { frechetDistance, type FrechetOptions, type GaussianStats, gaussianStats
 export interface FdInfinityOptions {
   /** Sample sizes N to evaluate (each in [2, n_gen]); default: {@link defaultFdSizes}. */
   sizes?: number[];
-  /** Seed of the shuffle stream rngFor(seed, "fd-infinity") (default 0). */
+  /** Seed of the shuffle streams rngFor(seed, "fd-infinity", N), one per sample size N (default 0). */
   seed?: number;
   frechet?: FrechetOptions;
 }
@@ -55,6 +58,11 @@ export function fitLine(x: number[], y: number[]): { intercept: number; slope: n
   return { intercept: my - slope * mx, slope };
 }
 
+/** The rows used for FD_m out of n: the first m of a fresh permutation from rngFor(seed, "fd-infinity", m). */
+export function fdInfinitySubset(n: number, m: number, seed: number): Int32Array {
+  return rngFor(seed, "fd-infinity", m).permutation(n).subarray(0, m);
+}
+
 /** FD∞ of n_gen×d generated features against fixed reference statistics. */
 export function fdInfinity(
   gen: Float32Array | Float64Array,
@@ -76,15 +84,14 @@ export function fdInfinity(
   if (distinct.size < 2) {
     throw new UsageError(`FD∞: needs at least 2 distinct sample sizes; got ${sizes.join(", ")}`);
   }
-  const perm = rngFor(opts.seed ?? 0, "fd-infinity").permutation(n);
-  const shuffled = new Float64Array(n * d);
-  for (let i = 0; i < n; i++) {
-    for (let j = 0; j < d; j++) shuffled[i * d + j] = gen[perm[i] * d + j];
-  }
-  const points = [...distinct].sort((a, b) => a - b).map((m) => ({
-    n: m,
-    fd: frechetDistance(gaussianStats(shuffled.subarray(0, m * d), m, d), reference, opts.frechet),
-  }));
+  const points = [...distinct].sort((a, b) => a - b).map((m) => {
+    const rows = fdInfinitySubset(n, m, opts.seed ?? 0);
+    const subset = new Float64Array(m * d);
+    for (let i = 0; i < m; i++) {
+      for (let j = 0; j < d; j++) subset[i * d + j] = gen[rows[i] * d + j];
+    }
+    return { n: m, fd: frechetDistance(gaussianStats(subset, m, d), reference, opts.frechet) };
+  });
   const { intercept, slope } = fitLine(points.map((p) => 1 / p.n), points.map((p) => p.fd));
   return { fdInf: intercept, slope, points };
 }

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { defaultFdSizes, fdInfinity, fitLine } from "./fd_infinity.ts";
+import { defaultFdSizes, fdInfinity, fdInfinitySubset, fitLine } from "./fd_infinity.ts";
 import { frechetDistance, gaussianStats } from "./frechet.ts";
 import { rngFor } from "../runtime/rng.ts";
 
@@ -18,7 +18,30 @@ Deno.test("defaultFdSizes: 15 evenly spaced sizes from N/10 to N", () => {
   assert.equal(s[1], 5000 + Math.round(45000 / 14));
 });
 
-Deno.test("FD∞: points are FD_N of the shuffled prefixes; the extrapolation removes most of the 1/N bias", () => {
+Deno.test("FD∞: every N gets its own shuffle (as score_infinity.py), not nested prefixes of one", () => {
+  const rng = rngFor(4, "test");
+  const d = 3, n = 400;
+  const gen = Float64Array.from({ length: n * d }, () => rng.normal());
+  const ref = gaussianStats(Float64Array.from({ length: 500 * d }, () => rng.normal()), 500, d);
+  const quiet = { log: () => {} };
+  const sizes = [40, 100, 250];
+  const r = fdInfinity(gen, d, ref, { seed: 5, sizes, frechet: quiet });
+  // Brute force: FD_N of the rows of a fresh seeded permutation per N.
+  for (const [i, m] of sizes.entries()) {
+    const perm = rngFor(5, "fd-infinity", m).permutation(n);
+    const sub = new Float64Array(m * d);
+    for (let a = 0; a < m; a++) for (let j = 0; j < d; j++) sub[a * d + j] = gen[perm[a] * d + j];
+    assert.equal(r.points[i].fd, frechetDistance(gaussianStats(sub, m, d), ref, quiet));
+  }
+  // The subsets are not prefixes of each other (one shuffle would make rows 0..39 of N = 100 those of 40).
+  const s40 = fdInfinitySubset(n, 40, 5), s100 = fdInfinitySubset(n, 100, 5);
+  assert.notDeepEqual(Array.from(s100.subarray(0, 40)), Array.from(s40));
+  // A subset of one N does not depend on which other N are requested.
+  const r2 = fdInfinity(gen, d, ref, { seed: 5, sizes: [100, 300], frechet: quiet });
+  assert.equal(r2.points[0].fd, r.points[1].fd);
+});
+
+Deno.test("FD∞: points are FD_N of reshuffled subsets; the extrapolation removes most of the 1/N bias", () => {
   const rng = rngFor(11, "test");
   const d = 6, n = 3000;
   const gen = Float64Array.from({ length: n * d }, () => rng.normal());

@@ -2,8 +2,11 @@
  * Kernel Inception Distance (Bińkowski, Sutherland, Arbel & Gretton 2018, "Demystifying MMD GANs",
  * eq. 4 and §5): the unbiased estimator of the squared MMD with the cubic polynomial kernel
  * k(x, y) = (xᵀy/d + 1)³, averaged over S random subsets of size m (without replacement within a subset),
- * with the standard deviation over the subsets. Defaults S = 100, m = min(1000, N_real, N_gen), as
- * clean-fid's `kernel_distance` and torch-fidelity's `kid_subsets` / `kid_subset_size`.
+ * with the standard deviation over the subsets. Defaults S = 100 (clean-fid's `kernel_distance`,
+ * torch-fidelity's `kid_subsets`) and m = min(1000, ⌊N/2⌋) with N = min(N_real, N_gen): 1000 as clean-fid
+ * and torch-fidelity when N ≥ 2000, and half the data below that, so the subsets differ and their spread
+ * means something. A subset size m ≥ N makes every subset the same set (std 0, the subset loop a no-op):
+ * it is refused with a {@link KidSubsetSizeError} unless S = 1, the explicit full-set MMD²_u.
  *
  *   MMD²_u = [Σ_{i≠j} k(xᵢ,xⱼ) + Σ_{i≠j} k(yᵢ,yⱼ)] / (m(m−1)) − 2 Σ_{i,j} k(xᵢ,yⱼ) / m²
  *
@@ -19,7 +22,10 @@ import { badValue, UsageError } from "../runtime/errors.ts";
 export interface KidOptions {
   /** Number of subsets S (default 100). */
   subsets?: number;
-  /** Subset size m (default 1000; capped at the smaller sample size). */
+  /**
+   * Subset size m, at most N − 1 for N = min(N_real, N_gen) unless `subsets` is 1 (the full-set MMD²_u,
+   * m capped at N); default min(1000, ⌊N/2⌋).
+   */
   subsetSize?: number;
   /** Seed of the subset stream (default 0). */
   seed?: number;
@@ -36,7 +42,28 @@ export interface KidResult {
 }
 
 export const KID_DEFAULT_SUBSETS = 100;
+/** Largest default subset size (the default is min(this, ⌊N/2⌋)). */
 export const KID_DEFAULT_SUBSET_SIZE = 1000;
+
+/** The default subset size for N = min(N_real, N_gen) samples: min(1000, ⌊N/2⌋), at least 2. */
+export function kidDefaultSubsetSize(n: number): number {
+  return Math.max(2, Math.min(KID_DEFAULT_SUBSET_SIZE, Math.floor(n / 2)));
+}
+
+/** A subset size that would make every KID subset the same set (m ≥ N with more than one subset). */
+export class KidSubsetSizeError extends UsageError {
+  constructor(readonly subsetSize: number, readonly n: number, readonly subsets: number) {
+    super(
+      `KID: subset size ${subsetSize} >= N = ${n} (the smaller sample count) with ${subsets} subsets: every ` +
+        `subset would be the same set and the spread 0; allowed: a subset size in [2, ${n - 1}] ` +
+        `(default min(${KID_DEFAULT_SUBSET_SIZE}, N/2) = ${
+          kidDefaultSubsetSize(n)
+        }), or subsets = 1 for the ` +
+        `full-set MMD²`,
+    );
+    this.name = "KidSubsetSizeError";
+  }
+}
 
 function dot(a: Float64Array, ao: number, b: Float64Array, bo: number, d: number): number {
   let s0 = 0, s1 = 0, s2 = 0, s3 = 0;
@@ -150,16 +177,19 @@ export function kernelInceptionDistance(
   }
   const nr = real.length / d, ng = gen.length / d;
   const S = opts.subsets ?? KID_DEFAULT_SUBSETS;
-  const size = opts.subsetSize ?? KID_DEFAULT_SUBSET_SIZE;
+  const nMin = Math.min(nr, ng);
+  if (nMin < 2) {
+    throw new UsageError(`KID: needs at least 2 real and 2 generated samples; got ${nr} and ${ng}`);
+  }
+  const size = opts.subsetSize ?? kidDefaultSubsetSize(nMin);
   if (!Number.isInteger(S) || S < 1) throw new UsageError(badValue("KID: subsets", S, "an integer >= 1"));
   if (!Number.isInteger(size) || size < 2) {
     throw new UsageError(badValue("KID: subset size", size, "an integer >= 2"));
   }
-  const m = Math.min(size, nr, ng);
-  if (m < 2) throw new UsageError(`KID: needs at least 2 real and 2 generated samples; got ${nr} and ${ng}`);
+  if (size >= nMin && S > 1) throw new KidSubsetSizeError(size, nMin, S);
+  const m = Math.min(size, nMin);
   const x = Float64Array.from(gen), y = Float64Array.from(real);
-  // With m equal to both sample sizes every subset is the whole set, and the u-statistic does not depend
-  // on the order: one evaluation gives every subset's value.
+  // S = 1 with m equal to both sample sizes: the full-set u-statistic (it does not depend on the order).
   if (m === nr && m === ng) {
     return { kid: mmd2Unbiased(x, y, d), std: 0, subsets: S, subsetSize: m };
   }
