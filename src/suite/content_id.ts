@@ -4,10 +4,16 @@
  * numbers as ECMAScript's shortest round-trip form, so the id depends on the values only, never on key
  * order or formatting.
  *
+ * Files that change the numbers enter by their bytes, not their path: a run with a task-affinity matrix is
+ * hashed with `clustering.affinitySha256` (the SHA-256 of the file's bytes, resolved by
+ * {@link withAffinityHash} when the suite's runs are planned) in place of `clustering.affinity`, so a
+ * regenerated matrix changes every dependent run id and a moved file changes none.
+ *
  * @module
  */
 import type { RunConfig } from "../train/types.ts";
 import { ANTBENCH_VERSION } from "./version.ts";
+import { fileSha256 } from "../data/checksum.ts";
 
 /** Number of hex digits of the id used for directory names (64 bits). */
 export const RUN_ID_LENGTH = 16;
@@ -40,9 +46,36 @@ export async function sha256Hex(text: string): Promise<string> {
   return Array.from(new Uint8Array(digest), (b) => b.toString(16).padStart(2, "0")).join("");
 }
 
-/** Full SHA-256 hex of a run: hash of canonical {antbench: version, config}. */
-export function runHash(config: RunConfig, version = ANTBENCH_VERSION): Promise<string> {
-  return sha256Hex(canonicalJson({ antbench: version, config }));
+/**
+ * The config with `clustering.affinitySha256` set from the affinity file's bytes (unchanged when the run has
+ * no affinity file). Throws a UsageError naming `clustering.affinity` when the file cannot be read.
+ */
+export async function withAffinityHash(config: RunConfig): Promise<RunConfig> {
+  const path = config.clustering.affinity;
+  if (path === undefined) return config;
+  const affinitySha256 = await fileSha256(path, "clustering.affinity");
+  return { ...config, clustering: { ...config.clustering, affinitySha256 } };
+}
+
+/** What the id hashes: the config with the affinity path replaced by the hash of its bytes. */
+function hashedView(config: RunConfig): RunConfig {
+  const { affinity, affinitySha256, ...rest } = config.clustering;
+  if (affinity === undefined) return config;
+  if (affinitySha256 === undefined) {
+    throw new Error(
+      `runHash: clustering.affinity ${JSON.stringify(affinity)} has no affinitySha256; resolve it with ` +
+        `withAffinityHash (planRuns does) so the id hashes the file's bytes, not its path`,
+    );
+  }
+  return { ...config, clustering: { ...rest, affinitySha256 } };
+}
+
+/**
+ * Full SHA-256 hex of a run: hash of canonical {antbench: version, config}, the affinity file entering by
+ * the hash of its bytes (see the module doc).
+ */
+export async function runHash(config: RunConfig, version = ANTBENCH_VERSION): Promise<string> {
+  return await sha256Hex(canonicalJson({ antbench: version, config: hashedView(config) }));
 }
 
 /** The run's content id (the first RUN_ID_LENGTH hex digits of {@link runHash}). */

@@ -14,7 +14,7 @@ import type { ExclusionSpec } from "./schema.ts";
 import { BASELINE } from "./schema.ts";
 import type { ResolvedSuite } from "./validate.ts";
 import type { SuiteRegistries } from "./registries.ts";
-import { runId } from "./content_id.ts";
+import { runId, withAffinityHash } from "./content_id.ts";
 import { UsageError } from "../runtime/errors.ts";
 
 /** A run of a suite: its content id and resolved config. */
@@ -95,12 +95,24 @@ export function expandSuite(suite: ResolvedSuite, registries: SuiteRegistries): 
   return out;
 }
 
-/** Every run of the suite with its content id. Ids are unique (a duplicate is a bug and throws). */
+/**
+ * Every run of the suite with its content id. A run with a task-affinity file gets
+ * `clustering.affinitySha256`, the SHA-256 of the file's bytes (read once here), which its id hashes in
+ * place of the path. Ids are unique (a duplicate is a bug and throws).
+ */
 export async function planRuns(suite: ResolvedSuite, registries: SuiteRegistries): Promise<PlannedRun[]> {
   const configs = expandSuite(suite, registries);
   const runs: PlannedRun[] = [];
   const seen = new Set<string>();
-  for (const config of configs) {
+  const hashes = new Map<string, Promise<RunConfig>>();
+  for (const raw of configs) {
+    const path = raw.clustering.affinity;
+    let config = raw;
+    if (path !== undefined) {
+      if (!hashes.has(path)) hashes.set(path, withAffinityHash(raw));
+      const affinitySha256 = (await hashes.get(path)!).clustering.affinitySha256;
+      config = { ...raw, clustering: { ...raw.clustering, affinitySha256 } };
+    }
     const id = await runId(config);
     if (seen.has(id)) throw new Error(`two runs of suite ${suite.name} have the same content id ${id}`);
     seen.add(id);

@@ -34,6 +34,11 @@ export interface RunConfig {
     sampler: TimestepSampler;
     /** Path of a task-affinity matrix (.json/.npy), required by the "gradient" objective. */
     affinity?: string;
+    /**
+     * SHA-256 (hex) of the affinity file's bytes, resolved when the runs are planned; the content id hashes
+     * it in place of the path, and training refuses a file whose bytes no longer match.
+     */
+    affinitySha256?: string;
   };
   method: Component;
   seed: number;
