@@ -7,6 +7,12 @@
  * @module
  */
 
+/**
+ * Exact log-density of a dataset's distribution convolved with an isotropic Gaussian of standard deviation
+ * `smoothing` (0 = the density itself), at the n rows of `points` (n×d row-major): log p_h(x_i).
+ */
+export type LogDensity = (points: Float32Array | Float64Array, n: number, smoothing: number) => Float64Array;
+
 /** Where a dataset came from, for the report. */
 export interface Provenance {
   source: string;
@@ -33,6 +39,8 @@ export interface Dataset {
   reference(n: number, seed: number): Float32Array;
   /** Id of the feature space the metrics use for this dataset ("data" for 2-D toys). */
   readonly featureSpace: string;
+  /** The exact log-density of the true distribution, when it has a closed form (the `nll` metric). */
+  readonly logDensity?: LogDensity;
   readonly provenance: Provenance;
 }
 
@@ -47,6 +55,8 @@ export interface DatasetFactory<O = Record<string, unknown>> {
   readonly id: string;
   readonly description: string;
   readonly defaults: O;
+  /** True when loaded datasets carry an exact `logDensity` (checked by suite validation for `nll`). */
+  readonly hasLogDensity?: boolean;
   validate(options: Record<string, unknown>): string[];
   load(options: O, ctx: DatasetLoadContext): Promise<Dataset>;
 }

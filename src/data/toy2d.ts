@@ -12,13 +12,17 @@
  * - `checkerboard`: uniform on the 8 dark cells of a 4x4 board over [-2, 2]² (cells (i, j) with i + j even,
  *   counting from the lower-left corner); no noise option.
  *
+ * gaussians8 and checkerboard also carry their exact log-density (src/data/toy2d_density.ts), for the
+ * `nll` metric.
+ *
  * The training set is `n` points from the stream (options.seed, "toy2d:<id>:train"); `reference(n, seed)`
  * draws fresh points from the true distribution with the stream (seed, "toy2d:<id>:reference"), independent
  * of the training set, so sample-quality metrics measure the distribution, not memorisation.
  *
  * @module
  */
-import type { Dataset, DatasetFactory } from "./dataset.ts";
+import type { Dataset, DatasetFactory, LogDensity } from "./dataset.ts";
+import { checkerboardLogDensity, gaussians8LogDensity } from "./toy2d_density.ts";
 import { type Rng, rngFor } from "../runtime/rng.ts";
 import { badValue, unknownOptionProblems } from "../runtime/errors.ts";
 
@@ -35,7 +39,10 @@ export interface Toy2dOptions {
 
 type Sampler = (rng: Rng, noise: number, out: Float32Array, i: number) => void;
 
-const SAMPLERS: Record<string, { sample: Sampler; noise: number; description: string }> = {
+const SAMPLERS: Record<
+  string,
+  { sample: Sampler; noise: number; description: string; logDensity?: (noise: number) => LogDensity }
+> = {
   swissroll: {
     noise: 0.05,
     description: "2-D swiss roll, θ = 1.5π(1+2u), point θ(cos θ, sin θ)/5 + N(0, σ²)",
@@ -48,6 +55,7 @@ const SAMPLERS: Record<string, { sample: Sampler; noise: number; description: st
   gaussians8: {
     noise: 0.1,
     description: "mixture of 8 Gaussians at radius 2 on the compass directions",
+    logDensity: gaussians8LogDensity,
     sample(rng, noise, out, i) {
       const k = rng.int(0, 8);
       out[2 * i] = 2 * Math.cos(k * Math.PI / 4) + noise * rng.normal();
@@ -69,6 +77,7 @@ const SAMPLERS: Record<string, { sample: Sampler; noise: number; description: st
   checkerboard: {
     noise: 0,
     description: "uniform on the 8 dark cells of a 4x4 checkerboard over [-2, 2]²",
+    logDensity: () => checkerboardLogDensity,
     sample(rng, _noise, out, i) {
       const cell = rng.int(0, 8); // 8 dark cells: row r = 0..3, two cells per row
       const r = cell >> 1;
@@ -99,6 +108,7 @@ function makeFactory(id: string): DatasetFactory<Toy2dOptions> {
     id,
     description: s.description,
     defaults,
+    hasLogDensity: s.logDensity !== undefined,
     validate(o) {
       const problems: string[] = unknownOptionProblems(o, defaults);
       if (!(Number.isInteger(o.n) && (o.n as number) >= 2 && (o.n as number) <= 10_000_000)) {
@@ -123,6 +133,7 @@ function makeFactory(id: string): DatasetFactory<Toy2dOptions> {
         reference: (n: number, seed: number) =>
           sampleToy2d(id, n, rngFor(seed, `toy2d:${id}:reference`), o.noise),
         featureSpace: "data",
+        ...(s.logDensity ? { logDensity: s.logDensity(o.noise) } : {}),
         provenance: { source: `generated: ${s.description}`, license: "n/a (generated)", checksum: "" },
       });
     },

@@ -13,7 +13,14 @@
  */
 import { rngFor } from "../runtime/rng.ts";
 import { badValue, UsageError } from "../runtime/errors.ts";
-import { frechetDistance, type FrechetOptions, type GaussianStats, gaussianStats } from "./frechet.ts";
+import {
+  frechetDistance,
+  type FrechetOptions,
+  type GaussianStats,
+  gaussianStats,
+  referenceStats,
+} from "./frechet.ts";
+import { type MetricFactory, unknownMetricOptions } from "./metric.ts";
 
 /** Options of {@link fdInfinity}. */
 export interface FdInfinityOptions {
@@ -95,3 +102,19 @@ export function fdInfinity(
   const { intercept, slope } = fitLine(points.map((p) => 1 / p.n), points.map((p) => p.fd));
   return { fdInf: intercept, slope, points };
 }
+
+/** Registry entry of `fd_inf`. */
+export const fdInfinityFactory: MetricFactory<Record<string, never>> = {
+  id: "fd_inf",
+  direction: "lower",
+  description: "FD extrapolated to N = ∞ by a line in 1/N, a fresh shuffle per N (Chong & Forsyth 2020)",
+  reference: "Chong & Forsyth 2020 (§3.1), mchong6/FID_IS_infinity score_infinity.py",
+  defaults: {},
+  validate(o) {
+    return unknownMetricOptions("fd_inf", o, []);
+  },
+  create(_o, ctx) {
+    const ref = referenceStats(ctx);
+    return { compute: (gen, _n, seed) => fdInfinity(gen, ctx.d, ref, { seed }).fdInf };
+  },
+};

@@ -25,7 +25,8 @@
  * @module
  */
 import { UsageError } from "../runtime/errors.ts";
-import { checkStatsPair, type GaussianStats } from "./gaussian_stats.ts";
+import { checkStatsPair, type GaussianStats, gaussianStats } from "./gaussian_stats.ts";
+import { type MetricContext, type MetricFactory, unknownMetricOptions } from "./metric.ts";
 import {
   asymmetry,
   choleskyFactor,
@@ -247,3 +248,29 @@ function traceSqrtProduct(
   }
   return { traceSqrt: sqrtSum(values, chol.rank, "G^T sigma2 G", note), rankA: chol.rank };
 }
+
+/** The reference's Gaussian statistics, computed once per metric context (shared by `fd` and `fd_inf`). */
+export function referenceStats(ctx: MetricContext): GaussianStats {
+  let s = ctx.shared.get("gaussian-stats") as GaussianStats | undefined;
+  if (!s) {
+    s = gaussianStats(ctx.real, ctx.nReal, ctx.d);
+    ctx.shared.set("gaussian-stats", s);
+  }
+  return s;
+}
+
+/** Registry entry of `fd`. */
+export const fdFactory: MetricFactory<Record<string, never>> = {
+  id: "fd",
+  direction: "lower",
+  description: "Fréchet distance between Gaussian fits (Heusel et al. 2017, eq. 6), float64; depends on N",
+  reference: "Heusel et al. 2017 (eq. 6); pytorch-fid's safeguards",
+  defaults: {},
+  validate(o) {
+    return unknownMetricOptions("fd", o, []);
+  },
+  create(_o, ctx) {
+    const ref = referenceStats(ctx);
+    return { compute: (gen, n) => frechetDistance(gaussianStats(gen, n, ctx.d), ref) };
+  },
+};

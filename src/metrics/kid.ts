@@ -17,6 +17,7 @@
  */
 import { rngFor } from "../runtime/rng.ts";
 import { badValue, UsageError } from "../runtime/errors.ts";
+import { checkMetricNumber, type MetricFactory, unknownMetricOptions } from "./metric.ts";
 
 /** Options of {@link kernelInceptionDistance}. */
 export interface KidOptions {
@@ -37,7 +38,9 @@ export interface KidResult {
   kid: number;
   /** Standard deviation of MMD²_u over the subsets (ddof 0). */
   std: number;
+  /** Number of subsets S. */
   subsets: number;
+  /** Subset size m used. */
   subsetSize: number;
 }
 
@@ -52,6 +55,7 @@ export function kidDefaultSubsetSize(n: number): number {
 
 /** A subset size that would make every KID subset the same set (m ≥ N with more than one subset). */
 export class KidSubsetSizeError extends UsageError {
+  /** The refused subset size, the smaller sample count N and the number of subsets. */
   constructor(readonly subsetSize: number, readonly n: number, readonly subsets: number) {
     super(
       `KID: subset size ${subsetSize} >= N = ${n} (the smaller sample count) with ${subsets} subsets: every ` +
@@ -217,3 +221,36 @@ export function kernelInceptionDistance(
   const variance = values.reduce((a, v) => a + (v - mean) * (v - mean), 0) / S;
   return { kid: mean, std: Math.sqrt(variance), subsets: S, subsetSize: m };
 }
+
+/** Options of the `kid` metric. */
+export interface KidMetricOptions {
+  /** Number of subsets S. */
+  subsets: number;
+  /** Subset size, or "auto" = min(1000, ⌊N/2⌋). */
+  subsetSize: number | "auto";
+  [key: string]: unknown;
+}
+
+/** Registry entry of `kid`. */
+export const kidFactory: MetricFactory<KidMetricOptions> = {
+  id: "kid",
+  direction: "lower",
+  description: "KID: unbiased MMD² with the kernel (xᵀy/d + 1)³ over seeded subsets (Bińkowski et al. 2018)",
+  reference: "Bińkowski et al. 2018 (eq. 4, §5); S = 100 subsets of min(1000, N/2)",
+  defaults: { subsets: KID_DEFAULT_SUBSETS, subsetSize: "auto" },
+  validate(o) {
+    const problems = [
+      ...unknownMetricOptions("kid", o, ["subsets", "subsetSize"]),
+      ...checkMetricNumber("kid", o, "subsets", 1, 1e6, true),
+    ];
+    if (o.subsetSize !== "auto") problems.push(...checkMetricNumber("kid", o, "subsetSize", 2, 1e7, true));
+    return problems;
+  },
+  create(o, ctx) {
+    const subsetSize = o.subsetSize === "auto" ? undefined : o.subsetSize;
+    return {
+      compute: (gen, _n, seed) =>
+        kernelInceptionDistance(ctx.real, gen, ctx.d, { subsets: o.subsets, subsetSize, seed }).kid,
+    };
+  },
+};

@@ -13,6 +13,7 @@
  * @module
  */
 import { badValue, UsageError } from "../runtime/errors.ts";
+import { checkMetricNumber, type MetricFactory, unknownMetricOptions } from "./metric.ts";
 
 /** Precision and recall of one comparison. */
 export interface PrecisionRecall {
@@ -105,3 +106,35 @@ export function precisionRecall(
   const rr = kthNeighbourRadii(r, d, k), rg = kthNeighbourRadii(g, d, k);
   return { precision: manifoldCoverage(g, r, rr, d), recall: manifoldCoverage(r, g, rg, d), k };
 }
+
+function prFactory(which: "precision" | "recall"): MetricFactory<{ k: number; [key: string]: unknown }> {
+  return {
+    id: which,
+    direction: "higher",
+    description: `improved ${which}, k = 3 (Kynkäänniemi et al. 2019)`,
+    reference: "Kynkäänniemi et al. 2019 (eq. 1-3), k-NN manifold estimate",
+    defaults: { k: PR_DEFAULT_K },
+    validate(o) {
+      return [...unknownMetricOptions(which, o, ["k"]), ...checkMetricNumber(which, o, "k", 1, 1000, true)];
+    },
+    create(o, ctx) {
+      return {
+        compute(gen, _n, _seed, memo) {
+          // precision and recall share one k-NN computation per generated set.
+          const key = `precision-recall:${o.k}`;
+          let pr = memo.get(key) as PrecisionRecall | undefined;
+          if (!pr) {
+            pr = precisionRecall(ctx.real, gen, ctx.d, { k: o.k });
+            memo.set(key, pr);
+          }
+          return pr[which];
+        },
+      };
+    },
+  };
+}
+
+/** Registry entry of `precision`. */
+export const precisionFactory: MetricFactory<{ k: number; [key: string]: unknown }> = prFactory("precision");
+/** Registry entry of `recall`. */
+export const recallFactory: MetricFactory<{ k: number; [key: string]: unknown }> = prFactory("recall");

@@ -1,22 +1,29 @@
 /**
- * The metric registry the trainer and the reports use. A metric id ("fd", "kid", ...) computed in a feature
- * space ("data" for 2-D toys, "<dataset>-cnn" for the committed classifiers, "inception" for a user
- * Inception-v3) is reported under the name `<id>-<space>`, e.g. "fd-data", "kid-digits8-cnn". The Fréchet
- * distance in a classifier space is "FD-<extractor>", never "FID".
+ * The metric registry the trainer and the reports use: one {@link MetricFactory} per metric id, each in its
+ * own file (shape: src/metrics/metric.ts). A metric id ("fd", "mmd", ...) computed in a feature space
+ * ("data" for 2-D toys, "<dataset>-cnn" for the committed classifiers, "inception" for a user Inception-v3)
+ * is reported under the name `<id>-<space>`, e.g. "fd-data", "kid-digits8-cnn". The Fréchet distance in a
+ * classifier space is "FD-<extractor>", never "FID".
+ *
+ * Metrics are prepared once per reference set ({@link prepareMetrics}: reference statistics, kernel sums and
+ * data-derived settings such as the MMD bandwidth) and then evaluated on each generated set with its seed.
  *
  * @module
  */
 import { UsageError } from "../runtime/errors.ts";
-import { frechetDistance, type FrechetOptions, gaussianStats } from "./frechet.ts";
-import { kernelInceptionDistance, type KidOptions } from "./kid.ts";
-import { precisionRecall } from "./precision_recall.ts";
-import { slicedWasserstein } from "./sliced_wasserstein.ts";
-import { fdInfinity } from "./fd_infinity.ts";
+import type { LogDensity, MetricContext, MetricDirection, MetricFactory } from "./metric.ts";
+import { fdFactory } from "./frechet.ts";
+import { fdInfinityFactory } from "./fd_infinity.ts";
+import { kidFactory, type KidOptions } from "./kid.ts";
+import { precisionFactory, recallFactory } from "./precision_recall.ts";
+import { swdFactory } from "./sliced_wasserstein.ts";
+import { mmdFactory } from "./mmd.ts";
+import { energyFactory } from "./energy.ts";
+import { nllFactory } from "./nll.ts";
 
-/** Which way is better. */
-export type MetricDirection = "lower" | "higher";
+export type { MetricDirection } from "./metric.ts";
 
-/** A registered metric. */
+/** What reports need of a registered metric (every {@link MetricFactory} is one). */
 export interface MetricInfo {
   readonly id: string;
   readonly direction: MetricDirection;
@@ -24,27 +31,25 @@ export interface MetricInfo {
 }
 
 /** Every metric by id. */
-export const METRICS: ReadonlyMap<string, MetricInfo> = new Map(
+export const METRICS: ReadonlyMap<string, MetricFactory> = new Map(
   ([
-    [
-      "fd",
-      "lower",
-      "Fréchet distance between Gaussian fits (Heusel et al. 2017, eq. 6), float64; depends on N",
-    ],
-    ["fd_inf", "lower", "FD extrapolated to N = ∞ by a line in 1/N (Chong & Forsyth 2020)"],
-    [
-      "kid",
-      "lower",
-      "KID: unbiased MMD² with the kernel (xᵀy/d + 1)³ over seeded subsets (Bińkowski et al. 2018)",
-    ],
-    ["precision", "higher", "improved precision, k = 3 (Kynkäänniemi et al. 2019)"],
-    ["recall", "higher", "improved recall, k = 3 (Kynkäänniemi et al. 2019)"],
-    ["swd", "lower", "sliced Wasserstein-2 over seeded random directions, exact 1-D W2 by sorting"],
-  ] as const).map(([id, direction, description]) => [id, { id, direction, description }]),
+    fdFactory,
+    fdInfinityFactory,
+    kidFactory,
+    precisionFactory,
+    recallFactory,
+    swdFactory,
+    mmdFactory,
+    energyFactory,
+    nllFactory,
+  ] as MetricFactory[]).map((f) => [f.id, f]),
 );
 
 /** Ids of all metrics. */
 export const METRIC_IDS: readonly string[] = [...METRICS.keys()];
+
+/** Metric ids that need a dataset with an exact log-density. */
+export const DENSITY_METRIC_IDS: readonly string[] = ["nll"];
 
 /** Problems with a list of metric ids (empty when fine), for suite validation. */
 export function validateMetricIds(ids: readonly unknown[], field = "metrics"): string[] {
@@ -76,18 +81,100 @@ export function metricDirection(name: string): MetricDirection {
   return info.direction;
 }
 
-/** Options of {@link computeMetrics}. */
+/** Options of {@link prepareMetrics} and {@link computeMetrics}. */
 export interface ComputeMetricsOptions {
-  /** Seed of the KID subsets, SWD directions and FD∞ shuffle (each its own stream). */
-  seed: number;
+  /** Seed of the metrics' random streams (KID subsets, SWD directions, FD∞ shuffles), computeMetrics only. */
+  seed?: number;
   /** Feature space name used in the metric names (default "data"). */
   featureSpace?: string;
+  /** Options per metric id, merged over the factory's defaults and validated. */
+  options?: Record<string, Record<string, unknown>>;
+  /** The dataset's exact log-density (for `nll`) and its id (for messages). */
+  logDensity?: LogDensity;
+  dataset?: string;
+  /** Shorthands: KID subsets/size, precision/recall k, SWD directions. */
   kid?: Omit<KidOptions, "seed">;
-  /** Neighbourhood size of precision/recall (default 3). */
   k?: number;
-  /** SWD directions (default 256). */
   swdProjections?: number;
-  frechet?: FrechetOptions;
+}
+
+/** Metrics prepared against one reference set. */
+export interface PreparedMetrics {
+  /** Metric names ("<id>-<space>") in the order of the ids. */
+  readonly names: readonly string[];
+  /** The metric ids with their resolved options (defaults merged), in order. */
+  readonly metrics: readonly { id: string; options: Record<string, unknown> }[];
+  /** Data-derived settings per metric name (e.g. {"mmd-data": {bandwidth: 0.19, rule: ...}}). */
+  readonly settings: Record<string, Record<string, number | string>>;
+  /** `{ "<id>-<space>": value }` for nGen×d generated features, the metrics' streams seeded by `seed`. */
+  evaluate(gen: Float32Array | Float64Array, seed: number): Record<string, number>;
+}
+
+function resolvedOptions(id: string, opts: ComputeMetricsOptions): Record<string, unknown> {
+  const f = METRICS.get(id)!;
+  const short: Record<string, unknown> = id === "kid"
+    ? { ...opts.kid }
+    : id === "precision" || id === "recall"
+    ? (opts.k === undefined ? {} : { k: opts.k })
+    : id === "swd"
+    ? (opts.swdProjections === undefined ? {} : { projections: opts.swdProjections })
+    : {};
+  const merged: Record<string, unknown> = { ...(f.defaults as Record<string, unknown>) };
+  for (const [k, v] of Object.entries({ ...short, ...opts.options?.[id] })) {
+    if (v !== undefined) merged[k] = v;
+  }
+  return merged;
+}
+
+/**
+ * Prepare the metrics `ids` against n_real×d reference features (row-major). Throws a UsageError listing
+ * every problem (unknown ids, bad options, a metric the dataset cannot support) before anything runs.
+ */
+export function prepareMetrics(
+  ids: readonly string[],
+  real: Float32Array | Float64Array,
+  d: number,
+  opts: ComputeMetricsOptions = {},
+): PreparedMetrics {
+  const problems = validateMetricIds(ids);
+  if (problems.length > 0) throw new UsageError(problems.join("; "));
+  if (!Number.isInteger(d) || d < 1 || real.length % d !== 0) {
+    throw new UsageError(`metrics: ${real.length} reference values are not rows of d = ${d}`);
+  }
+  const space = opts.featureSpace ?? "data";
+  const ctx: MetricContext = {
+    real,
+    nReal: real.length / d,
+    d,
+    featureSpace: space,
+    dataset: opts.dataset,
+    logDensity: opts.logDensity,
+    shared: new Map(),
+  };
+  const options = ids.map((id) => resolvedOptions(id, opts));
+  const optionProblems = ids.flatMap((id, i) => METRICS.get(id)!.validate(options[i]));
+  if (optionProblems.length > 0) throw new UsageError(optionProblems.join("; "));
+  const metrics = ids.map((id, i) => METRICS.get(id)!.create(options[i], ctx));
+  const names = ids.map((id) => metricName(id, space));
+  const settings: Record<string, Record<string, number | string>> = {};
+  metrics.forEach((m, i) => {
+    if (m.settings) settings[names[i]] = { ...m.settings };
+  });
+  return {
+    names,
+    metrics: ids.map((id, i) => ({ id, options: options[i] })),
+    settings,
+    evaluate(gen, seed) {
+      if (gen.length % d !== 0) {
+        throw new UsageError(`metrics: ${gen.length} generated values are not rows of d = ${d}`);
+      }
+      const n = gen.length / d;
+      const memo = new Map<string, unknown>();
+      const out: Record<string, number> = {};
+      metrics.forEach((m, i) => (out[names[i]] = m.compute(gen, n, seed, memo)));
+      return out;
+    },
+  };
 }
 
 /**
@@ -100,48 +187,7 @@ export function computeMetrics(
   real: Float32Array | Float64Array,
   gen: Float32Array | Float64Array,
   d: number,
-  opts: ComputeMetricsOptions,
+  opts: ComputeMetricsOptions = {},
 ): Record<string, number> {
-  const problems = validateMetricIds(ids);
-  if (problems.length > 0) throw new UsageError(problems.join("; "));
-  if (real.length % d !== 0 || gen.length % d !== 0) {
-    throw new UsageError(`metrics: sizes ${real.length} and ${gen.length} are not multiples of d = ${d}`);
-  }
-  const space = opts.featureSpace ?? "data";
-  const nr = real.length / d, ng = gen.length / d;
-  const out: Record<string, number> = {};
-  let realStats: ReturnType<typeof gaussianStats> | undefined;
-  const stats = () => (realStats ??= gaussianStats(real, nr, d));
-  let pr: ReturnType<typeof precisionRecall> | undefined;
-  for (const id of ids) {
-    let v: number;
-    switch (id) {
-      case "fd":
-        v = frechetDistance(gaussianStats(gen, ng, d), stats(), opts.frechet);
-        break;
-      case "fd_inf":
-        v = fdInfinity(gen, d, stats(), { seed: opts.seed, frechet: opts.frechet }).fdInf;
-        break;
-      case "kid":
-        v = kernelInceptionDistance(real, gen, d, { ...opts.kid, seed: opts.seed }).kid;
-        break;
-      case "precision":
-      case "recall":
-        pr ??= precisionRecall(real, gen, d, { k: opts.k });
-        v = id === "precision" ? pr.precision : pr.recall;
-        break;
-      case "swd": {
-        const m = Math.min(nr, ng) * d;
-        v = slicedWasserstein(real.subarray(0, m), gen.subarray(0, m), d, {
-          seed: opts.seed,
-          projections: opts.swdProjections,
-        });
-        break;
-      }
-      default:
-        throw new UsageError(`metric ${id}: not implemented`);
-    }
-    out[metricName(id, space)] = v;
-  }
-  return out;
+  return prepareMetrics(ids, real, d, opts).evaluate(gen, opts.seed ?? 0);
 }

@@ -50,5 +50,5 @@ Deno.test("metricDirection and id validation", () => {
   );
   assert.deepEqual(validateMetricIds(["fd", "swd"]), []);
   assert.match(validateMetricIds(["fd", "is"]).join(), /metrics\[1\]: got "is"/);
-  assert.equal(METRIC_IDS.length, 6);
+  assert.equal(METRIC_IDS.length, 9);
 });

@@ -13,6 +13,7 @@
  */
 import { rngFor } from "../runtime/rng.ts";
 import { badValue, UsageError } from "../runtime/errors.ts";
+import { checkMetricNumber, type MetricFactory, unknownMetricOptions } from "./metric.ts";
 
 /** Options of {@link slicedWasserstein}. */
 export interface SlicedWassersteinOptions {
@@ -124,3 +125,29 @@ export function slicedWasserstein(
   }
   return Math.sqrt(total / L);
 }
+
+/** Registry entry of `swd` (the first min(N_real, N_gen) rows of each set). */
+export const swdFactory: MetricFactory<{ projections: number; [key: string]: unknown }> = {
+  id: "swd",
+  direction: "lower",
+  description: "sliced Wasserstein-2 over seeded random directions, exact 1-D W2 by sorting",
+  reference: "Bonneel et al. 2015 (eq. 2); L = 256 directions",
+  defaults: { projections: SWD_DEFAULT_PROJECTIONS },
+  validate(o) {
+    return [
+      ...unknownMetricOptions("swd", o, ["projections"]),
+      ...checkMetricNumber("swd", o, "projections", 1, 1e6, true),
+    ];
+  },
+  create(o, ctx) {
+    return {
+      compute(gen, n, seed) {
+        const m = Math.min(ctx.nReal, n) * ctx.d;
+        return slicedWasserstein(ctx.real.subarray(0, m), gen.subarray(0, m), ctx.d, {
+          seed,
+          projections: o.projections,
+        });
+      },
+    };
+  },
+};
