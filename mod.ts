@@ -93,7 +93,13 @@ export { groupNorm, silu } from "./src/models/layers/group_norm.ts";
 export { selfAttention } from "./src/models/layers/attention.ts";
 
 // --- data ---
-export type { Dataset, DatasetFactory } from "./src/data/dataset.ts";
+export type { Dataset, DatasetFactory, LogDensity } from "./src/data/dataset.ts";
+export {
+  checkerboardLogDensity,
+  gaussians8LogDensity,
+  logNormalCdf,
+  logNormalInterval,
+} from "./src/data/toy2d_density.ts";
 export { DATASETS, getDatasetFactory } from "./src/data/registry.ts";
 export { centerCrop, ImageDataset, toFloatImages } from "./src/data/image_dataset.ts";
 export type { ImageSplit, RawImageSplits } from "./src/data/image_dataset.ts";
@@ -118,33 +124,63 @@ export {
 export { asMatrix, formatNpy, npyArray, parseNpy, readNpy, writeNpy } from "./src/metrics/npy.ts";
 export type { NpyArray } from "./src/metrics/npy.ts";
 export { formatNpz, parseNpz, readFidStats, readNpz, writeFidStats, writeNpz } from "./src/metrics/npz.ts";
-export { kernelInceptionDistance, mmd2Unbiased } from "./src/metrics/kid.ts";
+export {
+  kernelInceptionDistance,
+  kidDefaultSubsetSize,
+  KidSubsetSizeError,
+  mmd2Unbiased,
+} from "./src/metrics/kid.ts";
 export type { KidOptions, KidResult } from "./src/metrics/kid.ts";
 export { precisionRecall } from "./src/metrics/precision_recall.ts";
 export type { PrecisionRecall } from "./src/metrics/precision_recall.ts";
-export { fdInfinity } from "./src/metrics/fd_infinity.ts";
+export { fdInfinity, fdInfinitySubset } from "./src/metrics/fd_infinity.ts";
+export { autoBandwidthFraction, gaussianMmd2, rmsPairDistance } from "./src/metrics/mmd.ts";
+export { energyDistanceSquared } from "./src/metrics/energy.ts";
+export type { Metric, MetricContext, MetricFactory } from "./src/metrics/metric.ts";
+export {
+  FLOOR_DEFAULT_RESAMPLES,
+  FLOOR_SEED,
+  floorKey,
+  floorRealSet,
+  floorSpec,
+  metricFloors,
+  quantileSorted,
+  summarizeFloor,
+} from "./src/metrics/floor.ts";
+export type { FloorInputs, FloorSpec } from "./src/metrics/floor.ts";
 export type { FdInfinityOptions, FdInfinityResult } from "./src/metrics/fd_infinity.ts";
 export {
   computeMetrics,
+  DENSITY_METRIC_IDS,
   METRIC_IDS,
   metricDirection,
   metricName,
   METRICS,
+  prepareMetrics,
   validateMetricIds,
 } from "./src/metrics/registry.ts";
-export type { ComputeMetricsOptions, MetricDirection, MetricInfo } from "./src/metrics/registry.ts";
+export type {
+  ComputeMetricsOptions,
+  MetricDirection,
+  MetricInfo,
+  PreparedMetrics,
+} from "./src/metrics/registry.ts";
 export type { FeatureExtractor } from "./src/metrics/features/extractor.ts";
 export {
   CNN_EXTRACTOR_IDS,
   extractorIdForDataset,
   FEATURE_EXTRACTOR_IDS,
   loadFeatureExtractor,
+  loadFeatureSpace,
 } from "./src/metrics/features/registry.ts";
+export type { FeatureSpace, LoadExtractorOptions } from "./src/metrics/features/registry.ts";
 export { loadInceptionExtractor } from "./src/metrics/features/inception.ts";
 export { FEATURE_TRAINING, trainClassifier } from "./src/metrics/features/train.ts";
 
 // --- train ---
-export type { EvalPoint, RunConfig, RunResult } from "./src/train/types.ts";
+export type { EvalPoint, MetricFloor, RunConfig, RunResult } from "./src/train/types.ts";
+export { prepareRunMetrics } from "./src/train/run_metrics.ts";
+export type { RunMetrics } from "./src/train/run_metrics.ts";
 // training loop and shared step with deferred (batched) loss reads
 export { DEVICE_LOSS_READ_EVERY, lossReadInterval, runTraining } from "./src/train/run.ts";
 export type { RunOptions, RunProgress } from "./src/train/run.ts";
@@ -184,7 +220,7 @@ export type { SuiteRegistries } from "./src/suite/registries.ts";
 export { loadSuite, parseSuiteText } from "./src/suite/load.ts";
 export { expandSuite, isExcluded, planRuns } from "./src/suite/expand.ts";
 export type { PlannedRun } from "./src/suite/expand.ts";
-export { canonicalJson, runHash, runId } from "./src/suite/content_id.ts";
+export { canonicalJson, runHash, runId, withAffinityHash } from "./src/suite/content_id.ts";
 export { parseShard, selectShard } from "./src/suite/shard.ts";
 export type { Shard } from "./src/suite/shard.ts";
 export { runSuite } from "./src/suite/runner.ts";

@@ -8,7 +8,7 @@ import { DATASETS } from "../data/registry.ts";
 import { MODELS } from "../models/registry.ts";
 import { METHODS } from "../mtl/registry.ts";
 import { OBJECTIVES } from "../clustering/registry.ts";
-import { METRICS } from "../metrics/registry.ts";
+import { DENSITY_METRIC_IDS, METRICS } from "../metrics/registry.ts";
 
 /** What validation needs from a registered component: defaults and an option validator. */
 export interface OptionedEntry {
@@ -25,6 +25,8 @@ export interface SuiteRegistries {
   objectives: ReadonlySet<string>;
   /** Metric ids usable in `eval.metrics`. */
   metrics: ReadonlySet<string>;
+  /** Why metric `metric` cannot be computed on dataset `dataset` (null when it can); absent: always can. */
+  metricSupport?: (metric: string, dataset: string) => string | null;
 }
 
 /** An entry without options, for ids whose registry has not landed yet. */
@@ -53,5 +55,10 @@ export function defaultRegistries(): SuiteRegistries {
     ]),
     objectives: new Set(OBJECTIVES.keys()),
     metrics: new Set(METRICS.keys()),
+    metricSupport(metric, dataset) {
+      if (!DENSITY_METRIC_IDS.includes(metric) || DATASETS.get(dataset)?.hasLogDensity) return null;
+      const ok = [...DATASETS.values()].filter((f) => f.hasLogDensity).map((f) => f.id);
+      return `the dataset has no exact density; allowed datasets: ${ok.join(", ")}`;
+    },
   };
 }

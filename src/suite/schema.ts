@@ -53,6 +53,11 @@ export interface EvalSpec {
   useEma?: boolean;
   /** Path of a user-supplied tfjs Inception-v3 model.json, for datasets in the "inception" feature space. */
   inception?: string;
+  /**
+   * Seeded real-vs-real resamples of each metric's floor (src/metrics/floor.ts), recorded in every result
+   * as `floors`; 0 turns floors off. Default 20, at most 1000.
+   */
+  floorResamples?: number;
 }
 
 /** Regression-check settings used by `deno task cli compare` for this suite's reports. */
@@ -109,6 +114,7 @@ export const SUITE_DEFAULTS = {
     sampler: { kind: "ddim" as const, steps: 50, eta: 0 },
     metrics: ["fd", "swd"],
     useEma: true,
+    floorResamples: 20,
   },
   baselines: true,
   backend: "auto" as const,

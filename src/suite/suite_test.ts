@@ -236,3 +236,21 @@ Deno.test("embedded suites validate against the project registries", async () =>
     assert.ok(runs.length > 0);
   }
 });
+
+Deno.test("eval.floorResamples: default 20, validated; nll needs a dataset with an exact density", () => {
+  assert.equal(resolveSuite(base, reg).eval.floorResamples, 20);
+  assert.equal(resolveSuite({ ...base, eval: { floorResamples: 0 } }, reg).eval.floorResamples, 0);
+  assert.deepEqual(problemsOf({ ...base, eval: { floorResamples: -1 } }), [
+    "eval.floorResamples: got -1; allowed: an integer in [0, 1000]",
+  ]);
+  const real = defaultRegistries();
+  const density = { ...base, datasets: ["gaussians8", "swissroll"], eval: { metrics: ["nll", "mmd"] } };
+  assert.throws(
+    () => resolveSuite(density, real),
+    (e) =>
+      e instanceof UsageError &&
+      /eval\.metrics: "nll" on dataset "swissroll": the dataset has no exact density; allowed datasets: gaussians8, checkerboard/
+        .test(e.message) &&
+      !/on dataset "gaussians8"/.test(e.message),
+  );
+});

@@ -57,7 +57,17 @@ const TOP_KEYS = [
   "regression",
 ];
 const TRAIN_KEYS = ["batchSize", "lr", "beta1", "beta2", "emaDecay"];
-const EVAL_KEYS = ["at", "every", "samples", "referenceSamples", "sampler", "metrics", "useEma", "inception"];
+const EVAL_KEYS = [
+  "at",
+  "every",
+  "samples",
+  "referenceSamples",
+  "sampler",
+  "metrics",
+  "useEma",
+  "inception",
+  "floorResamples",
+];
 const EVAL_SAMPLER_KEYS = ["kind", "steps", "eta"];
 const EXCLUDE_KEYS = ["dataset", "model", "objective", "k", "method"];
 const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
@@ -308,6 +318,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     sampler: { ...d.eval.sampler },
     metrics: [...d.eval.metrics],
     useEma: d.eval.useEma,
+    floorResamples: d.eval.floorResamples,
   };
   if (!isObject(evalRaw)) c.add("eval", evalRaw, "an object");
   else {
@@ -376,6 +387,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
       sampler: evalSampler,
       metrics,
       useEma: c.bool("eval.useEma", evalRaw.useEma, d.eval.useEma),
+      floorResamples: c.int("eval.floorResamples", evalRaw.floorResamples, d.eval.floorResamples, 0, 1000),
     };
     if (evalRaw.inception !== undefined) {
       if (typeof evalRaw.inception === "string" && evalRaw.inception.endsWith(".json")) {
@@ -384,6 +396,15 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     }
   }
 
+  // Metrics that need something of the dataset (nll: an exact density).
+  for (const m of evalCfg.metrics) {
+    for (const ds of datasets) {
+      const problem = registries.metricSupport?.(m, ds.id);
+      if (problem) {
+        c.problems.push(`eval.metrics: ${JSON.stringify(m)} on dataset ${JSON.stringify(ds.id)}: ${problem}`);
+      }
+    }
+  }
   const baselines = c.bool("baselines", s.baselines, d.baselines);
   const backend = c.oneOf("backend", s.backend, BACKENDS, d.backend);
 

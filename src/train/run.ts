@@ -7,6 +7,8 @@
  *   "init" (weights), "data-order"/epoch (a permutation of the training set per epoch),
  *   "timesteps"/step, "noise"/step, "sampler" (the same sampler noise at every evaluation point: common
  *   random numbers make the convergence curve smoother and paired comparisons sharper), "metrics".
+ * Each metric's real-vs-real floor is computed once per dataset and feature space (src/metrics/floor.ts,
+ * cached under <cacheDir>/floors/) and recorded in the result as `floors`.
  * The reference sample for the metrics is drawn with a fixed seed (0), independent of the run seed, so every
  * run of a dataset is compared against the same real data.
  *
@@ -23,7 +25,7 @@ import { deriveSeed, rngFor } from "../runtime/rng.ts";
 import { createStepper } from "./step.ts";
 import { computeClusters } from "./clusters.ts";
 import { sampleTimesteps } from "../clustering/assign.ts";
-import { computeMetrics } from "../metrics/registry.ts";
+import { prepareRunMetrics } from "./run_metrics.ts";
 import { saveCheckpoint } from "../models/checkpoint.ts";
 import { loadFeatureSpace } from "../metrics/features/registry.ts";
 
@@ -132,6 +134,15 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
   const dim = dataset.dataShape.reduce((a, b) => a * b, 1);
   const real = dataset.reference(ev.referenceSamples, REFERENCE_SEED);
   const realFeatures = await features.extract(real, ev.referenceSamples);
+  const quality = await prepareRunMetrics({
+    config,
+    dataset,
+    datasetOptions: { ...dsFactory.defaults, ...config.dataset.options },
+    features,
+    realFeatures,
+    referenceSeed: REFERENCE_SEED,
+    cacheDir: opts.cacheDir ?? ".cache",
+  });
   const clip: [number, number] | undefined = dataset.kind === "image" ? [-1, 1] : undefined;
 
   const B = train.batchSize;
@@ -194,10 +205,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
       return false;
     }
     const gen = await features.extract(samples, ev.samples);
-    const metrics = computeMetrics(ev.metrics, realFeatures, gen, features.dim, {
-      seed: deriveSeed(seed, "metrics"),
-      featureSpace: features.id,
-    });
+    const metrics = quality.prepared.evaluate(gen, deriveSeed(seed, "metrics"));
     curve.push({ step, metrics, trainLoss: sinceEvalN > 0 ? sinceEvalSum / sinceEvalN : NaN });
     sinceEvalSum = 0;
     sinceEvalN = 0;
@@ -280,6 +288,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     clusters,
     curve,
     final: curve.length > 0 && !error ? curve[curve.length - 1].metrics : {},
+    ...quality.resultFields(),
     loss: { every: lossEvery, values: lossValues },
     method: methodSummary,
     paramCount,

@@ -64,6 +64,11 @@ export interface RunConfig {
     metrics: string[];
     /** Sample with EMA weights (true) or raw weights. */
     useEma: boolean;
+    /**
+     * Seeded real-vs-real resamples of each metric's floor (src/metrics/floor.ts; suites default to 20);
+     * 0 or absent: no floors.
+     */
+    floorResamples?: number;
     /** Path of a user-supplied tfjs Inception-v3 model.json (the "inception" feature space). */
     inception?: string;
   };
@@ -121,6 +126,8 @@ export interface RunResult {
   final: Record<string, number>;
   /** Real-vs-real floor of each metric key of `final` (absent in results written before floors existed). */
   floors?: Record<string, MetricFloor>;
+  /** Data-derived metric settings per metric key (e.g. the MMD bandwidth), when a metric has any. */
+  metricSettings?: Record<string, Record<string, number | string>>;
   /** Training loss every `lossEvery` steps (mean over the window). */
   loss: { every: number; values: number[] };
   /** Method diagnostics (e.g. UW s_i trajectory, Nash solver failures). */

@@ -81,10 +81,15 @@ export async function loadFeatureExtractor(
 
 /** A feature space as the trainer uses it: "data" (identity) or a loaded extractor. */
 export interface FeatureSpace {
+  /** Feature space id (used in metric names). */
   id: string;
+  /** Feature dimension. */
   dim: number;
+  /** Content hash of the extractor's weights ("sha256:<hex>"; "" for the raw data). */
+  weightsHash: string;
   /** n samples → n×dim features (asynchronous: extractors read from the backend). */
   extract(images: Float32Array, n: number): Promise<Float32Array>;
+  /** Release the extractor's weights. */
   dispose(): void;
 }
 
@@ -99,8 +104,14 @@ export async function loadFeatureSpace(
 ): Promise<FeatureSpace> {
   if (id === "data") {
     const dim = dataShape.reduce((a, b) => a * b, 1);
-    return { id, dim, extract: (x) => Promise.resolve(x), dispose: () => {} };
+    return { id, dim, weightsHash: "", extract: (x) => Promise.resolve(x), dispose: () => {} };
   }
   const ex = await loadFeatureExtractor(id, opts);
-  return { id: ex.id, dim: ex.dim, extract: (x, n) => ex.extract(x, n), dispose: () => ex.dispose() };
+  return {
+    id: ex.id,
+    dim: ex.dim,
+    weightsHash: ex.weightsHash,
+    extract: (x, n) => ex.extract(x, n),
+    dispose: () => ex.dispose(),
+  };
 }
