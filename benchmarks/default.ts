@@ -25,5 +25,5 @@ export const defaultSuite = defineSuite({
   seeds: 3,
   steps: 6000,
   train: { batchSize: 250, lr: 1e-3 },
-  eval: { every: 1000, samples: 1000, referenceSamples: 1000, metrics: ["fd", "swd"] },
+  eval: { every: 1000, samples: 1000, referenceSamples: 1000, metrics: ["fd", "swd", "mmd"] },
 });

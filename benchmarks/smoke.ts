@@ -24,6 +24,6 @@ export const smokeSuite = defineSuite({
     samples: 500,
     referenceSamples: 500,
     sampler: { kind: "ddim", steps: 20 },
-    metrics: ["fd"],
+    metrics: ["fd", "nll", "mmd"],
   },
 });
