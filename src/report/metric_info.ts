@@ -54,7 +54,9 @@ export function metricInfo(key: string): MetricInfo {
     : KNOWN[id];
   const direction: Direction = known?.direction ?? "lower";
   let label = featureSpace ? `${id.toUpperCase()}-${featureSpace}` : id.toUpperCase();
-  if (id === "precision" || id === "recall") label = featureSpace ? `${id}-${featureSpace}` : id;
+  if (id === "precision" || id === "recall" || id === "energy") {
+    label = featureSpace ? `${id}-${featureSpace}` : id;
+  }
   if (id === "fd" && featureSpace === "inception") label = "FID";
   return { key, id, featureSpace, direction, label, description: known?.description ?? key };
 }
