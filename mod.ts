@@ -204,7 +204,7 @@ export { hostAdamStepper, renderVsTorch, runVsTorch, TORCH_METHODS } from "./src
 export type { VsTorchReport, VsTorchRow } from "./src/cli/perf_torch.ts";
 
 // --- suite ---
-export { BASELINE, defineSuite, SUITE_DEFAULTS } from "./src/suite/schema.ts";
+export { BASELINE, CONTROL, defineSuite, SUITE_DEFAULTS } from "./src/suite/schema.ts";
 export type {
   ComponentRef,
   ComponentSpec,
@@ -212,9 +212,11 @@ export type {
   ExclusionSpec,
   SuiteSpec,
   TrainSpec,
+  VerdictSpec,
 } from "./src/suite/schema.ts";
 export { resolveSuite } from "./src/suite/validate.ts";
 export type { ResolvedSuite } from "./src/suite/validate.ts";
+export type { VerdictSettings } from "./src/suite/validate_report.ts";
 export { defaultRegistries } from "./src/suite/registries.ts";
 export type { SuiteRegistries } from "./src/suite/registries.ts";
 export { loadSuite, parseSuiteText } from "./src/suite/load.ts";
@@ -246,12 +248,37 @@ export {
   welchTTest,
 } from "./src/report/stats.ts";
 export type { MeanCi, TestResult } from "./src/report/stats.ts";
+export { noncentralTCdf } from "./src/report/noncentral_t.ts";
+export { minimumDetectableEffect, pairedTPower, pairsNeeded } from "./src/report/power.ts";
+export { holm } from "./src/report/holm.ts";
+export { pairedTost } from "./src/report/tost.ts";
+export type { TostResult } from "./src/report/tost.ts";
+export { wilcoxonSignedRank } from "./src/report/wilcoxon.ts";
 export { aggregate } from "./src/report/aggregate.ts";
-export type { Group, Row } from "./src/report/aggregate.ts";
+export type {
+  Against,
+  Group,
+  MetricSummary,
+  PairedComparison,
+  Row,
+  RowRole,
+  StepsToTarget,
+  Verdict,
+  VerdictWord,
+} from "./src/report/aggregate.ts";
+export type { ReportSettings } from "./src/report/settings.ts";
+export { decideVerdict, verdictRuleText } from "./src/report/verdict.ts";
 export { generateReport } from "./src/report/generate.ts";
 export { buildResultsJson, RESULTS_SCHEMA } from "./src/report/results_json.ts";
 export { compareResults, readResultsJson, renderComparison } from "./src/report/compare.ts";
-export type { CompareOptions, Comparison, Finding } from "./src/report/compare.ts";
+export type {
+  CompareOptions,
+  CompareTest,
+  Comparison,
+  Finding,
+  ResultsJsonShape,
+} from "./src/report/compare.ts";
 export { metricInfo } from "./src/report/metric_info.ts";
+export type { Direction } from "./src/report/metric_info.ts";
 export { sampleGridPng } from "./src/report/sample_grid.ts";
 export type { SampleGridOptions } from "./src/report/sample_grid.ts";

@@ -67,7 +67,7 @@ export const paperFfhqSuite = defineSuite({
   steps: 100000,
   train: { batchSize: 10, lr: 2e-5, emaDecay: 0.9999 },
   eval: {
-    every: 25000,
+    every: 12500,
     samples: 10000,
     referenceSamples: 10000,
     sampler: { kind: "ddim", steps: 50, eta: 0 },

@@ -13,6 +13,7 @@ import { prCommand } from "./pr.ts";
 import { perfCommand } from "./perf.ts";
 import { reportCommand } from "./report.ts";
 import { compareCommand } from "./compare.ts";
+import { powerCommand } from "./power.ts";
 import { mergeCommand } from "./merge.ts";
 
 /** Every subcommand. Add one line per command file. */
@@ -26,5 +27,6 @@ export const COMMANDS: readonly CliCommand[] = [
   perfCommand,
   reportCommand,
   compareCommand,
+  powerCommand,
   mergeCommand,
 ];

@@ -1,12 +1,20 @@
 /**
  * `deno task cli compare BASELINE CURRENT`: the regression check. Exit 1 on a regression, 0 otherwise, 2 on
- * unusable input.
+ * unusable input (a malformed results.json, a flag value, or a threshold / direction key that names no
+ * metric of either report).
  *
  * @module
  */
 import type { CliCommand } from "./command.ts";
 import { enumFlag, numberFlag, parseFlags } from "./args.ts";
-import { type CompareOptions, compareResults, readResultsJson, renderComparison } from "../report/compare.ts";
+import {
+  type CompareOptions,
+  compareResults,
+  type CompareTest,
+  metricKeysOf,
+  readResultsJson,
+  renderComparison,
+} from "../report/compare.ts";
 import { badValue, UsageError } from "../runtime/errors.ts";
 import type { Direction } from "../report/metric_info.ts";
 
@@ -25,23 +33,32 @@ function keyValues(
   return out;
 }
 
+/** Older names of the test families. */
+const TEST_ALIASES: Record<string, CompareTest> = { t: "t", rank: "rank", welch: "t", mannwhitney: "rank" };
+
 /** The compare command. */
 export const compareCommand: CliCommand = {
   name: "compare",
   summary:
-    "regression check between two reports (significance over seeds AND a relative threshold); exit 1 on regression",
+    "regression check between two reports (paired by seed, Holm over the tests, AND a relative threshold); exit 1 on regression",
   usage: `usage: deno task cli compare BASELINE CURRENT [options]
 
 BASELINE and CURRENT are report directories (with results.json) or results.json files. For every row and
-metric in both, the final values over seeds are compared. A change is a regression only when it is
-significant (p < --alpha) AND worse than the relative threshold of that metric. Rows that lost successful
-runs are regressions too. Prints a Markdown summary; exit 1 on regression, 0 otherwise, 2 on unusable input.
+metric in both, the final values over seeds are compared: paired by seed when both sides have the same
+seeds (runs of one seed share their random streams), else as independent samples. The p-values of all
+tests are Holm-adjusted together. A change is a regression only when it is significant after Holm
+(p < --alpha) AND worse than the relative threshold of that metric. Rows that lost successful runs are
+regressions too. Prints a Markdown summary; exit 1 on regression, 0 otherwise, 2 on unusable input
+(including a threshold or direction key that names no metric of either report).
 
-  --alpha P                 significance level (default: the current report's suite setting, else 0.05)
+  --alpha P                 family-wise level (default: the current report's suite setting, else 0.05)
   --threshold KEY=REL       relative threshold for a metric key, e.g. fd-data=0.1 (repeatable)
   --default-threshold REL   threshold for other metrics (default 0.05)
   --direction KEY=lower|higher   override a metric's direction (repeatable)
-  --test welch|mannwhitney  two-sample test over seeds (default welch)
+  --test t|rank             t: paired t-test (same seeds) / Welch t-test; rank: exact Wilcoxon
+                            signed-rank (same seeds) / Mann-Whitney U (default t; "welch" and
+                            "mannwhitney" are accepted as the older names of t and rank)
+  --unpaired                never pair by seed
   --json                    print the findings as one JSON object instead of Markdown`,
   async run(args) {
     const { values, positionals } = parseFlags("compare", args, {
@@ -50,6 +67,7 @@ runs are regressions too. Prints a Markdown summary; exit 1 on regression, 0 oth
       "default-threshold": { type: "string" },
       direction: { type: "string", multiple: true },
       test: { type: "string" },
+      unpaired: { type: "boolean" },
       json: { type: "boolean" },
     });
     if (positionals.length !== 2) {
@@ -57,16 +75,30 @@ runs are regressions too. Prints a Markdown summary; exit 1 on regression, 0 oth
     }
     const base = await readResultsJson(positionals[0]);
     const cur = await readResultsJson(positionals[1]);
-    const suiteReg = (cur as {
-      regression?: { alpha?: number; defaultThreshold?: number; thresholds?: Record<string, number> };
-    }).regression;
-    const thresholds: Record<string, number> = { ...(suiteReg?.thresholds ?? {}) };
+    const known = new Set([...metricKeysOf(base), ...metricKeysOf(cur)]);
+    const knownList = [...known].sort().join(", ");
+    const checkKey = (where: string, key: string) => {
+      if (!known.has(key)) {
+        throw new UsageError(
+          `compare: ${where}: ${JSON.stringify(key)} names no metric of ${positionals[0]} or ${
+            positionals[1]
+          }; metrics: ${knownList}`,
+        );
+      }
+    };
+    const suiteReg = cur.regression;
+    const thresholds: Record<string, number> = {};
+    for (const [k, v] of Object.entries(suiteReg?.thresholds ?? {})) {
+      checkKey(`regression.thresholds of ${positionals[1]}`, k);
+      thresholds[k] = v;
+    }
     const isRel = (v: string) => v.trim() !== "" && Number.isFinite(Number(v)) && Number(v) >= 0;
     for (
       const [k, v] of Object.entries(
         keyValues("threshold", values.threshold, isRel, "KEY=REL with REL >= 0, e.g. fd-data=0.1"),
       )
     ) {
+      checkKey("--threshold", k);
       thresholds[k] = Number(v);
     }
     const directions = keyValues(
@@ -75,6 +107,8 @@ runs are regressions too. Prints a Markdown summary; exit 1 on regression, 0 oth
       (v) => v === "lower" || v === "higher",
       "KEY=lower|higher",
     ) as Record<string, Direction>;
+    for (const k of Object.keys(directions)) checkKey("--direction", k);
+    const testName = enumFlag("test", values.test, Object.keys(TEST_ALIASES), "t");
     const opts: CompareOptions = {
       alpha: numberFlag("alpha", values.alpha, suiteReg?.alpha ?? 0.05, 1e-12, 1),
       defaultThreshold: numberFlag(
@@ -85,7 +119,8 @@ runs are regressions too. Prints a Markdown summary; exit 1 on regression, 0 oth
       ),
       thresholds,
       directions,
-      test: enumFlag("test", values.test, ["welch", "mannwhitney"] as const, "welch"),
+      test: TEST_ALIASES[testName],
+      unpaired: values.unpaired === true,
     };
     const cmp = compareResults(base, cur, opts);
     if (cmp.findings.length === 0) {

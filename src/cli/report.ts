@@ -18,7 +18,9 @@ export const reportCommand: CliCommand = {
 
 Reads DIR/runs/*/result.json (and DIR/suite.json when present) and writes, atomically:
   results.json    versioned results (deterministic: no timestamps or durations)
-  README.md       tables: mean ± 95% CI over seeds, Δ vs vanilla, paired tests, steps to target
+  README.md       tables: mean ± 95% CI over seeds with the real-vs-real floor, Δ vs matched control and
+                  vs vanilla (paired t, Holm over the table), verdicts by the stated rule, MDE, steps to
+                  target with bootstrap intervals
   results.csv     the tables in long form
   report.html     offline page with SVG convergence curves, clusters, affinity heatmap, samples
   benchmark.json  github-action-benchmark customSmallerIsBetter (benchmark-bigger.json: customBiggerIsBetter)

@@ -1,85 +1,114 @@
 /**
  * From stored RunResults to the comparison tables: runs are grouped by everything that must match for a
- * fair comparison (dataset, model, schedule, T, training and evaluation settings), rows are clustering ×
- * k × method within a group, and every final metric is summarised over seeds (mean ± 95% t-interval),
- * compared with the group's vanilla baseline paired by seed (paired t-test and exact sign-flip test), and
- * turned into steps-to-target: the first evaluation step at which a run reaches vanilla's mean final
- * quality (MLPerf-style time-to-quality), with the speed-up that implies.
+ * fair comparison (dataset, model, schedule, T, training and evaluation settings); rows are clustering ×
+ * k × sampler × method within a group, in three roles: the vanilla baseline (one cluster, uniform
+ * timesteps), matched controls (vanilla with the stratified sampler on one clustering) and method rows.
+ * Every final metric is summarised over seeds (mean ± 95% t-interval) and compared, paired by seed, with
+ * the row's matched control and with plain vanilla (src/report/paired.ts); the whole table's tests are
+ * Holm-adjusted and turned into verdicts (src/report/verdict.ts); floors come from the results
+ * (src/report/floors.ts); steps-to-target is interpolated with a bootstrap interval
+ * (src/report/steps_to_target.ts).
  *
- * Everything here is a pure function of the results, in a fixed order, so reports are deterministic.
+ * Everything here is a pure function of the results and the settings, in a fixed order, so reports are
+ * deterministic.
  *
  * @module
  */
-import type { Component, RunConfig, RunResult } from "../train/types.ts";
+import type { Component, MetricFloor, RunConfig, RunResult } from "../train/types.ts";
 import { canonicalJson } from "../suite/content_id.ts";
-import { type MeanCi, meanCi, pairedTTest, signFlipTest, type TestResult } from "./stats.ts";
-import { type Direction, metricInfo } from "./metric_info.ts";
+import { type MeanCi, meanCi } from "./stats.ts";
+import { metricInfo } from "./metric_info.ts";
+import {
+  type Against,
+  type PairedComparison,
+  pairedComparison,
+  type Verdict,
+  type VerdictWord,
+} from "./paired.ts";
+import { atFloor, floorOf } from "./floors.ts";
+import { type StepsToTarget, stepsToTarget } from "./steps_to_target.ts";
+import { applyVerdicts } from "./verdict.ts";
+import { DEFAULT_REPORT_SETTINGS, type ReportSettings } from "./settings.ts";
 
-/** Paired comparison of a row's metric with the baseline. */
-export interface DeltaStat {
-  /** Number of seeds present in both. */
-  n: number;
-  /** Mean of (row − baseline) over paired seeds. */
-  mean: number;
-  /** `mean` relative to the baseline's mean over the same seeds. */
-  relative: number;
-  pairedT: TestResult;
-  signFlip: TestResult;
-}
+export type { Against, PairedComparison, StepsToTarget, Verdict, VerdictWord };
 
 /** Summary of one metric of one row. */
 export interface MetricSummary {
+  /** Metric key, e.g. "fd-data". */
   key: string;
-  /** Final value per seed, in seed order. */
+  /** Seeds with a finite final value, in order. */
   seeds: number[];
+  /** Final value per seed, in seed order. */
   values: number[];
+  /** Mean ± 95% t-interval over seeds. */
   ci: MeanCi;
-  delta?: DeltaStat;
+  /** Paired comparisons: with the matched control (when the row has one), then with plain vanilla. */
+  comparisons: PairedComparison[];
 }
 
-/** Steps-to-target of a row. */
-export interface StepsToTarget {
-  metric: string;
-  target: number;
-  /** Steps per seed (null = target not reached within the run). */
-  perSeed: (number | null)[];
-  reached: number;
-  /**
-   * First evaluation step at which the row's mean curve (mean over seeds at each evaluation step) reaches
-   * the target, or null. Vanilla's own mean curve ends exactly at the target, so it always has one.
-   */
-  mean: number | null;
-  /** Baseline mean steps / row mean steps (null when either is undefined). */
-  speedup: number | null;
-}
+/** What a row is in its table. */
+export type RowRole = "baseline" | "control" | "method";
 
-/** One table row: one clustering objective, k and method over seeds. */
+/** One table row: one clustering objective, k, sampler and method over seeds. */
 export interface Row {
+  /** Canonical JSON of objective, k, sampler, affinity and method. */
   key: string;
+  /** Clustering objective ("none" for the baseline). */
   objective: string;
+  /** Number of clusters. */
   k: number;
+  /** Timestep sampler of the row's runs. */
+  sampler: RunConfig["clustering"]["sampler"];
+  /** Affinity file of the gradient objective. */
+  affinity?: string;
+  /** MTL method with its options. */
   method: Component;
+  /** Printed label, e.g. "snr k=5 uw" or "snr k=5 vanilla (stratified control)". */
   label: string;
+  /** Baseline, matched control or method row. */
+  role: RowRole;
+  /** role === "baseline". */
   isBaseline: boolean;
+  /** Label of the row's matched control (method rows with the stratified sampler, when present). */
+  controlLabel?: string;
   /** Results with status "ok", sorted by seed. */
   runs: RunResult[];
+  /** Results with another status. */
   failed: RunResult[];
+  /** One summary per metric key of the group, in the group's order. */
   metrics: MetricSummary[];
+  /** Steps to vanilla's final headline value (absent without a baseline). */
   stepsToTarget?: StepsToTarget;
+  /** Verdicts on the group's headline metric, per comparison. */
+  verdicts: Partial<Record<Against, Verdict>>;
   /** Clusters of the first ok run (identical across seeds for data-independent objectives). */
   clusters: [number, number][];
 }
 
 /** Runs that are comparable with each other. */
 export interface Group {
+  /** Canonical JSON of the shared config part. */
   key: string;
+  /** "dataset / model", disambiguated when needed. */
   title: string;
   /** A representative config (the first run's). */
   config: RunConfig;
   /** Metric keys, in the order of the config's eval.metrics. */
   metricKeys: string[];
+  /** Key of the headline metric (the verdict's), if the group has metrics. */
+  headline?: string;
+  /** Rows: baseline first, then per clustering the control and the methods. */
   rows: Row[];
+  /** The vanilla baseline row, if any. */
   baseline?: Row;
+  /** Real-vs-real floor per metric key (null: not measured). */
+  floors: Record<string, MetricFloor | null>;
+  /** Per metric key: vanilla's mean lies inside the floor band. */
+  saturated: Record<string, boolean>;
+  /** Sizes of the Holm families (paired t-tests, TOST tests) of the table. */
+  family: { tests: number; tostTests: number };
+  /** The settings the statistics were computed with. */
+  settings: ReportSettings;
 }
 
 /** The part of a config that must match for two runs to be compared. */
@@ -104,8 +133,15 @@ function rowKey(c: RunConfig): string {
   ]);
 }
 
-function isBaselineConfig(c: RunConfig): boolean {
-  return c.clustering.objective === "none" && c.method.id === "vanilla";
+/** The role of a config's row. */
+export function roleOf(c: RunConfig): RowRole {
+  if (c.method.id !== "vanilla") return "method";
+  if (c.clustering.objective === "none") return "baseline";
+  return c.clustering.sampler === "stratified" ? "control" : "method";
+}
+
+function clusteringKey(objective: string, k: number, affinity: string | undefined): string {
+  return canonicalJson([objective, k, affinity ?? null]);
 }
 
 function compareStr(a: string, b: string): number {
@@ -122,66 +158,97 @@ function orderMetricKeys(results: RunResult[], config: RunConfig): string[] {
   return [...keys].sort((a, b) => rank(a) - rank(b) || compareStr(a, b));
 }
 
-function firstReach(r: RunResult, key: string, target: number, d: Direction): number | null {
-  for (const p of r.curve) {
-    const v = p.metrics[key];
-    if (v === undefined || !Number.isFinite(v)) continue;
-    if (d === "lower" ? v <= target : v >= target) return p.step;
-  }
-  return null;
-}
-
-/** First step at which the mean over seeds reaches `target` (relative tolerance 1e-12 for equality). */
-function meanCurveReach(runs: RunResult[], key: string, target: number, d: Direction): number | null {
-  if (runs.length === 0) return null;
-  const steps = [...new Set(runs.flatMap((r) => r.curve.map((p) => p.step)))].sort((a, b) => a - b);
-  const tol = 1e-12 * Math.max(1, Math.abs(target));
-  for (const s of steps) {
-    const vals = runs.map((r) => r.curve.find((p) => p.step === s)?.metrics[key]);
-    if (vals.some((v) => v === undefined || !Number.isFinite(v))) continue;
-    const m = (vals as number[]).reduce((a, b) => a + b, 0) / vals.length;
-    if (d === "lower" ? m <= target + tol : m >= target - tol) return s;
-  }
-  return null;
-}
-
 function summarise(key: string, runs: RunResult[]): MetricSummary {
   const withValue = runs.filter((r) => Number.isFinite(r.final[key]));
   const seeds = withValue.map((r) => r.config.seed);
   const values = withValue.map((r) => r.final[key]);
-  return { key, seeds, values, ci: meanCi(values) };
-}
-
-function pairWith(row: MetricSummary, base: MetricSummary): DeltaStat | undefined {
-  const a: number[] = [];
-  const b: number[] = [];
-  row.seeds.forEach((s, i) => {
-    const j = base.seeds.indexOf(s);
-    if (j >= 0) {
-      a.push(row.values[i]);
-      b.push(base.values[j]);
-    }
-  });
-  if (a.length === 0) return undefined;
-  const d = a.map((x, i) => x - b[i]);
-  const mean = d.reduce((s, x) => s + x, 0) / d.length;
-  const baseMean = b.reduce((s, x) => s + x, 0) / b.length;
-  return {
-    n: a.length,
-    mean,
-    relative: baseMean === 0 ? NaN : mean / Math.abs(baseMean),
-    pairedT: pairedTTest(a, b),
-    signFlip: signFlipTest(a, b),
-  };
+  return { key, seeds, values, ci: meanCi(values), comparisons: [] };
 }
 
 function rowLabel(c: RunConfig, methodNeedsOptions: boolean): string {
+  const role = roleOf(c);
+  if (role === "baseline") return "vanilla";
+  if (role === "control") return `${c.clustering.objective} k=${c.clustering.k} vanilla (stratified control)`;
   const m = methodNeedsOptions ? `${c.method.id} ${canonicalJson(c.method.options)}` : c.method.id;
-  return isBaselineConfig(c) ? "vanilla" : `${c.clustering.objective} k=${c.clustering.k} ${m}`;
+  return `${c.clustering.objective} k=${c.clustering.k} ${m}`;
 }
 
-/** Group results and compute every row's statistics. Results of any status may be passed. */
-export function aggregate(results: readonly RunResult[]): Group[] {
+function buildRows(rs: RunResult[], metricKeys: string[]): Row[] {
+  const byRow = new Map<string, RunResult[]>();
+  for (const r of rs) {
+    const k = rowKey(r.config);
+    if (!byRow.has(k)) byRow.set(k, []);
+    byRow.get(k)!.push(r);
+  }
+  // Methods that appear with several option sets get their options in the label.
+  const optionSets = new Map<string, Set<string>>();
+  for (const r of rs) {
+    const id = `${r.config.clustering.objective}|${r.config.clustering.k}|${r.config.method.id}`;
+    if (!optionSets.has(id)) optionSets.set(id, new Set());
+    optionSets.get(id)!.add(canonicalJson(r.config.method.options));
+  }
+  const rows: Row[] = [...byRow.entries()].map(([k, runs]) => {
+    const c = runs[0].config;
+    const ok = runs.filter((r) => r.status === "ok");
+    const id = `${c.clustering.objective}|${c.clustering.k}|${c.method.id}`;
+    const role = roleOf(c);
+    return {
+      key: k,
+      objective: c.clustering.objective,
+      k: c.clustering.k,
+      sampler: c.clustering.sampler,
+      ...(c.clustering.affinity !== undefined ? { affinity: c.clustering.affinity } : {}),
+      method: c.method,
+      label: rowLabel(c, (optionSets.get(id)?.size ?? 1) > 1),
+      role,
+      isBaseline: role === "baseline",
+      runs: ok,
+      failed: runs.filter((r) => r.status !== "ok"),
+      metrics: metricKeys.map((m) => summarise(m, ok)),
+      verdicts: {},
+      clusters: ok[0]?.clusters ?? runs[0].clusters,
+    };
+  });
+  const rank = { baseline: 0, control: 1, method: 2 };
+  rows.sort((a, b) =>
+    Number(b.isBaseline) - Number(a.isBaseline) || compareStr(a.objective, b.objective) || a.k - b.k ||
+    compareStr(a.affinity ?? "", b.affinity ?? "") || rank[a.role] - rank[b.role] ||
+    compareStr(a.method.id, b.method.id) || compareStr(a.key, b.key)
+  );
+  return rows;
+}
+
+/** Paired comparisons of every row with its matched control and with vanilla. */
+function compareRows(rows: Row[], baseline: Row | undefined, s: ReportSettings): void {
+  const controls = new Map<string, Row>();
+  for (const r of rows) {
+    if (r.role === "control") controls.set(clusteringKey(r.objective, r.k, r.affinity), r);
+  }
+  for (const row of rows) {
+    if (row.role === "baseline") continue;
+    const control = row.role === "method" && row.sampler === "stratified"
+      ? controls.get(clusteringKey(row.objective, row.k, row.affinity))
+      : undefined;
+    if (control) row.controlLabel = control.label;
+    row.metrics.forEach((m, i) => {
+      const vsControl = control && pairedComparison("control", control.label, m, control.metrics[i], s);
+      const vsVanilla = baseline && pairedComparison("vanilla", baseline.label, m, baseline.metrics[i], s);
+      m.comparisons = [vsControl, vsVanilla].filter((x): x is PairedComparison => x !== undefined);
+    });
+  }
+}
+
+/** The headline metric key of a group: the first key of the headline metric id, else the first key. */
+function headlineKey(metricKeys: string[], headline: string | undefined): string | undefined {
+  return metricKeys.find((k) => metricInfo(k).id === headline) ?? metricKeys[0];
+}
+
+/**
+ * Group results and compute every row's statistics. Results of any status may be passed; `settings`
+ * (headline metric, alpha, margin, power, bootstrap) default to the suite defaults.
+ */
+export function aggregate(results: readonly RunResult[], settings: Partial<ReportSettings> = {}): Group[] {
+  const s: ReportSettings = { ...DEFAULT_REPORT_SETTINGS, ...settings };
   const byGroup = new Map<string, RunResult[]>();
   for (const r of results) {
     const k = canonicalJson(groupConfig(r.config));
@@ -193,75 +260,39 @@ export function aggregate(results: readonly RunResult[]): Group[] {
     rs.sort((a, b) => a.config.seed - b.config.seed || compareStr(a.id, b.id));
     const config = rs[0].config;
     const metricKeys = orderMetricKeys(rs.filter((r) => r.status === "ok"), config);
-    const byRow = new Map<string, RunResult[]>();
-    for (const r of rs) {
-      const k = rowKey(r.config);
-      if (!byRow.has(k)) byRow.set(k, []);
-      byRow.get(k)!.push(r);
-    }
-    // Methods that appear with several option sets get their options in the label.
-    const optionSets = new Map<string, Set<string>>();
-    for (const r of rs) {
-      const id = `${r.config.clustering.objective}|${r.config.clustering.k}|${r.config.method.id}`;
-      if (!optionSets.has(id)) optionSets.set(id, new Set());
-      optionSets.get(id)!.add(canonicalJson(r.config.method.options));
-    }
-    const rows: Row[] = [...byRow.entries()].map(([k, runs]) => {
-      const c = runs[0].config;
-      const ok = runs.filter((r) => r.status === "ok");
-      const id = `${c.clustering.objective}|${c.clustering.k}|${c.method.id}`;
-      return {
-        key: k,
-        objective: c.clustering.objective,
-        k: c.clustering.k,
-        method: c.method,
-        label: rowLabel(c, (optionSets.get(id)?.size ?? 1) > 1),
-        isBaseline: isBaselineConfig(c),
-        runs: ok,
-        failed: runs.filter((r) => r.status !== "ok"),
-        metrics: metricKeys.map((m) => summarise(m, ok)),
-        clusters: ok[0]?.clusters ?? runs[0].clusters,
-      };
-    });
-    rows.sort((a, b) =>
-      Number(b.isBaseline) - Number(a.isBaseline) || compareStr(a.objective, b.objective) || a.k - b.k ||
-      compareStr(a.method.id, b.method.id) || compareStr(a.key, b.key)
-    );
+    const rows = buildRows(rs, metricKeys);
     const baseline = rows.find((r) => r.isBaseline);
-    if (baseline) {
+    const floorRuns = [...(baseline?.runs ?? []), ...rows.flatMap((r) => r.runs)];
+    const floors = Object.fromEntries(metricKeys.map((k) => [k, floorOf(floorRuns, k)]));
+    const saturated = Object.fromEntries(metricKeys.map((k, i) => [
+      k,
+      !!baseline && baseline.metrics[i].ci.n > 0 &&
+      atFloor(baseline.metrics[i].ci.mean, floors[k], metricInfo(k).direction),
+    ]));
+    const headline = headlineKey(metricKeys, s.headline);
+    compareRows(rows, baseline, s);
+    if (baseline && headline !== undefined) {
+      const dir = metricInfo(headline).direction;
       for (const row of rows) {
-        if (row === baseline) continue;
-        row.metrics.forEach((m, i) => {
-          const delta = pairWith(m, baseline.metrics[i]);
-          if (delta) m.delta = delta;
-        });
-      }
-      const primary = metricKeys[0];
-      const baseStat = baseline.metrics[0];
-      if (primary !== undefined && baseStat && baseStat.values.length > 0) {
-        const dir = metricInfo(primary).direction;
-        const target = baseStat.ci.mean;
-        for (const row of rows) {
-          const perSeed = row.runs.map((r) => firstReach(r, primary, target, dir));
-          const reached = perSeed.filter((s) => s !== null).length;
-          const mean = meanCurveReach(row.runs, primary, target, dir);
-          row.stepsToTarget = { metric: primary, target, perSeed, reached, mean, speedup: null };
-        }
-        const baseSteps = baseline.stepsToTarget?.mean ?? null;
-        for (const row of rows) {
-          const s = row.stepsToTarget!;
-          s.speedup = baseSteps !== null && s.mean !== null && s.mean > 0 ? baseSteps / s.mean : null;
-        }
+        const st = stepsToTarget(row.runs, baseline.runs, headline, dir, s);
+        if (st) row.stepsToTarget = st;
       }
     }
-    groups.push({
+    const g: Group = {
       key,
-      title: groupTitle(config),
+      title: `${config.dataset.id} / ${config.model.id}`,
       config,
       metricKeys,
+      ...(headline !== undefined ? { headline } : {}),
       rows,
       ...(baseline ? { baseline } : {}),
-    });
+      floors,
+      saturated,
+      family: { tests: 0, tostTests: 0 },
+      settings: s,
+    };
+    applyVerdicts(g, s);
+    groups.push(g);
   }
   groups.sort((a, b) => compareStr(a.title, b.title) || compareStr(a.key, b.key));
   // Disambiguate equal titles (same dataset/model, different settings).
@@ -274,6 +305,7 @@ export function aggregate(results: readonly RunResult[]): Group[] {
   return groups;
 }
 
-function groupTitle(c: RunConfig): string {
-  return `${c.dataset.id} / ${c.model.id}`;
+/** The comparison of a metric against `against`, if the row has one. */
+export function comparisonOf(m: MetricSummary, against: Against): PairedComparison | undefined {
+  return m.comparisons.find((c) => c.against === against);
 }

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import type { Group } from "./aggregate.ts";
+import { comparisonOf, type Group } from "./aggregate.ts";
 import { metricInfo } from "./metric_info.ts";
 import { fmtNum, fmtP, fmtPct } from "./format.ts";
 
@@ -31,8 +31,12 @@ export function benchmarkEntries(
         if (m.ci.n === 0 || !Number.isFinite(m.ci.mean)) continue;
         const info = metricInfo(m.key);
         const extra = [`n=${m.ci.n} seeds`];
-        if (m.delta) {
-          extra.push(`Δ vs vanilla ${fmtPct(m.delta.relative)} (paired t p=${fmtP(m.delta.pairedT.p)})`);
+        for (const c of [comparisonOf(m, "control"), comparisonOf(m, "vanilla")]) {
+          if (!c) continue;
+          extra.push(
+            `Δ vs ${c.against === "control" ? "matched control" : "vanilla"} ${fmtPct(c.relative)} ` +
+              `(paired t p=${fmtP(c.pairedT.p)}, Holm p=${fmtP(c.pHolm)}; ${c.verdict.word})`,
+          );
         }
         const e: BenchmarkEntry = {
           name: `${suite} / ${g.title} / ${r.label} / ${info.label}`,

@@ -19,6 +19,7 @@ import { type HtmlExtras, renderHtml } from "./html.ts";
 import { benchmarkEntries } from "./benchmark_json.ts";
 import { buildTiming, renderTimingMarkdown } from "./timing.ts";
 import { UsageError } from "../runtime/errors.ts";
+import { reportSettings } from "./settings.ts";
 
 /** Files written by {@link generateReport}. */
 export interface ReportFiles {
@@ -65,17 +66,19 @@ export async function generateReport(outDir: string): Promise<ReportFiles> {
   let suite = outDir.replace(/\/+$/, "").split("/").pop() ?? "suite";
   let description = "";
   let regression: unknown;
+  let settings = reportSettings(undefined);
   try {
     const s = JSON.parse(await Deno.readTextFile(`${outDir}/suite.json`));
     if (typeof s.name === "string") suite = s.name;
     if (typeof s.description === "string") description = s.description;
     regression = s.regression;
+    settings = reportSettings(s);
   } catch { /* suite.json is optional: merged or hand-assembled directories may lack it */ }
   const results = await readAllResults(outDir);
   if (results.length === 0) {
     throw new UsageError(`report: no run results under ${outDir}/runs/*/result.json`);
   }
-  const groups = aggregate(results);
+  const groups = aggregate(results, settings);
   const affinityPaths = [
     ...new Set(results.map((r) => r.config.clustering.affinity).filter((p): p is string => !!p)),
   ];

@@ -13,7 +13,8 @@
  */
 import { makeSchedule } from "../diffusion/schedule.ts";
 import type { Group } from "./aggregate.ts";
-import { groupTable } from "./markdown.ts";
+import { groupTable, testsTable } from "./markdown_tables.ts";
+import { verdictRuleText } from "./verdict.ts";
 import { metricInfo } from "./metric_info.ts";
 import { esc, heatmap, intervalChart, lineChart, scatter, type Series } from "./svg.ts";
 
@@ -37,6 +38,11 @@ function mdTableToHtml(md: string): string {
   }</tbody></table>`;
 }
 
+/** Escape, then render Markdown **bold** as <strong>. */
+function mdInline(md: string): string {
+  return esc(md).replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>");
+}
+
 function curves(g: Group): string {
   const out: string[] = [];
   for (const key of g.metricKeys) {
@@ -50,7 +56,7 @@ function curves(g: Group): string {
         ): v is number => Number.isFinite(v));
         if (vals.length === r.runs.length) points.push([s, vals.reduce((a, b) => a + b, 0) / vals.length]);
       }
-      return { label: r.label, points, dashed: r.isBaseline };
+      return { label: r.label, points, dashed: r.role !== "method" };
     });
     out.push(
       lineChart(
@@ -148,10 +154,22 @@ export function renderHtml(
   const body: string[] = [`<h1>antbench report: ${esc(suite)}</h1>`];
   if (description) body.push(`<p>${esc(description)}</p>`);
   body.push(
-    `<p class="note">Mean ± 95% CI over seeds (Student t). Δ vs vanilla paired by seed; * p &lt; 0.05, ** p &lt; 0.01 (paired t-test); p (t / flip) = paired t-test / exact sign-flip test. The same numbers are in README.md and results.json.</p>`,
+    `<p class="note">Mean ± 95% CI over seeds (Student t); each metric's column head gives its real-vs-real floor band. Δ paired by seed against the matched control (vanilla with the stratified sampler on the same clusters) and against plain vanilla; p = two-sided paired t-test, Holm = Holm-adjusted over every test of the table. The same numbers are in README.md and results.json.</p>`,
   );
   for (const g of groups) {
-    body.push(`<section><h2>${esc(g.title)}</h2>`, mdTableToHtml(groupTable(g)));
+    body.push(
+      `<section><h2>${esc(g.title)}</h2>`,
+      `<p class="note">${mdInline(verdictRuleText(g, g.settings))}</p>`,
+      mdTableToHtml(groupTable(g)),
+    );
+    const tests = testsTable(g);
+    if (tests) {
+      body.push(
+        `<details><summary>Every test of this table (Holm family of ${g.family.tests})</summary>${
+          mdTableToHtml(tests)
+        }</details>`,
+      );
+    }
     body.push(`<h3>Convergence</h3><div class="charts">${curves(g)}</div>`);
     const cl = clusterCharts(g);
     if (cl) body.push(`<h3>Timestep clusters</h3><div class="charts">${cl}</div>`);

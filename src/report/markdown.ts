@@ -1,78 +1,27 @@
 /**
- * README.md of a report: one table per group (dataset / model with identical settings); rows =
- * clustering × k × method; per final metric: mean ± 95% CI over seeds (Student t), Δ vs vanilla paired by
- * seed with its significance (paired t-test, exact sign-flip permutation test); steps-to-target and the
- * speed-up it implies. States N (generated and reference samples) and the feature space of every metric.
- * Deterministic: no timestamps or durations (those go to timing.md).
+ * README.md of a report: per group (dataset / model with identical settings) the settings, the metrics
+ * with N, feature space and real-vs-real floor, the rule that decides verdicts (with this table's numbers),
+ * the summary table (src/report/markdown_tables.ts: metrics, Δ vs matched control and vs vanilla with raw
+ * and Holm p, verdicts, steps-to-target and speed-up with bootstrap intervals) and the table of every
+ * test of the Holm family. Deterministic: no timestamps or durations (those go to timing.md).
  *
  * @module
  */
 import type { RunResult } from "../train/types.ts";
 import { ANTBENCH_VERSION } from "../suite/version.ts";
-import type { Group, MetricSummary, Row } from "./aggregate.ts";
-import { directionArrow, metricInfo } from "./metric_info.ts";
-import { fmtNum, fmtP, fmtPct } from "./format.ts";
+import type { Group } from "./aggregate.ts";
+import { metricInfo } from "./metric_info.ts";
+import { fmtNum } from "./format.ts";
 import { canonicalJson } from "../suite/content_id.ts";
+import { groupTable, testsTable } from "./markdown_tables.ts";
+import { verdictRuleText } from "./verdict.ts";
+import { SUITE_DEFAULTS } from "../suite/schema.ts";
 
-/** Significance mark of a p-value: "**" below 0.01, "*" below 0.05. */
-export function significanceMark(p: number | undefined): string {
-  if (p === undefined || !(p < 0.05)) return "";
-  return p < 0.01 ? "**" : "*";
-}
-
-function cell(m: MetricSummary): string {
-  if (m.ci.n === 0) return "n/a";
-  if (m.ci.n === 1) return `${fmtNum(m.ci.mean)} (n=1)`;
-  return `${fmtNum(m.ci.mean)} ± ${fmtNum(m.ci.halfWidth, 2)}`;
-}
-
-function deltaCell(m: MetricSummary, row: Row): string {
-  if (row.isBaseline) return "—";
-  if (!m.delta) return "n/a";
-  return `${fmtNum(m.delta.mean, 3)} (${fmtPct(m.delta.relative)})${significanceMark(m.delta.pairedT.p)}`;
-}
-
-function pCell(m: MetricSummary, row: Row): string {
-  if (row.isBaseline || !m.delta) return "—";
-  return `${fmtP(m.delta.pairedT.p)} / ${fmtP(m.delta.signFlip.p)}`;
-}
-
-function stepsCell(row: Row): string {
-  const s = row.stepsToTarget;
-  if (!s) return "n/a";
-  const seeds = `${s.reached}/${s.perSeed.length} seeds`;
-  return s.mean !== null ? `${fmtNum(s.mean, 6)} (${seeds})` : `not reached (${seeds})`;
-}
+export { groupTable, testsTable };
 
 function options(o: Record<string, unknown>): string {
   const keys = Object.keys(o).sort();
   return keys.length === 0 ? "defaults" : keys.map((k) => `${k}=${canonicalJson(o[k])}`).join(", ");
-}
-
-/** The Markdown table of one group. */
-export function groupTable(g: Group): string {
-  const head = ["clustering", "k", "method", "seeds"];
-  for (const key of g.metricKeys) {
-    const i = metricInfo(key);
-    head.push(`${i.label} ${directionArrow(i.direction)}`, `Δ ${i.label}`, "p (t / flip)");
-  }
-  head.push("steps to target", "speed-up");
-  const lines = [`| ${head.join(" | ")} |`, `|${head.map(() => "---").join("|")}|`];
-  for (const row of g.rows) {
-    const cells = [
-      row.isBaseline ? "none (vanilla)" : row.objective,
-      String(row.k),
-      row.isBaseline ? "vanilla" : row.label.split(" ").slice(2).join(" "),
-      row.failed.length > 0 ? `${row.runs.length} (+${row.failed.length} failed)` : String(row.runs.length),
-    ];
-    for (const m of row.metrics) cells.push(cell(m), deltaCell(m, row), pCell(m, row));
-    cells.push(
-      stepsCell(row),
-      row.stepsToTarget?.speedup != null ? `${fmtNum(row.stepsToTarget.speedup, 3)}×` : "n/a",
-    );
-    lines.push(`| ${cells.join(" | ")} |`);
-  }
-  return lines.join("\n");
 }
 
 function groupSection(g: Group): string {
@@ -93,26 +42,52 @@ function groupSection(g: Group): string {
   for (const key of g.metricKeys) {
     const i = metricInfo(key);
     out.push(
-      `- ${i.label} (${i.direction} is better): ${i.description} in the \`${
-        i.featureSpace || "default"
-      }\` feature space; ` +
-        `N = ${e.samples} generated vs ${e.referenceSamples} reference samples`,
+      `- ${i.label} (${i.direction} is better${
+        key === g.headline ? "; headline metric" : ""
+      }): ${i.description} in the \`${i.featureSpace || "default"}\` feature space; ` +
+        `N = ${e.samples} generated vs ${e.referenceSamples} reference samples; ${floorSentence(g, key)}`,
     );
   }
-  if (g.baseline?.stepsToTarget) {
-    const s = g.baseline.stepsToTarget;
+  const s = g.baseline?.stepsToTarget;
+  if (s) {
     out.push(
-      `- steps to target: first evaluation step at which the row's mean ${
+      `- steps to target: the training step at which the row's mean ${
         metricInfo(s.metric).label
-      } over seeds reaches vanilla's mean final value ${
+      } over seeds first reaches vanilla's mean final value ${
         fmtNum(s.target)
-      } (in brackets: how many single seeds reach it)`,
+      }, interpolated linearly between the two evaluations around it (${e.at.length} evaluations per run; ` +
+        `"≤ s": reached at the first evaluation); [95% CI]: percentile bootstrap over seeds ` +
+        `(${s.resamples} seeded resamples, paired with vanilla's seeds); in brackets how many single seeds reach ` +
+        "it. Speed-up = vanilla's steps / the row's, not given for a row whose mean final value is worse than the target.",
     );
+    if (e.at.length < SUITE_DEFAULTS.eval.points) {
+      out.push(
+        `- only ${e.at.length} evaluation points per run (fewer than the default ${SUITE_DEFAULTS.eval.points}): ` +
+          "steps to target is coarse",
+      );
+    }
   } else if (!g.baseline) {
-    out.push("- no vanilla baseline in this group: no Δ, significance or steps to target");
+    out.push("- no vanilla baseline in this group: no Δ vs vanilla, no steps to target");
   }
-  out.push("", groupTable(g), "");
+  out.push("", verdictRuleText(g, g.settings), "", groupTable(g), "");
+  const tests = testsTable(g);
+  if (tests) out.push(`Every test of this table (Holm family of ${g.family.tests}):`, "", tests, "");
   return out.join("\n");
+}
+
+function floorSentence(g: Group, key: string): string {
+  const f = g.floors[key];
+  if (!f) return "real-vs-real floor: not measured";
+  const base = g.baseline?.metrics.find((m) => m.key === key);
+  return `real-vs-real floor (${f.resamples} resamples of ${f.n} real samples from ${f.source} against the ` +
+    `${f.referenceN} reference samples): 5–95% band ${fmtNum(f.lo)}–${fmtNum(f.hi)}, mean ${fmtNum(f.mean)}` +
+    (base && base.ci.n > 0
+      ? g.saturated[key]
+        ? `; vanilla's mean ${
+          fmtNum(base.ci.mean)
+        } lies inside it: **saturated**, no verdict from this metric`
+        : `; vanilla's mean ${fmtNum(base.ci.mean)} is outside it`
+      : "");
 }
 
 /** Render README.md. */
@@ -132,9 +107,12 @@ export function renderMarkdown(
     "Generated from the stored run results by `deno task cli report`; wall-clock timing is in timing.md.",
     "",
     "How to read the tables: values are final metrics, mean ± half-width of the 95% confidence interval over seeds " +
-    "(Student t, n − 1 degrees of freedom). Δ is the mean difference from vanilla paired by seed (relative to vanilla's mean); " +
-    '`*` p < 0.05, `**` p < 0.01 by a two-sided paired t-test; "p (t / flip)" gives the paired t-test and the exact ' +
-    "sign-flip permutation test (whose smallest possible p with n seeds is 2/2^n). Speed-up = vanilla's steps to target / the row's.",
+    "(Student t, n − 1 degrees of freedom); each metric's column head gives its real-vs-real floor band. " +
+    "Rows: plain vanilla (uniform timesteps), matched controls (vanilla with the stratified sampler on one clustering) " +
+    "and methods. Δ is the mean difference paired by seed (relative to the reference's mean), against the row's matched " +
+    "control (isolates the MTL method) and against plain vanilla (method and sampler together); p is the two-sided paired " +
+    "t-test, Holm its Holm-adjusted value over every test of the table. Verdicts follow the rule stated above each table. " +
+    "Speed-up = vanilla's steps to target / the row's.",
     "",
     ...groups.map(groupSection),
   ];

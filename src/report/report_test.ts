@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import type { RunConfig, RunResult } from "../train/types.ts";
-import { aggregate } from "./aggregate.ts";
+import { aggregate, comparisonOf } from "./aggregate.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { renderCsv } from "./csv.ts";
 import { benchmarkEntries } from "./benchmark_json.ts";
@@ -49,7 +49,8 @@ export function fakeResult(
 // UW finals 0.8, 0.9, 0.85: mean 0.85, sd 0.05, 95% half-width t(0.975, 2)·0.05/√3 = 4.302653·0.0288675 = 0.1242069.
 // Paired differences −0.2, −0.3, −0.25: mean −0.25, relative −0.25/1.1 = −22.73%; t = −0.25/(0.05/√3) = −8.66025,
 // df 2, p = 1 − |t|/√(2 + t²) = 1 − 8.66025/√77 = 0.013072 (closed form of the t₂ CDF); sign flip: 2/2³ = 0.25.
-// UW's mean curve at step 10 is (1.0 + 1.2 + 1.1)/3 = 1.1 = target, so steps to target 10 vs vanilla's 20: 2×.
+// UW's mean curve at step 10 is (1.0 + 1.2 + 1.1)/3 = 1.1 = target, so steps to target ≤ 10 (reached at the
+// first evaluation) vs vanilla's 20: 2×. One test in the table (pcgrad has no ok run): Holm p = p = 0.013 → better.
 const results: RunResult[] = [
   fakeResult("vanilla", "none", 1, 0, [2.0, 1.0]),
   fakeResult("vanilla", "none", 1, 1, [2.2, 1.2]),
@@ -67,6 +68,7 @@ const results: RunResult[] = [
 ];
 
 Deno.test("aggregate: mean ± t-CI, paired Δ with paired t and sign-flip p, steps to target (hand-derived)", () => {
+  const delta = (m: Parameters<typeof comparisonOf>[0]) => comparisonOf(m, "vanilla");
   const [g] = aggregate(results);
   assert.equal(g.rows.length, 3);
   assert.equal(g.rows[0].label, "vanilla");
@@ -75,12 +77,15 @@ Deno.test("aggregate: mean ± t-CI, paired Δ with paired t and sign-flip p, ste
   assert.deepEqual(m.values, [0.8, 0.9, 0.85]);
   assert.ok(Math.abs(m.ci.mean - 0.85) < 1e-12);
   assert.ok(Math.abs(m.ci.halfWidth - 0.1242069) < 1e-6, String(m.ci.halfWidth));
-  assert.ok(Math.abs(m.delta!.mean + 0.25) < 1e-12);
-  assert.ok(Math.abs(m.delta!.relative + 0.25 / 1.1) < 1e-12);
-  assert.ok(Math.abs(m.delta!.pairedT.statistic + 8.660254) < 1e-5);
-  assert.ok(Math.abs(m.delta!.pairedT.p - (1 - 8.660254037844386 / Math.sqrt(77))) < 1e-9);
-  assert.equal(m.delta!.signFlip.p, 0.25);
+  assert.ok(Math.abs(delta(m)!.mean + 0.25) < 1e-12);
+  assert.ok(Math.abs(delta(m)!.relative + 0.25 / 1.1) < 1e-12);
+  assert.ok(Math.abs(delta(m)!.pairedT.statistic + 8.660254) < 1e-5);
+  assert.ok(Math.abs(delta(m)!.pairedT.p - (1 - 8.660254037844386 / Math.sqrt(77))) < 1e-9);
+  assert.equal(delta(m)!.signFlip.p, 0.25);
   assert.equal(uw.stepsToTarget!.mean, 10);
+  assert.equal(uw.stepsToTarget!.atFirstEval, true);
+  assert.equal(delta(m)!.pHolm, delta(m)!.pairedT.p, "a family of one test");
+  assert.equal(uw.verdicts.vanilla?.word, "better");
   assert.equal(g.baseline!.stepsToTarget!.mean, 20);
   assert.equal(uw.stepsToTarget!.speedup, 2);
   const pc = g.rows.find((r) => r.method.id === "pcgrad")!;
@@ -92,18 +97,23 @@ Deno.test("README states N, feature space, the tests used, and the hand-derived 
   const md = renderMarkdown("hand", "", results, aggregate(results));
   assert.match(
     md,
-    /\| snr \| 2 \| uw \| 3 \| 0\.85 ± 0\.12 \| -0\.25 \(-22\.7%\)\* \| 0\.013 \/ 0\.25 \| 10 \(3\/3 seeds\) \| 2× \|/,
+    /\| snr \| 2 \| stratified \| uw \| 3 \| 0\.85 ± 0\.12 \| no matched control in the results \| -0\.25 \(-22\.7%\); p 0\.013, Holm 0\.013 \| n\/a \| better \| ≤ 10 \[10, 10\] \(3\/3 seeds\) \| 2× \[2, 2\] \|/,
   );
   assert.match(
     md,
-    /\| none \(vanilla\) \| 1 \| vanilla \| 3 \| 1\.1 ± 0\.25 \| — \| — \| 20 \(2\/3 seeds\) \| 1× \|/,
+    /\| none \(vanilla\) \| 1 \| uniform \| vanilla \| 3 \| 1\.1 ± 0\.25 \| — \| — \| — \| — \| 20 \[20, 20\] \(2\/3 seeds\) \| 1× \(reference\) \|/,
   );
   assert.match(
     md,
-    /FD-data \(lower is better\).*`data` feature space; N = 1000 generated vs 1000 reference samples/,
+    /FD-data \(lower is better; headline metric\).*`data` feature space; N = 1000 generated vs 1000 reference samples; real-vs-real floor: not measured/,
   );
   assert.match(md, /paired t-test/);
-  assert.match(md, /sign-flip permutation test/);
+  assert.match(md, /sign-flip test cannot go below p = 2\/2\^n/);
+  assert.match(md, /\*\*How verdicts are decided\.\*\*/);
+  assert.match(
+    md,
+    /\| snr k=2 uw \| FD-data \(headline\) \| vanilla \| 3 \| -0\.25 \| -22\.7% \|.*\| 0\.013 \| 0\.25 \| 0\.013 \|/,
+  );
   assert.ok(!/\bFID\b/.test(md), "never FID without Inception features");
   assert.match(md, /## Failed runs[\s\S]*pcgrad-snr-2-0 .* non-finite loss at step 7/);
   assert.equal(metricInfo("fd-inception").label, "FID");
@@ -131,7 +141,12 @@ Deno.test("CSV, github-action-benchmark JSON and results.json carry the same num
   }
   // deno-lint-ignore no-explicit-any -- reading a JSON document in a test
   const rj = buildResultsJson("hand", results, groups) as Record<string, any>;
-  assert.equal(rj.schema, "antbench.results/1");
+  assert.equal(rj.schema, "antbench.results/2");
+  const uwRow = rj.groups[0].rows.find((r: { label: string }) => r.label === "snr k=2 uw");
+  assert.equal(uwRow.role, "method");
+  assert.equal(uwRow.verdicts.vanilla.word, "better");
+  assert.equal(uwRow.metrics[0].floor, null, "floor: not measured");
+  assert.deepEqual(uwRow.stepsToTarget.ci, [10, 10]);
   assert.deepEqual(rj.counts, { failed: 1, ok: 6, runs: 7 });
   assert.deepEqual(rj.runs[0].environment, { deno: "2.9.6" }, "volatile environment keys are dropped");
   assert.equal(rj.metrics["fd-data"].direction, "lower");

@@ -1,19 +1,31 @@
 /**
  * results.json: the versioned, deterministic record of a suite's results, regenerated from the stored run
- * results alone. Per run: config, seed, environment fingerprint, convergence curve, final metrics, status;
- * per group and row: the statistics of the tables. Wall-clock timing is deliberately absent (it lives in
- * timing.json), so two runs of the same suite give byte-identical files.
+ * results alone. Per run: config, seed, environment fingerprint, convergence curve, final metrics, floors,
+ * status; per group: headline metric, floors, the verdict rule and its Holm family; per row and metric:
+ * every paired comparison (vs matched control, vs vanilla) with raw, sign-flip, Holm and TOST p, MDE,
+ * saturation and verdict; per row: headline verdicts and steps-to-target with bootstrap intervals.
+ * Wall-clock timing is deliberately absent (it lives in timing.json), so two runs of the same suite give
+ * byte-identical files.
+ *
+ * Schema history: /1 had one `delta` (vs vanilla, raw p only) per metric; /2 replaces it by
+ * `comparisons` and adds floors, Holm, TOST, MDE, verdicts, roles and interpolated steps-to-target.
  *
  * @module
  */
 import type { RunResult } from "../train/types.ts";
 import { ANTBENCH_VERSION } from "../suite/version.ts";
-import type { Group, MetricSummary } from "./aggregate.ts";
+import type { Group, MetricSummary, Row } from "./aggregate.ts";
+import type { PairedComparison } from "./paired.ts";
+import type { StepsToTarget } from "./steps_to_target.ts";
+import { verdictRuleText } from "./verdict.ts";
 import { metricInfo } from "./metric_info.ts";
 import { roundSig } from "./format.ts";
 
 /** Schema id of results.json. */
-export const RESULTS_SCHEMA = "antbench.results/1";
+export const RESULTS_SCHEMA = "antbench.results/2";
+
+/** Schema ids `compare` reads (the committed nightly baseline may predate the current one). */
+export const READABLE_RESULTS_SCHEMAS: readonly string[] = ["antbench.results/1", RESULTS_SCHEMA];
 
 /** Keys of an environment record that vary between identical runs and are left out of the fingerprint. */
 const VOLATILE = /time|date|host|pid|started|finished|duration|seconds|elapsed/i;
@@ -36,26 +48,90 @@ function sortKeys(v: unknown): unknown {
   return v;
 }
 
-function metricJson(m: MetricSummary) {
+function r6(x: number | null): number | null {
+  return x === null ? null : roundSig(x);
+}
+
+function comparisonJson(c: PairedComparison) {
+  return {
+    against: c.against,
+    reference: c.reference,
+    n: c.n,
+    mean: roundSig(c.mean),
+    relative: roundSig(c.relative),
+    referenceMean: roundSig(c.referenceMean),
+    sd: roundSig(c.sd),
+    pPairedT: roundSig(c.pairedT.p),
+    pSignFlip: roundSig(c.signFlip.p),
+    pHolm: roundSig(c.pHolm),
+    tost: {
+      margin: roundSig(c.tost.margin),
+      pLower: roundSig(c.tost.pLower),
+      pUpper: roundSig(c.tost.pUpper),
+      p: roundSig(c.tost.p),
+      pHolm: roundSig(c.pTostHolm),
+    },
+    mde: roundSig(c.mde),
+    mdeHolm: roundSig(c.mdeHolm),
+    saturated: c.saturated,
+    verdict: c.verdict,
+  };
+}
+
+function metricJson(g: Group, m: MetricSummary) {
+  const f = g.floors[m.key];
   return {
     key: m.key,
+    headline: m.key === g.headline,
     n: m.ci.n,
     seeds: m.seeds,
     values: m.values,
     mean: roundSig(m.ci.mean),
     sd: roundSig(m.ci.sd),
     ci95: roundSig(m.ci.halfWidth),
-    ...(m.delta
-      ? {
-        delta: {
-          n: m.delta.n,
-          mean: roundSig(m.delta.mean),
-          relative: roundSig(m.delta.relative),
-          pPairedT: roundSig(m.delta.pairedT.p),
-          pSignFlip: roundSig(m.delta.signFlip.p),
-        },
-      }
-      : {}),
+    floor: f
+      ? { ...f, mean: roundSig(f.mean), sd: roundSig(f.sd), lo: roundSig(f.lo), hi: roundSig(f.hi) }
+      : null,
+    vanillaSaturated: g.saturated[m.key] ?? false,
+    comparisons: m.comparisons.map(comparisonJson),
+  };
+}
+
+function stepsJson(s: StepsToTarget) {
+  return {
+    metric: s.metric,
+    target: roundSig(s.target),
+    evalPoints: s.evalPoints,
+    seeds: s.seeds,
+    perSeed: s.perSeed.map(r6),
+    reached: s.reached,
+    mean: r6(s.mean),
+    atFirstEval: s.atFirstEval,
+    ci: s.ci ? s.ci.map(r6) : null,
+    speedup: r6(s.speedup),
+    speedupCi: s.speedupCi ? s.speedupCi.map(r6) : null,
+    withheld: s.withheld ?? null,
+    resamples: s.resamples,
+  };
+}
+
+function rowJson(g: Group, r: Row) {
+  return {
+    label: r.label,
+    role: r.role,
+    objective: r.objective,
+    k: r.k,
+    sampler: r.sampler,
+    affinity: r.affinity,
+    method: r.method,
+    baseline: r.isBaseline,
+    control: r.controlLabel ?? null,
+    ok: r.runs.length,
+    failed: r.failed.length,
+    clusters: r.clusters,
+    verdicts: r.verdicts,
+    metrics: r.metrics.map((m) => metricJson(g, m)),
+    ...(r.stepsToTarget ? { stepsToTarget: stepsJson(r.stepsToTarget) } : {}),
   };
 }
 
@@ -77,6 +153,7 @@ export function buildResultsJson(
     clusters: r.clusters,
     curve: r.curve,
     final: r.final,
+    floors: r.floors,
     paramCount: r.paramCount,
     method: r.method,
   }));
@@ -107,29 +184,16 @@ export function buildResultsJson(
       diffusion: g.config.diffusion,
       train: g.config.train,
       eval: g.config.eval,
-      rows: g.rows.map((r) => ({
-        label: r.label,
-        objective: r.objective,
-        k: r.k,
-        method: r.method,
-        baseline: r.isBaseline,
-        ok: r.runs.length,
-        failed: r.failed.length,
-        clusters: r.clusters,
-        metrics: r.metrics.map(metricJson),
-        ...(r.stepsToTarget
-          ? {
-            stepsToTarget: {
-              metric: r.stepsToTarget.metric,
-              target: roundSig(r.stepsToTarget.target),
-              perSeed: r.stepsToTarget.perSeed,
-              reached: r.stepsToTarget.reached,
-              mean: r.stepsToTarget.mean === null ? null : roundSig(r.stepsToTarget.mean),
-              speedup: r.stepsToTarget.speedup === null ? null : roundSig(r.stepsToTarget.speedup),
-            },
-          }
-          : {}),
-      })),
+      headline: g.headline ?? null,
+      verdictRule: {
+        test: "paired t-test (two-sided), Holm over the table; TOST for equivalence",
+        alpha: g.settings.alpha,
+        margin: g.settings.margin,
+        power: g.settings.power,
+        family: g.family,
+        text: verdictRuleText(g, g.settings),
+      },
+      rows: g.rows.map((r) => rowJson(g, r)),
     })),
     runs,
   });

@@ -37,6 +37,26 @@ export function logGamma(x: number): number {
   return 0.5 * Math.log(2 * Math.PI) + (x + 0.5) * Math.log(t) - t + Math.log(a);
 }
 
+/**
+ * Remainder of Stirling's series, ln Γ(y) − [(y − ½) ln y − y + ½ ln 2π] ≈ 1/(12y) − 1/(360y³) + 1/(1260y⁵)
+ * − 1/(1680y⁷), for y ≥ 10 (truncation error below 1e-17 there).
+ */
+export function stirlingTail(y: number): number {
+  const y2 = y * y;
+  return (1 / 12 - (1 / 360 - (1 / 1260 - 1 / (1680 * y2)) / y2) / y2) / y;
+}
+
+/**
+ * ln Γ(x + d) − ln Γ(x) for x > 0, x + d > 0, without the cancellation of two large ln Γ values: for
+ * x, x + d ≥ 10 by the difference of Stirling's series,
+ * d·ln x + (x + d − ½)·log1p(d/x) − d + tail(x + d) − tail(x) (error below 1e-15 relative to the result
+ * plus 1e-16 absolute), else directly.
+ */
+export function logGammaDiff(x: number, d: number): number {
+  if (x < 10 || x + d < 10) return logGamma(x + d) - logGamma(x);
+  return d * Math.log(x) + (x + d - 0.5) * Math.log1p(d / x) - d + stirlingTail(x + d) - stirlingTail(x);
+}
+
 /** Continued fraction of the incomplete beta function (modified Lentz). */
 function betaContinuedFraction(x: number, a: number, b: number): number {
   const tiny = 1e-300;
@@ -67,13 +87,21 @@ function betaContinuedFraction(x: number, a: number, b: number): number {
   return h;
 }
 
-/** Regularized incomplete beta function I_x(a, b), a, b > 0, 0 ≤ x ≤ 1. */
-export function regularizedBeta(x: number, a: number, b: number): number {
+/**
+ * Regularized incomplete beta function I_x(a, b), a, b > 0, 0 ≤ x ≤ 1. `oneMinusX` may give 1 − x when the
+ * caller knows it more accurately than 1 − x rounds (x close to 1): the factor x^a amplifies the rounding of
+ * x by a, and src/report/noncentral_t.ts calls this with a up to 1e5.
+ */
+export function regularizedBeta(x: number, a: number, b: number, oneMinusX?: number): number {
+  const y = oneMinusX ?? 1 - x;
   if (x <= 0) return 0;
-  if (x >= 1) return 1;
-  const lnFront = logGamma(a + b) - logGamma(a) - logGamma(b) + a * Math.log(x) + b * Math.log1p(-x);
+  if (y <= 0) return 1;
+  // ln Γ(a + b) − ln Γ(a) − ln Γ(b), with the two large terms combined exactly when a or b is large.
+  const lnBeta = a >= b ? logGammaDiff(a, b) - logGamma(b) : logGammaDiff(b, a) - logGamma(a);
+  const lnX = oneMinusX !== undefined && x > 0.5 ? Math.log1p(-y) : Math.log(x);
+  const lnFront = lnBeta + a * lnX + b * (oneMinusX !== undefined ? Math.log(y) : Math.log1p(-x));
   if (x < (a + 1) / (a + b + 2)) return Math.exp(lnFront) * betaContinuedFraction(x, a, b) / a;
-  return 1 - Math.exp(lnFront) * betaContinuedFraction(1 - x, b, a) / b;
+  return 1 - Math.exp(lnFront) * betaContinuedFraction(y, b, a) / b;
 }
 
 /** Regularized lower incomplete gamma P(a, x). */

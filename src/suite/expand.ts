@@ -1,20 +1,25 @@
 /**
  * Expansion of a resolved suite into runs: the cartesian product datasets × models × objectives × k ×
  * methods × seeds, minus exclusions, plus the vanilla baseline (objective "none", k = 1, uniform
- * timesteps, method "vanilla") for every dataset, model and seed. Every run is a complete RunConfig
- * (src/train/types.ts) with its content id.
+ * timesteps, method "vanilla") for every dataset, model and seed, plus — when the rows use the stratified
+ * sampler and `controls` is on — a matched control per clustering: method "vanilla" with the same
+ * objective, k, affinity file and stratified sampler, for every seed. The stratified sampler changes how
+ * often each timestep is drawn (every cluster gets B/k of the batch whatever its width) and lowers the
+ * variance of the loss, so only this control separates an MTL method from its sampler. Every run is a
+ * complete RunConfig (src/train/types.ts) with its content id.
  *
- * Order is deterministic: dataset, model, then the baseline, then objective, k, method, each in suite
- * order, seeds innermost.
+ * Order is deterministic: dataset, model, then the baseline, then per objective and k the control followed
+ * by the methods, each in suite order, seeds innermost. A method listed by the user that equals a control
+ * (vanilla with default options) is the control, not a second copy.
  *
  * @module
  */
 import type { Component, RunConfig } from "../train/types.ts";
 import type { ExclusionSpec } from "./schema.ts";
-import { BASELINE } from "./schema.ts";
+import { BASELINE, CONTROL } from "./schema.ts";
 import type { ResolvedSuite } from "./validate.ts";
 import type { SuiteRegistries } from "./registries.ts";
-import { runId, withAffinityHash } from "./content_id.ts";
+import { canonicalJson, runId, withAffinityHash } from "./content_id.ts";
 import { UsageError } from "../runtime/errors.ts";
 
 /** A run of a suite: its content id and resolved config. */
@@ -40,9 +45,11 @@ function clone<T>(x: T): T {
 export function expandSuite(suite: ResolvedSuite, registries: SuiteRegistries): RunConfig[] {
   const out: RunConfig[] = [];
   const vanillaEntry = registries.methods.get(BASELINE.method);
-  if (suite.baselines && !vanillaEntry) {
+  const withControls = suite.controls && suite.sampler === CONTROL.sampler && suite.objectives.length > 0;
+  if ((suite.baselines || withControls) && !vanillaEntry) {
     throw new UsageError(
-      `baselines: the method registry has no "${BASELINE.method}" method for the baseline`,
+      `${suite.baselines ? "baselines" : "controls"}: the method registry has no "${BASELINE.method}" ` +
+        "method for the baseline and the matched controls",
     );
   }
   const vanilla: Component = {
@@ -78,7 +85,8 @@ export function expandSuite(suite: ResolvedSuite, registries: SuiteRegistries): 
       }
       for (const objective of suite.objectives) {
         for (const k of suite.k) {
-          for (const method of suite.methods) {
+          const methods = withControls ? [vanilla, ...suite.methods] : suite.methods;
+          for (const method of methods) {
             for (const seed of suite.seeds) {
               const clustering: RunConfig["clustering"] = { objective, k, sampler: suite.sampler };
               if (objective === "gradient" && suite.affinity !== undefined) {
@@ -89,7 +97,14 @@ export function expandSuite(suite: ResolvedSuite, registries: SuiteRegistries): 
           }
         }
       }
-      out.push(...candidates.filter((c) => !suite.exclude.some((ex) => isExcluded(c, ex))));
+      const seen = new Set<string>();
+      for (const c of candidates) {
+        if (suite.exclude.some((ex) => isExcluded(c, ex))) continue;
+        const key = canonicalJson(c);
+        if (seen.has(key)) continue; // a user-listed vanilla that is the control
+        seen.add(key);
+        out.push(c);
+      }
     }
   }
   return out;

@@ -18,9 +18,9 @@ const suite = resolveSuite({
   seeds: 2,
   steps: 40,
   T: 100,
-  eval: { every: 10, metrics: ["fd", "swd"] },
+  eval: { every: 5, metrics: ["fd", "swd"] },
 }, reg);
-const runs = await planRuns(suite, reg); // 2 baseline + 2 k × 2 methods × 2 seeds = 10
+const runs = await planRuns(suite, reg); // 2 baseline + 2 k × (2 methods + 1 matched control) × 2 seeds = 14
 
 async function tree(dir: string, prefix = ""): Promise<Map<string, string>> {
   const out = new Map<string, string>();
@@ -107,7 +107,7 @@ Deno.test("failed and crashed runs are recorded, the suite continues, and --retr
       outDir: dir,
       executor: syntheticExecutor({ diverge: ["uw"], crash: ["pcgrad"] }),
     });
-    assert.equal(s1.ok, 2);
+    assert.equal(s1.ok, 6); // 2 baselines + 4 matched controls (vanilla)
     assert.equal(s1.failed, 8);
     const crashed = runs.find((r) => r.config.method.id === "pcgrad")!;
     const stored = JSON.parse(await Deno.readTextFile(`${runDir(dir, crashed.id)}/result.json`));

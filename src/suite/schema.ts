@@ -5,7 +5,9 @@
  * A suite is a grid: datasets × models × clustering objectives × k × methods × seeds, minus exclusions,
  * plus one vanilla baseline (objective "none", k = 1, uniform timesteps, method "vanilla") per dataset and
  * model, as in ANT's comparisons (Go et al. 2023, Table 1: every ANT variant against the vanilla model
- * trained with the same budget). Everything not given takes the defaults in {@link SUITE_DEFAULTS}.
+ * trained with the same budget), plus one matched control per clustering (vanilla with the stratified
+ * sampler on the same clusters; the paper has none, so its tables cannot separate ANT from its sampler).
+ * Everything not given takes the defaults in {@link SUITE_DEFAULTS}.
  *
  * @module
  */
@@ -58,6 +60,16 @@ export interface EvalSpec {
    * as `floors`; 0 turns floors off. Default 20, at most 1000.
    */
   floorResamples?: number;
+  /**
+   * Metric id of `metrics` whose verdict the report gives per row (default: the first metric). Other
+   * metrics are tested and Holm-adjusted with it, but carry no verdict word.
+   */
+  headline?: string;
+  /**
+   * Fewest evaluation points a run may have (default 8): convergence curves and interpolated
+   * steps-to-target need them. Lower it deliberately when evaluation is expensive.
+   */
+  minPoints?: number;
 }
 
 /** Regression-check settings used by `deno task cli compare` for this suite's reports. */
@@ -66,6 +78,16 @@ export interface RegressionSpec {
   alpha?: number;
   /** Relative change that counts as a regression, per metric key (e.g. "fd-data": 0.1); default 0.05. */
   thresholds?: Record<string, number>;
+}
+
+/** How the report turns paired tests into verdicts (src/report/verdict.ts). */
+export interface VerdictSpec {
+  /** Family-wise significance level of the Holm-adjusted tests of a table (default 0.05). */
+  alpha?: number;
+  /** Equivalence margin, relative to the reference mean, for the TOST "equivalent" verdict (default 0.05). */
+  margin?: number;
+  /** Power at which the minimum detectable effect is reported (default 0.8). */
+  power?: number;
 }
 
 /** A benchmark suite as written by a user (JSON/YAML file or TypeScript). */
@@ -97,6 +119,14 @@ export interface SuiteSpec {
   exclude?: ExclusionSpec[];
   /** Add the vanilla baseline per dataset and model (default true). */
   baselines?: boolean;
+  /**
+   * Add a matched control per clustering (objective × k, with its affinity file) when the rows use the
+   * stratified sampler: vanilla's loss with the same stratified timestep draws (default true). It separates
+   * what an MTL method does from what the sampler does.
+   */
+  controls?: boolean;
+  /** How the report decides verdicts (see {@link VerdictSpec}). */
+  verdict?: VerdictSpec;
   backend?: "auto" | "webgpu" | "wasm" | "cpu";
   regression?: RegressionSpec;
 }
@@ -115,11 +145,21 @@ export const SUITE_DEFAULTS = {
     metrics: ["fd", "swd"],
     useEma: true,
     floorResamples: 20,
+    /** Evaluation points when neither `at` nor `every` is given, and the least a suite may have. */
+    points: 8,
   },
   baselines: true,
+  controls: true,
+  verdict: { alpha: 0.05, margin: 0.05, power: 0.8 },
   backend: "auto" as const,
   regression: { alpha: 0.05, defaultThreshold: 0.05 },
 } as const;
+
+/**
+ * Method of the automatically added matched controls: vanilla on each clustering of the suite with the
+ * stratified sampler (objective, k and affinity of the rows it controls).
+ */
+export const CONTROL = { sampler: "stratified" as TimestepSampler, method: "vanilla" };
 
 /** Method and objective of the automatically added baseline. */
 export const BASELINE = { objective: "none", k: 1, sampler: "uniform" as TimestepSampler, method: "vanilla" };

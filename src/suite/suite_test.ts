@@ -97,17 +97,126 @@ Deno.test("validation fills defaults and merges component options over factory d
   }]);
   assert.deepEqual(s.models, [{ id: "mlp", options: { hidden: 16 } }]);
   assert.deepEqual(s.seeds, [0, 1, 2]);
-  assert.deepEqual(s.eval.at, [100]);
+  // Default: 8 evenly spaced evaluation points (round(i · 100 / 8), i = 1..8).
+  assert.deepEqual(s.eval.at, [13, 25, 38, 50, 63, 75, 88, 100]);
   assert.equal(s.train.steps, 100);
-  assert.deepEqual(resolveSuite({ ...base, eval: { every: 30 } }, reg).eval.at, [30, 60, 90, 100]);
+  assert.deepEqual(resolveSuite({ ...base, eval: { every: 10 } }, reg).eval.at, [
+    10,
+    20,
+    30,
+    40,
+    50,
+    60,
+    70,
+    80,
+    90,
+    100,
+  ]);
+  assert.deepEqual(
+    resolveSuite({ ...base, steps: 5 }, reg).eval.at,
+    [1, 2, 3, 4, 5],
+    "every step of a short run",
+  );
+  assert.deepEqual(s.verdict, { headline: "fd", alpha: 0.05, margin: 0.05, power: 0.8 });
+  assert.equal(s.controls, true);
+});
+
+Deno.test("validation: fewer than eval.minPoints (default 8) evaluation points is refused, and can be allowed", () => {
+  assert.deepEqual(problemsOf({ ...base, eval: { every: 30 } }), [
+    "eval.every: got 30; allowed: an interval of at most 12 steps: 4 evaluation point(s) in 100 steps, and at least " +
+    "8 are needed to read convergence and steps-to-target (set eval.minPoints to accept fewer)",
+  ]);
+  assert.match(
+    problemsOf({ ...base, eval: { at: [50, 100] } })[0],
+    /^eval\.at: got \[50,100\]; allowed: at least 8 ascending steps: 2 evaluation/,
+  );
+  assert.deepEqual(resolveSuite({ ...base, eval: { every: 50, minPoints: 2 } }, reg).eval.at, [50, 100]);
+  assert.deepEqual(problemsOf({ ...base, eval: { every: 50, minPoints: 0 } }), [
+    "eval.minPoints: got 0; allowed: an integer in [1, 100000]",
+  ]);
+});
+
+Deno.test("validation: eval.headline and verdict settings; neither enters a run config", async () => {
+  const s = resolveSuite({
+    ...base,
+    eval: { metrics: ["fd", "swd"], headline: "swd" },
+    verdict: { margin: 0.1 },
+  }, reg);
+  assert.deepEqual(s.verdict, { headline: "swd", alpha: 0.05, margin: 0.1, power: 0.8 });
+  assert.deepEqual(problemsOf({ ...base, eval: { metrics: ["fd"], headline: "swd" } }), [
+    'eval.headline: got "swd"; allowed: a metric id of eval.metrics: fd',
+  ]);
+  const p = problemsOf({ ...base, verdict: { margin: 0, alpha: 0.7, powr: 1 } });
+  for (const e of ["verdict.powr: unknown field", "verdict.alpha: got 0.7", "verdict.margin: got 0"]) {
+    assert.ok(p.some((x) => x.startsWith(e)), `missing "${e}" in ${p.join("\n")}`);
+  }
+  assert.match(problemsOf({ ...base, controls: "yes" })[0], /^controls: got "yes"; allowed: true \| false/);
+  const ids = (await planRuns(resolveSuite(base, reg), reg)).map((r) => r.id);
+  const other = await planRuns(
+    resolveSuite({ ...base, eval: { headline: "swd" }, verdict: { margin: 0.2 } }, reg),
+    reg,
+  );
+  assert.deepEqual(other.map((r) => r.id), ids, "report settings do not change content ids");
+});
+
+Deno.test("expansion: one matched control (vanilla, stratified sampler) per clustering, before its methods", async () => {
+  const s = resolveSuite({
+    ...base,
+    datasets: ["moons"],
+    k: [4],
+    objectives: ["timestep", "gradient"],
+    affinity: "a.json",
+  }, reg);
+  const runs = expandSuite(s, reg);
+  const key = (r: RunConfig) =>
+    `${r.clustering.objective} k=${r.clustering.k} ${r.clustering.sampler} ${r.method.id}`;
+  const cells = [...new Set(runs.map(key))];
+  assert.deepEqual(cells, [
+    "none k=1 uniform vanilla",
+    "timestep k=4 stratified vanilla",
+    "timestep k=4 stratified uw",
+    "timestep k=4 stratified nashmtl",
+    "timestep k=4 stratified pcgrad",
+    "gradient k=4 stratified vanilla",
+    "gradient k=4 stratified uw",
+    "gradient k=4 stratified nashmtl",
+    "gradient k=4 stratified pcgrad",
+  ]);
+  const gradControl = runs.filter((r) => r.clustering.objective === "gradient" && r.method.id === "vanilla");
+  assert.equal(gradControl.length, 3, "one per seed");
+  assert.ok(
+    gradControl.every((r) => r.clustering.affinity === "a.json"),
+    "the control uses the same affinity file",
+  );
+  // Off by the suite, or not needed with the uniform sampler (vanilla's loss ignores the clusters then).
+  assert.ok(
+    !expandSuite(resolveSuite({ ...base, controls: false }, reg), reg).some((r) =>
+      r.method.id === "vanilla" && r.clustering.objective !== "none"
+    ),
+  );
+  assert.ok(
+    !expandSuite(resolveSuite({ ...base, sampler: "uniform" }, reg), reg).some((r) =>
+      r.method.id === "vanilla" && r.clustering.objective !== "none"
+    ),
+  );
+  // A user-listed vanilla is the control, not a second copy (no duplicate content ids).
+  const listed = await planRuns(resolveSuite({ ...base, methods: ["vanilla", "uw"] }, reg), reg);
+  assert.equal(listed.length, 2 * (3 + 2 * 3 * 2 * 3));
+  // Controls can be excluded like any run (method "vanilla" on a clustering).
+  const ex = expandSuite(
+    resolveSuite({ ...base, exclude: [{ method: "vanilla", objective: "snr" }] }, reg),
+    reg,
+  );
+  assert.ok(!ex.some((r) => r.method.id === "vanilla" && r.clustering.objective === "snr"));
+  assert.ok(ex.some((r) => r.method.id === "vanilla" && r.clustering.objective === "timestep"));
 });
 
 Deno.test("expansion is the cartesian product minus exclusions, plus one vanilla baseline per dataset/model/seed", () => {
   const s = resolveSuite(base, reg);
   const runs = expandSuite(s, reg);
-  // 2 datasets × (3 baseline seeds + 2 objectives × 3 k × 3 methods × 3 seeds)
-  assert.equal(runs.length, 2 * (3 + 2 * 3 * 3 * 3));
-  const baselines = runs.filter((r) => r.method.id === "vanilla");
+  // 2 datasets × (3 baseline seeds + 2 objectives × 3 k × (3 methods + 1 matched control) × 3 seeds)
+  assert.equal(runs.length, 2 * (3 + 2 * 3 * 4 * 3));
+  const baselines = runs.filter((r) => r.clustering.objective === "none");
   assert.equal(baselines.length, 6);
   for (const b of baselines) assert.deepEqual(b.clustering, { objective: "none", k: 1, sampler: "uniform" });
 
@@ -115,20 +224,20 @@ Deno.test("expansion is the cartesian product minus exclusions, plus one vanilla
     ...base,
     exclude: [{ objective: "snr", k: 2 }, { dataset: "swissroll", method: "pcgrad" }, {
       method: "vanilla",
+      objective: "none",
       dataset: "moons",
     }],
   }, reg);
   const kept = expandSuite(ex, reg);
-  // Removed: snr,k=2 (2 ds × 3 methods × 3 seeds = 18); swissroll pcgrad not already removed (2·3 − 1 = 5 cells × 3 seeds = 15);
-  // moons baseline (3).
-  assert.equal(kept.length, runs.length - 18 - 15 - 3);
+  // Removed: snr,k=2 (2 ds × (3 methods + control) × 3 seeds = 24); swissroll pcgrad not already removed
+  // (2·3 − 1 = 5 cells × 3 seeds = 15); moons baseline (3).
+  assert.equal(kept.length, runs.length - 24 - 15 - 3);
   assert.ok(!kept.some((r) => r.clustering.objective === "snr" && r.clustering.k === 2));
   assert.ok(!kept.some((r) => r.dataset.id === "swissroll" && r.method.id === "pcgrad"));
-  assert.equal(kept.filter((r) => r.method.id === "vanilla").length, 3);
+  assert.equal(kept.filter((r) => r.clustering.objective === "none").length, 3);
   assert.equal(
-    resolveSuite({ ...base, baselines: false }, reg) &&
-      expandSuite(resolveSuite({ ...base, baselines: false }, reg), reg).length,
-    2 * 54,
+    expandSuite(resolveSuite({ ...base, baselines: false }, reg), reg).length,
+    2 * (54 + 18),
   );
 });
 

@@ -10,7 +10,15 @@ import { SCHEDULE_IDS, type ScheduleId } from "../diffusion/schedule.ts";
 import { badValue, throwIfProblems } from "../runtime/errors.ts";
 import type { Component, RunConfig, TimestepSampler } from "../train/types.ts";
 import { type ExclusionSpec, SUITE_DEFAULTS } from "./schema.ts";
-import type { OptionedEntry, SuiteRegistries } from "./registries.ts";
+import type { SuiteRegistries } from "./registries.ts";
+import { Checker, duplicates, isInt, isObject } from "./checker.ts";
+import {
+  checkEvalPoints,
+  defaultEvalSteps,
+  resolveHeadline,
+  resolveVerdict,
+  type VerdictSettings,
+} from "./validate_report.ts";
 
 /** A suite with every field resolved; the input of expansion (src/suite/expand.ts). */
 export interface ResolvedSuite {
@@ -31,6 +39,10 @@ export interface ResolvedSuite {
   eval: RunConfig["eval"];
   exclude: ExclusionSpec[];
   baselines: boolean;
+  /** Matched controls (vanilla, stratified sampler) per clustering; only added with the stratified sampler. */
+  controls: boolean;
+  /** Headline metric and verdict settings (report only: not part of any run config). */
+  verdict: VerdictSettings;
   backend: RunConfig["backend"];
   regression: { alpha: number; defaultThreshold: number; thresholds: Record<string, number> };
 }
@@ -53,6 +65,8 @@ const TOP_KEYS = [
   "eval",
   "exclude",
   "baselines",
+  "controls",
+  "verdict",
   "backend",
   "regression",
 ];
@@ -67,134 +81,12 @@ const EVAL_KEYS = [
   "useEma",
   "inception",
   "floorResamples",
+  "headline",
+  "minPoints",
 ];
 const EVAL_SAMPLER_KEYS = ["kind", "steps", "eta"];
 const EXCLUDE_KEYS = ["dataset", "model", "objective", "k", "method"];
 const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
-
-function isObject(v: unknown): v is Record<string, unknown> {
-  return typeof v === "object" && v !== null && !Array.isArray(v);
-}
-
-function isInt(v: unknown, min: number, max = Number.MAX_SAFE_INTEGER): v is number {
-  return typeof v === "number" && Number.isSafeInteger(v) && v >= min && v <= max;
-}
-
-function range(min: number, max: number): string {
-  return max >= Number.MAX_SAFE_INTEGER ? `an integer >= ${min}` : `an integer in [${min}, ${max}]`;
-}
-
-/** Collects problems while resolving; every check is applied so that all problems are listed at once. */
-class Checker {
-  readonly problems: string[] = [];
-
-  add(path: string, value: unknown, allowed: string): void {
-    this.problems.push(badValue(path, value, allowed));
-  }
-
-  unknownKeys(path: string, obj: Record<string, unknown>, known: readonly string[]): void {
-    for (const key of Object.keys(obj)) {
-      if (!known.includes(key)) {
-        const p = path ? `${path}.${key}` : key;
-        this.problems.push(`${p}: unknown field; allowed fields: ${known.join(", ")}`);
-      }
-    }
-  }
-
-  int(path: string, v: unknown, fallback: number, min: number, max?: number): number {
-    if (v === undefined) return fallback;
-    if (!isInt(v, min, max)) {
-      this.add(path, v, range(min, max ?? Number.MAX_SAFE_INTEGER));
-      return fallback;
-    }
-    return v;
-  }
-
-  num(path: string, v: unknown, fallback: number, ok: (x: number) => boolean, allowed: string): number {
-    if (v === undefined) return fallback;
-    if (typeof v !== "number" || !Number.isFinite(v) || !ok(v)) {
-      this.add(path, v, allowed);
-      return fallback;
-    }
-    return v;
-  }
-
-  oneOf<T extends string>(path: string, v: unknown, allowed: readonly T[], fallback: T): T {
-    if (v === undefined) return fallback;
-    if (typeof v !== "string" || !(allowed as readonly string[]).includes(v)) {
-      this.add(path, v, allowed.join(" | "));
-      return fallback;
-    }
-    return v as T;
-  }
-
-  bool(path: string, v: unknown, fallback: boolean): boolean {
-    if (v === undefined) return fallback;
-    if (typeof v !== "boolean") {
-      this.add(path, v, "true | false");
-      return fallback;
-    }
-    return v;
-  }
-
-  /** Resolve `string | {id, options}` against a registry; options are merged over defaults and validated. */
-  component(
-    path: string,
-    v: unknown,
-    registry: ReadonlyMap<string, OptionedEntry>,
-    kind: string,
-  ): Component | null {
-    let id: unknown;
-    let options: unknown = {};
-    let idPath = path;
-    if (typeof v === "string") id = v;
-    else if (isObject(v)) {
-      this.unknownKeys(path, v, ["id", "options"]);
-      id = v.id;
-      idPath = `${path}.id`;
-      if (v.options !== undefined) options = v.options;
-    } else {
-      this.add(path, v, `a ${kind} id or {id, options}`);
-      return null;
-    }
-    if (typeof id !== "string" || !registry.has(id)) {
-      this.add(idPath, id, [...registry.keys()].join(" | "));
-      return null;
-    }
-    if (!isObject(options)) {
-      this.add(`${path}.options`, options, "an object of option values");
-      return null;
-    }
-    const entry = registry.get(id)!;
-    const merged = { ...(entry.defaults as Record<string, unknown>), ...options };
-    for (const p of entry.validate(merged)) this.problems.push(`${path}.options.${p}`);
-    return { id, options: merged };
-  }
-
-  list<T>(path: string, v: unknown, item: (path: string, v: unknown) => T | null, allowEmpty = false): T[] {
-    if (!Array.isArray(v) || (!allowEmpty && v.length === 0)) {
-      this.add(path, v, allowEmpty ? "a list" : "a non-empty list");
-      return [];
-    }
-    const out: T[] = [];
-    v.forEach((x, i) => {
-      const r = item(`${path}[${i}]`, x);
-      if (r !== null) out.push(r);
-    });
-    return out;
-  }
-}
-
-function duplicates<T>(xs: T[], key: (x: T) => string): string[] {
-  const seen = new Set<string>();
-  const dup = new Set<string>();
-  for (const x of xs) {
-    const k = key(x);
-    if (seen.has(k)) dup.add(k);
-    seen.add(k);
-  }
-  return [...dup];
-}
 
 /**
  * Validate a raw suite and resolve it. Throws a UsageError listing every problem (each naming the field
@@ -311,8 +203,9 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
   }
 
   const evalRaw = s.eval ?? {};
+  let headline: string = d.eval.metrics[0];
   let evalCfg: RunConfig["eval"] = {
-    at: [steps],
+    at: defaultEvalSteps(steps),
     samples: d.eval.samples,
     referenceSamples: d.eval.referenceSamples,
     sampler: { ...d.eval.sampler },
@@ -324,9 +217,12 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
   else {
     c.unknownKeys("eval", evalRaw, EVAL_KEYS);
     let at: number[] = [];
+    let atSource: "eval.at" | "eval.every" | "default" = "default";
+    const problemsBefore = c.problems.length;
     if (evalRaw.at !== undefined && evalRaw.every !== undefined) {
       c.problems.push("eval: give either eval.at or eval.every, not both");
     } else if (evalRaw.at !== undefined) {
+      atSource = "eval.at";
       at = c.list("eval.at", evalRaw.at, (p, v) => {
         if (!isInt(v, 1, steps)) {
           c.add(p, v, `an integer in [1, steps = ${steps}]`);
@@ -341,10 +237,20 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
         }
       }
     } else if (evalRaw.every !== undefined) {
+      atSource = "eval.every";
       const every = c.int("eval.every", evalRaw.every, steps, 1, steps);
       for (let x = every; x < steps; x += every) at.push(x);
-    }
+    } else at = defaultEvalSteps(steps);
     if (at[at.length - 1] !== steps) at.push(steps);
+    // Too few points is only worth saying when the list itself was valid.
+    checkEvalPoints(
+      c,
+      at,
+      steps,
+      evalRaw.minPoints,
+      c.problems.length === problemsBefore ? atSource : "default",
+      atSource === "eval.every" ? evalRaw.every : evalRaw.at,
+    );
     const samplerRaw = evalRaw.sampler ?? {};
     let evalSampler: RunConfig["eval"]["sampler"] = { ...d.eval.sampler };
     if (!isObject(samplerRaw)) c.add("eval.sampler", samplerRaw, "an object {kind, steps, eta}");
@@ -374,6 +280,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     for (const dup of duplicates(metrics, (m) => m)) {
       c.problems.push(`eval.metrics: ${JSON.stringify(dup)} listed twice`);
     }
+    headline = resolveHeadline(c, evalRaw.headline, metrics);
     evalCfg = {
       at,
       samples: c.int("eval.samples", evalRaw.samples, d.eval.samples, 2, 10_000_000),
@@ -406,6 +313,8 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     }
   }
   const baselines = c.bool("baselines", s.baselines, d.baselines);
+  const controls = c.bool("controls", s.controls, d.controls);
+  const verdict = resolveVerdict(c, s.verdict, headline);
   const backend = c.oneOf("backend", s.backend, BACKENDS, d.backend);
 
   const regressionRaw = s.regression ?? {};
@@ -468,7 +377,11 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     check("model", models.map((x) => x.id));
     check("objective", baselines ? ["none", ...objectives] : objectives);
     check("k", baselines ? [1, ...ks] : ks);
-    check("method", baselines ? ["vanilla", ...methods.map((x) => x.id)] : methods.map((x) => x.id));
+    const methodIds = methods.map((x) => x.id);
+    check(
+      "method",
+      baselines || (controls && sampler === "stratified") ? ["vanilla", ...methodIds] : methodIds,
+    );
     return v as ExclusionSpec;
   }, true);
 
@@ -491,6 +404,8 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     eval: evalCfg,
     exclude,
     baselines,
+    controls,
+    verdict,
     backend,
     regression,
   };
