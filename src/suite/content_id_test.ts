@@ -35,7 +35,9 @@ function suite(affinity: string) {
 
 async function idsByObjective(affinity: string): Promise<Record<string, string>> {
   const runs = await planRuns(suite(affinity), reg);
-  return Object.fromEntries(runs.map((r) => [r.config.clustering.objective, r.id]));
+  return Object.fromEntries(
+    runs.map((r) => [`${r.config.clustering.objective}/${r.config.method.id}`, r.id]),
+  );
 }
 
 Deno.test("content id: the affinity file enters by its bytes (sha256), not its path", async () => {
@@ -46,13 +48,19 @@ Deno.test("content id: the affinity file enters by its bytes (sha256), not its p
     await Deno.copyFile(a, b);
     const runs = await planRuns(suite(a), reg);
     const gradient = runs.find((r) => r.config.clustering.objective === "gradient")!;
+    // The gradient rows (the method and its matched control, vanilla on the same clusters) carry the hash.
+    const onGradient = runs.filter((r) => r.config.clustering.objective === "gradient");
+    assert.equal(onGradient.length, 2);
     // The recorded hash is the SHA-256 of the file's bytes (node:crypto, an independent route).
     const expected = createHash("sha256").update(await Deno.readFile(a)).digest("hex");
     assert.equal(gradient.config.clustering.affinitySha256, expected);
     assert.equal(gradient.config.clustering.affinity, a);
+    assert.ok(onGradient.every((r) => r.config.clustering.affinitySha256 === expected));
     // Runs without an affinity file carry no hash.
     assert.ok(
-      runs.filter((r) => r !== gradient).every((r) => r.config.clustering.affinitySha256 === undefined),
+      runs.filter((r) => !onGradient.includes(r)).every((r) =>
+        r.config.clustering.affinitySha256 === undefined
+      ),
     );
 
     const before = await idsByObjective(a);
@@ -61,9 +69,12 @@ Deno.test("content id: the affinity file enters by its bytes (sha256), not its p
     // A regenerated matrix at the same path: the gradient run's id changes, the others do not.
     await Deno.writeTextFile(a, matrixJson(20, 0.2));
     const after = await idsByObjective(a);
-    assert.notEqual(after.gradient, before.gradient);
-    assert.equal(after.timestep, before.timestep);
-    assert.equal(after.none, before.none);
+    assert.equal(Object.keys(before).length, 5);
+    assert.notEqual(after["gradient/uw"], before["gradient/uw"]);
+    assert.notEqual(after["gradient/vanilla"], before["gradient/vanilla"]);
+    assert.equal(after["timestep/uw"], before["timestep/uw"]);
+    assert.equal(after["timestep/vanilla"], before["timestep/vanilla"]);
+    assert.equal(after["none/vanilla"], before["none/vanilla"]);
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
