@@ -9,8 +9,8 @@
  * @module
  */
 import { parseArgs } from "node:util";
-import { frechetDetails, type FrechetMethod, gaussianStats } from "./frechet.ts";
-import { rngFor } from "../runtime/rng.ts";
+import { frechetDetails, type FrechetMethod, gaussianStats } from "../../src/metrics/frechet.ts";
+import { rngFor } from "../../src/runtime/rng.ts";
 
 if (import.meta.main) {
   const { values, positionals } = parseArgs({

@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ParityCase } from "./parity_export.ts";
+import type { ParityCase } from "./export.ts";
 
 /** Tolerances of the parity checks (justified in parity_test.ts). */
 export const PARITY_TOLERANCES = {

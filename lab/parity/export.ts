@@ -22,24 +22,24 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Component, TimestepSampler } from "./types.ts";
-import type { HostBatch } from "./step.ts";
-import { createStepper, makeMtlBatch } from "./step.ts";
-import { makeSchedule, type NoiseSchedule, type ScheduleId } from "../diffusion/schedule.ts";
-import type { Denoiser } from "../models/denoiser.ts";
-import type { MtlMethod } from "../mtl/method.ts";
-import { getModelFactory } from "../models/registry.ts";
-import { getMethodFactory } from "../mtl/registry.ts";
-import { getDatasetFactory } from "../data/registry.ts";
-import { clusterTimesteps } from "../clustering/registry.ts";
-import { sampleTimesteps } from "../clustering/assign.ts";
-import type { Interval } from "../clustering/dp.ts";
-import { PCGRAD_ORDER_PURPOSE, pcgradOrders } from "../mtl/pcgrad_core.ts";
-import { valueAndGrads } from "../mtl/grads.ts";
-import { deriveSeed, rngFor } from "../runtime/rng.ts";
-import { npyArray, readNpy, writeNpy } from "../metrics/npy.ts";
-import { atomicWriteJson } from "../runtime/atomic_write.ts";
-import { readConcat } from "../runtime/read.ts";
+import type { Component, TimestepSampler } from "../../src/train/types.ts";
+import type { HostBatch } from "../../src/train/step.ts";
+import { createStepper, makeMtlBatch } from "../../src/train/step.ts";
+import { makeSchedule, type NoiseSchedule, type ScheduleId } from "../../src/diffusion/schedule.ts";
+import type { Denoiser } from "../../src/models/denoiser.ts";
+import type { MtlMethod } from "../../src/mtl/method.ts";
+import { getModelFactory } from "../../src/models/registry.ts";
+import { getMethodFactory } from "../../src/mtl/registry.ts";
+import { getDatasetFactory } from "../../src/data/registry.ts";
+import { clusterTimesteps } from "../../src/clustering/registry.ts";
+import { sampleTimesteps } from "../../src/clustering/assign.ts";
+import type { Interval } from "../../src/clustering/dp.ts";
+import { PCGRAD_ORDER_PURPOSE, pcgradOrders } from "../../src/mtl/pcgrad_core.ts";
+import { valueAndGrads } from "../../src/mtl/grads.ts";
+import { deriveSeed, rngFor } from "../../src/runtime/rng.ts";
+import { npyArray, readNpy, writeNpy } from "../../src/metrics/npy.ts";
+import { atomicWriteJson } from "../../src/runtime/atomic_write.ts";
+import { readConcat } from "../../src/runtime/read.ts";
 
 /** One parity configuration: a short training run small enough for CI. */
 export interface ParityCase {
@@ -393,7 +393,7 @@ export async function runTorchParity(
   python = TORCH_PYTHON,
 ): Promise<Record<string, unknown>[]> {
   await torchVersion(python);
-  const script = new URL("../../benchmarks/peers/torch/parity.py", import.meta.url).pathname;
+  const script = new URL("../torch/parity.py", import.meta.url).pathname;
   const out = await new Deno.Command(python, {
     args: [script, "--dtype", dtype, ...dirs],
     stdout: "piped",

@@ -10,8 +10,8 @@
  *
  * @module
  */
-import { initBackend } from "../../../src/runtime/backend.ts";
-import { PARITY_CASES } from "../../../src/train/parity_cases.ts";
+import { initBackend } from "../../src/runtime/backend.ts";
+import { PARITY_CASES } from "./cases.ts";
 import {
   exportParityCase,
   maxRelDiff,
@@ -19,8 +19,8 @@ import {
   relL2,
   runTorchParity,
   type Trajectory,
-} from "../../../src/train/parity_export.ts";
-import { atomicWriteFile, atomicWriteJson } from "../../../src/runtime/atomic_write.ts";
+} from "./export.ts";
+import { atomicWriteFile, atomicWriteJson } from "../../src/runtime/atomic_write.ts";
 
 const out = Deno.args[0] ?? "fixtures/parity";
 const info = await initBackend("wasm");

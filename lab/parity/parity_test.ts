@@ -31,8 +31,8 @@
  * missing the test fails with the install command; it never skips.
  */
 import assert from "node:assert/strict";
-import type { ParityRun, Trajectory } from "./parity_export.ts";
-import { PARITY_CASES as CASES, PARITY_TOLERANCES as TOL } from "./parity_cases.ts";
+import type { ParityRun, Trajectory } from "./export.ts";
+import { PARITY_CASES as CASES, PARITY_TOLERANCES as TOL } from "./cases.ts";
 import {
   exportParityCase,
   maxRelDiff,
@@ -41,8 +41,8 @@ import {
   runTorchParity,
   TORCH_INSTALL_HINT,
   torchVersion,
-} from "./parity_export.ts";
-import { initBackend } from "../runtime/backend.ts";
+} from "./export.ts";
+import { initBackend } from "../../src/runtime/backend.ts";
 
 function check(name: string, value: number, tol: number): string | null {
   return value <= tol ? null : `${name}: ${value.toExponential(3)} > tolerance ${tol.toExponential(1)}`;

@@ -4,17 +4,17 @@
  *
  * @module
  */
-import type { CliCommand } from "./command.ts";
-import { enumFlag, intFlag, parseFlags } from "./args.ts";
-import { badValue, UsageError } from "../runtime/errors.ts";
-import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
-import type { ConcreteBackend } from "../runtime/backend.ts";
-import { resolveAuto } from "../runtime/backend.ts";
-import { probeAdapter } from "../runtime/webgpu_backend.ts";
-import { renderPerfTable, runPerf, type Workload } from "../runtime/perf_bench.ts";
-import { perfVsTorchMain, VS_TORCH_USAGE } from "./perf_torch.ts";
-import { MODELS } from "../models/registry.ts";
-import { METHODS } from "../mtl/registry.ts";
+import type { CliCommand } from "../../src/cli/command.ts";
+import { enumFlag, intFlag, parseFlags } from "../../src/cli/args.ts";
+import { badValue, UsageError } from "../../src/runtime/errors.ts";
+import { atomicWriteFile, atomicWriteJson } from "../../src/runtime/atomic_write.ts";
+import type { ConcreteBackend } from "../../src/runtime/backend.ts";
+import { resolveAuto } from "../../src/runtime/backend.ts";
+import { probeAdapter } from "../../src/runtime/webgpu_backend.ts";
+import { renderPerfTable, runPerf, type Workload } from "./step_bench.ts";
+import { perfVsTorchMain, VS_TORCH_USAGE } from "../torch/vs_torch.ts";
+import { MODELS } from "../../src/models/registry.ts";
+import { METHODS } from "../../src/mtl/registry.ts";
 
 const BACKEND_CHOICES = ["available", "auto", "wasm", "cpu", "webgpu"] as const;
 

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
-import { parsePerfArgs, perfMain, resolveBackends, workloadsFor } from "./perf.ts";
-import { UsageError } from "../runtime/errors.ts";
+import { parsePerfArgs, perfMain, resolveBackends, workloadsFor } from "./main.ts";
+import { UsageError } from "../../src/runtime/errors.ts";
 
 function usageError(args: string[], pattern: RegExp) {
   assert.throws(() => parsePerfArgs(args), (e: unknown) => {

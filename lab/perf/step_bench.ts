@@ -12,14 +12,14 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { makeSchedule } from "../diffusion/schedule.ts";
-import { getModelFactory } from "../models/registry.ts";
-import { getMethodFactory } from "../mtl/registry.ts";
-import { createStepper, type HostBatch, stepAndReadLoss } from "../train/step.ts";
-import { type ConcreteBackend, initBackend } from "./backend.ts";
-import { type EnvironmentFingerprint, environmentFingerprint } from "./fingerprint.ts";
+import { makeSchedule } from "../../src/diffusion/schedule.ts";
+import { getModelFactory } from "../../src/models/registry.ts";
+import { getMethodFactory } from "../../src/mtl/registry.ts";
+import { createStepper, type HostBatch, stepAndReadLoss } from "../../src/train/step.ts";
+import { type ConcreteBackend, initBackend } from "../../src/runtime/backend.ts";
+import { type EnvironmentFingerprint, environmentFingerprint } from "../../src/runtime/fingerprint.ts";
 import { countFlops } from "./flops.ts";
-import { deriveSeed, Rng } from "./rng.ts";
+import { deriveSeed, Rng } from "../../src/runtime/rng.ts";
 
 /** One model configuration to time. */
 export interface Workload {

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { renderPerfTable, runPerf, summarize, syntheticBatch } from "./perf_bench.ts";
+import { renderPerfTable, runPerf, summarize, syntheticBatch } from "./step_bench.ts";
 
 Deno.test("summarize: median, quartiles (linear interpolation) and range by hand", () => {
   // Sorted: 1 2 3 4 10. Positions (n-1)q: 0.25 -> 1.0 -> 2; 0.5 -> 2 -> 3; 0.75 -> 3 -> 4.

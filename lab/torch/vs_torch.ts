@@ -21,23 +21,23 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { parseFlags } from "./args.ts";
-import type { PerfArgs } from "./perf.ts";
-import { enumFlag, intFlag } from "./args.ts";
-import { badValue, UsageError } from "../runtime/errors.ts";
-import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
-import { initBackend } from "../runtime/backend.ts";
-import { environmentFingerprint } from "../runtime/fingerprint.ts";
-import { summarize, syntheticBatch, type TimeStats, type Workload } from "../runtime/perf_bench.ts";
-import { makeSchedule } from "../diffusion/schedule.ts";
-import { getModelFactory } from "../models/registry.ts";
-import { getMethodFactory } from "../mtl/registry.ts";
-import { createStepper, type HostBatch, makeMtlBatch, stepAndReadLoss } from "../train/step.ts";
-import type { Denoiser } from "../models/denoiser.ts";
-import type { MtlMethod } from "../mtl/method.ts";
-import type { NoiseSchedule } from "../diffusion/schedule.ts";
-import { deriveSeed } from "../runtime/rng.ts";
-import { TORCH_INSTALL_HINT, TORCH_PYTHON, torchVersion } from "../train/parity_export.ts";
+import { parseFlags } from "../../src/cli/args.ts";
+import type { PerfArgs } from "../perf/main.ts";
+import { enumFlag, intFlag } from "../../src/cli/args.ts";
+import { badValue, UsageError } from "../../src/runtime/errors.ts";
+import { atomicWriteFile, atomicWriteJson } from "../../src/runtime/atomic_write.ts";
+import { initBackend } from "../../src/runtime/backend.ts";
+import { environmentFingerprint } from "../../src/runtime/fingerprint.ts";
+import { summarize, syntheticBatch, type TimeStats, type Workload } from "../perf/step_bench.ts";
+import { makeSchedule } from "../../src/diffusion/schedule.ts";
+import { getModelFactory } from "../../src/models/registry.ts";
+import { getMethodFactory } from "../../src/mtl/registry.ts";
+import { createStepper, type HostBatch, makeMtlBatch, stepAndReadLoss } from "../../src/train/step.ts";
+import type { Denoiser } from "../../src/models/denoiser.ts";
+import type { MtlMethod } from "../../src/mtl/method.ts";
+import type { NoiseSchedule } from "../../src/diffusion/schedule.ts";
+import { deriveSeed } from "../../src/runtime/rng.ts";
+import { TORCH_INSTALL_HINT, TORCH_PYTHON, torchVersion } from "../parity/export.ts";
 
 /** Methods the PyTorch reference implements (benchmarks/peers/torch/methods.py). */
 export const TORCH_METHODS: readonly string[] = ["vanilla", "uw", "pcgrad", "nashmtl"];
@@ -187,7 +187,7 @@ export class TorchPeer {
   /** Start benchmarks/peers/torch/bench.py; throws naming the install command when torch is missing. */
   static async start(python = TORCH_PYTHON): Promise<TorchPeer> {
     await torchVersion(python);
-    const script = new URL("../../benchmarks/peers/torch/bench.py", import.meta.url).pathname;
+    const script = new URL("./bench.py", import.meta.url).pathname;
     const child = new Deno.Command(python, {
       args: [script],
       stdin: "piped",
@@ -238,7 +238,7 @@ export class WorkerPool {
   constructor(n: number) {
     this.#workers = Array.from(
       { length: n },
-      () => new Worker(new URL("./perf_torch_worker.ts", import.meta.url).href, { type: "module" }),
+      () => new Worker(new URL("./vs_torch_worker.ts", import.meta.url).href, { type: "module" }),
     );
   }
 

@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { renderVsTorch, splitVsArgs, type VsTorchReport } from "./perf_torch.ts";
+import { renderVsTorch, splitVsArgs, type VsTorchReport } from "./vs_torch.ts";
 
 Deno.test("perf --vs: its own flags are split from perf's, in both --flag value and --flag=value forms", () => {
   const { own, rest } = splitVsArgs([

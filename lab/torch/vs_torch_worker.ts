@@ -8,8 +8,8 @@
  * @module
  */
 /// <reference lib="deno.worker" />
-import { initBackend } from "../runtime/backend.ts";
-import { type AntbenchStepper, buildAntbenchStepper, type StepperSpec } from "./perf_torch.ts";
+import { initBackend } from "../../src/runtime/backend.ts";
+import { type AntbenchStepper, buildAntbenchStepper, type StepperSpec } from "./vs_torch.ts";
 
 let side: AntbenchStepper | null = null;
 

@@ -5,7 +5,7 @@
 import assert from "node:assert/strict";
 import { initBackend } from "./backend.ts";
 import { deriveSeed } from "./rng.ts";
-import { syntheticBatch } from "./perf_bench.ts";
+import { syntheticBatch } from "../../lab/perf/step_bench.ts";
 import { makeSchedule } from "../diffusion/schedule.ts";
 import { getModelFactory } from "../models/registry.ts";
 import { getMethodFactory } from "../mtl/registry.ts";
