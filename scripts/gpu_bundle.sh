@@ -2,7 +2,7 @@
 # Build a self-contained bundle for running antbench on a GPU machine that has no registry access
 # (see docs/gpu.md). Output (default .cache/gpu_bundle/, or the directory given as $1):
 #   deno.xz              the Deno binary of node_modules/.bin/deno, xz-compressed
-#   perf.js, bench.js    `deno bundle` of src/cli/perf.ts and src/cli/bench.ts (npm packages inlined)
+#   perf.js, bench.js    `deno bundle` of lab/perf/main.ts and src/cli/bench.ts (npm packages inlined)
 #   tfjs-wasm/           tfjs-backend-wasm's .wasm files (point ANTBENCH_TFJS_WASM_DIR at this folder)
 #   run_perf.sh          unpacks deno if needed and runs the perf bundle with the right flags
 #   SHA256SUMS           checksums of everything above

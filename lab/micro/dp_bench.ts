@@ -1,5 +1,5 @@
 /**
- * `deno bench src/clustering/dp_bench.ts`: interval DP timings for T = 1000 (k·T² cost evaluations).
+ * `deno bench lab/micro/dp_bench.ts`: interval DP timings for T = 1000 (k·T² cost evaluations).
  *
  * @module
  */

@@ -2,7 +2,7 @@
  * Timing of the Fréchet-distance pipeline (statistics, then each trace route) at several feature
  * dimensions. Not a test (no timing assertions anywhere): run by hand,
  *
- *   node_modules/.bin/deno run --allow-read src/metrics/perf_frechet.ts [d ...] [--n N] [--routes eigh,cholesky]
+ *   node_modules/.bin/deno run --allow-read lab/micro/frechet_timing.ts [d ...] [--n N] [--routes eigh,cholesky]
  *
  * and prints one JSON line per (d, route).
  *

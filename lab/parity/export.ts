@@ -1,7 +1,7 @@
 /**
  * Cross-framework parity with PyTorch (issue 8): export one training configuration — initial weights,
  * the exact batches (data, timesteps, clusters, noise) and the method's random choices — for the PyTorch
- * reference in benchmarks/peers/torch/, run the same steps in antbench, and compare the two trajectories.
+ * reference in lab/torch/, run the same steps in antbench, and compare the two trajectories.
  *
  * The batches come from the streams the trainer uses (src/train/run.ts): the data order from
  * rngFor(seed, "data-order", epoch), timesteps from sampleTimesteps(rngFor(seed, "timesteps", step), ...),
@@ -304,7 +304,7 @@ export async function writeTrajectory(dir: string, prefix: string, tr: Trajector
   if (tr.ema) await writeNpy(`${dir}/${prefix}ema.npy`, npyArray(tr.ema, [tr.ema.length]));
 }
 
-/** Read a trajectory written by {@link writeTrajectory} or by benchmarks/peers/torch/parity.py. */
+/** Read a trajectory written by {@link writeTrajectory} or by lab/torch/parity.py. */
 export async function readTrajectory(dir: string, prefix: string): Promise<Trajectory> {
   const f64 = async (name: string) => Float64Array.from((await readNpy(`${dir}/${prefix}${name}.npy`)).data);
   const g = await readNpy(`${dir}/${prefix}cluster_grads.npy`);
@@ -383,7 +383,7 @@ export async function torchVersion(python = TORCH_PYTHON): Promise<string> {
 }
 
 /**
- * Run benchmarks/peers/torch/parity.py on case directories (one Python process for all); `dtype` "case"
+ * Run lab/torch/parity.py on case directories (one Python process for all); `dtype` "case"
  * runs each case's `referenceDtypes`, "both" writes torch32_* and torch64_* for every case.
  * Returns the script's JSON lines. Throws with the script's stderr on failure.
  */

@@ -1,6 +1,6 @@
 /**
  * Cross-framework parity (issue 8): antbench's training (wasm backend, the shared stepper, the registered
- * models and methods) against the independent PyTorch reference in benchmarks/peers/torch/, from identical
+ * models and methods) against the independent PyTorch reference in lab/torch/, from identical
  * weights, batches, timesteps, noise and PCGrad orders, for every model × method.
  *
  * Each case trains 50 steps. Checked per case:
@@ -12,7 +12,7 @@
  * - method state: UW's s_i (rel. 1e-4), Nash α (rel. 1e-4), PCGrad's projection count (exact).
  *
  * Why these tolerances (float32; measured values in fixtures/parity/measured.md, written by
- * benchmarks/peers/torch/parity_measure.ts): both sides round every op to float32 (unit roundoff 6e-8) but
+ * lab/parity/measure.ts): both sides round every op to float32 (unit roundoff 6e-8) but
  * in different orders (XNNPACK vs oneDNN/ATen reductions and convolutions). Single-pass quantities (the
  * step-0 gradients and update) differ by ≤ 4.7e-7, the same size as PyTorch-float32 vs PyTorch-float64
  * (≤ 5.1e-7); the weights after one step by ≤ 1.1e-7. Over 50 Adam steps the difference grows: Adam divides

@@ -1,6 +1,6 @@
 /**
  * `deno task perf` (also `deno task cli perf`): the training-step benchmark. Prints a table and writes
- * reports/perf/perf.json and perf.md. See src/runtime/perf_bench.ts for what is measured.
+ * reports/perf/perf.json and perf.md. See lab/perf/step_bench.ts for what is measured.
  *
  * @module
  */

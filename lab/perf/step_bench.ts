@@ -3,7 +3,7 @@
  * builds the model, runs the shared optimisation step (src/train/step.ts: forward, per-cluster gradients
  * through the MTL method, Adam, EMA) on seeded synthetic batches, and reports ms/step (median and spread
  * over the timed repeats after warm-up), samples/s, and GFLOP/s from the matmul/conv FLOPs of one profiled
- * step (src/runtime/flops.ts).
+ * step (lab/perf/flops.ts).
  *
  * Methods are benchmarked at k = 5 timestep clusters (ANT's default number of intervals, uniform
  * intervals here) and reported as a ratio to vanilla on the same workload; their timed steps are

@@ -1,11 +1,11 @@
 """Training-step throughput of the PyTorch reference, driven by `deno task perf --vs torch`
-(src/cli/perf_torch.ts) so both frameworks are timed interleaved on the same machine.
+(lab/torch/vs_torch.ts) so both frameworks are timed interleaved on the same machine.
 
 Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
   {"cmd": "setup", "id": str, "model": str, "options": {...}, "dataShape": [...], "batch": int,
    "method": str, "k": int, "T": int, "seed": int}
       builds the model (PyTorch default initialisation), Adam (eps 1e-8), EMA, the method, and 4 synthetic
-      batches (x0, noise ~ N(0, I); t uniform; cluster = floor(t k / T), as src/runtime/perf_bench.ts)
+      batches (x0, noise ~ N(0, I); t uniform; cluster = floor(t k / T), as lab/perf/step_bench.ts)
       -> {"ok": true, "params": int}
   {"cmd": "time", "id": str, "threads": int, "warmup": int, "steps": int}
       torch.set_num_threads(threads); warm-up steps, then the wall time of each timed step in ms

@@ -1,6 +1,6 @@
 /**
  * `deno task perf --vs torch`: training throughput of antbench against the PyTorch reference
- * (benchmarks/peers/torch/bench.py, Debian python3-torch at /usr/bin/python3), timed interleaved on the
+ * (lab/torch/bench.py, Debian python3-torch at /usr/bin/python3), timed interleaved on the
  * same machine, for every model workload × MTL method.
  *
  * Four arms per (workload, method), each round running them back to back (the order alternates between
@@ -11,7 +11,7 @@
  * - `antbench N jobs`: N independent antbench trainings in parallel Web Workers (each its own tfjs
  *   instance on its own core), the way `--jobs N` runs a suite; throughput = N·steps·B / slowest worker.
  * Both sides run the same step: batch → per-sample ε-MSE → the method's gradient → Adam (ε = 1e-8) → EMA,
- * on seeded synthetic batches (src/runtime/perf_bench.ts's syntheticBatch; numpy draws on the torch
+ * on seeded synthetic batches (lab/perf/step_bench.ts's syntheticBatch; numpy draws on the torch
  * side), models with the same options; weights are each framework's own initialisation (timing only).
  *
  * Reported: ms/step (median, quartiles over all timed steps), samples/s, and the antbench/torch
@@ -39,7 +39,7 @@ import type { NoiseSchedule } from "../../src/diffusion/schedule.ts";
 import { deriveSeed } from "../../src/runtime/rng.ts";
 import { TORCH_INSTALL_HINT, TORCH_PYTHON, torchVersion } from "../parity/export.ts";
 
-/** Methods the PyTorch reference implements (benchmarks/peers/torch/methods.py). */
+/** Methods the PyTorch reference implements (lab/torch/methods.py). */
 export const TORCH_METHODS: readonly string[] = ["vanilla", "uw", "pcgrad", "nashmtl"];
 
 /** What both sides build for one row. */
@@ -184,7 +184,7 @@ export class TorchPeer {
     this.#reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
   }
 
-  /** Start benchmarks/peers/torch/bench.py; throws naming the install command when torch is missing. */
+  /** Start lab/torch/bench.py; throws naming the install command when torch is missing. */
   static async start(python = TORCH_PYTHON): Promise<TorchPeer> {
     await torchVersion(python);
     const script = new URL("./bench.py", import.meta.url).pathname;
@@ -538,7 +538,7 @@ export const VS_TORCH_USAGE = `
   --threads N      torch threads for the per-machine arm (default: all cores)
   --tag NAME       output reports/perf/torch_NAME.{json,md} (default: vs)
   --adam shared|host  antbench optimiser path: the production stepper (default) or the proposed
-                   host-side Adam + EMA (src/cli/perf_torch.ts hostAdamStepper)
+                   host-side Adam + EMA (lab/torch/vs_torch.ts hostAdamStepper)
   --methods defaults to vanilla,uw,pcgrad,nashmtl; --repeats to 5; --warmup to 2`;
 
 /** perf.ts's parsing of the shared flags, handed in by its `--vs` hook (perf.ts imports this module). */
