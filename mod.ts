@@ -145,6 +145,9 @@ export type { EvalPoint, RunConfig, RunResult } from "./src/train/types.ts";
 // training loop and shared step with deferred (batched) loss reads
 export { DEVICE_LOSS_READ_EVERY, lossReadInterval, runTraining } from "./src/train/run.ts";
 export type { RunOptions, RunProgress } from "./src/train/run.ts";
+// the one run-assembly seam (training, perf and parity build their runs here)
+export { assembleRun, trainingBatches } from "./src/train/assemble.ts";
+export type { AssembledRun, AssembleOptions, AssemblyConfig } from "./src/train/assemble.ts";
 export { createStepper, makeMtlBatch, stepAndReadLoss } from "./src/train/step.ts";
 export type { HostBatch, Stepper, StepperOptions } from "./src/train/step.ts";
 

@@ -12,7 +12,10 @@ import type { Interval } from "../clustering/dp.ts";
 import { readAffinity } from "../clustering/affinity_io.ts";
 
 /** The run's intervals, inclusive [l, r], in timestep order. */
-export async function computeClusters(config: RunConfig, schedule: NoiseSchedule): Promise<Interval[]> {
+export async function computeClusters(
+  config: Pick<RunConfig, "clustering">,
+  schedule: NoiseSchedule,
+): Promise<Interval[]> {
   const { objective, k, affinity } = config.clustering;
   const input: ObjectiveInput = { T: schedule.T, schedule };
   if (affinity !== undefined) input.affinity = await readAffinity(affinity, schedule.T);
