@@ -1,176 +1,89 @@
 /**
- * `deno task perf` (also `deno task cli perf`): the training-step benchmark. Prints a table and writes
- * reports/perf/perf.json and perf.md. See lab/perf/step_bench.ts for what is measured.
+ * `deno task perf`: the training-step benchmark. Prints a table and writes perf.json and perf.md (default
+ * reports/perf/, quiet results only: lab/perf/publish.ts). See lab/perf/step_bench.ts for what is measured;
+ * `--vs torch` runs the PyTorch comparison instead (lab/torch/vs_torch.ts).
  *
  * @module
  */
-import type { CliCommand } from "../../src/cli/command.ts";
-import { enumFlag, intFlag, parseFlags } from "../../src/cli/args.ts";
-import { badValue, UsageError } from "../../src/runtime/errors.ts";
+import { UsageError } from "../../src/runtime/errors.ts";
 import { atomicWriteFile, atomicWriteJson } from "../../src/runtime/atomic_write.ts";
-import type { ConcreteBackend } from "../../src/runtime/backend.ts";
-import { resolveAuto } from "../../src/runtime/backend.ts";
-import { probeAdapter } from "../../src/runtime/webgpu_backend.ts";
-import { renderPerfTable, runPerf, type Workload } from "./step_bench.ts";
-import { perfVsTorchMain, VS_TORCH_USAGE } from "../torch/vs_torch.ts";
-import { MODELS } from "../../src/models/registry.ts";
-import { METHODS } from "../../src/mtl/registry.ts";
-
-const BACKEND_CHOICES = ["available", "auto", "wasm", "cpu", "webgpu"] as const;
+import { parsePerfArgs, PERF_FLAGS_USAGE, resolveBackends, workloadsFor } from "./args.ts";
+import { type PerfReport, runPerf } from "./step_bench.ts";
+import { renderPerfNotes, renderPerfTable } from "./render.ts";
+import { machineFp32Peak } from "./peak.ts";
+import { chooseOutputDir, divertedMessage } from "./publish.ts";
+import { perfVsTorchMain, VS_TORCH_USAGE } from "../torch/vs_main.ts";
 
 /** Samples with more elements than this are not run on the cpu backend (an 8×8 U-Net step takes ~30 s). */
 export const CPU_MAX_SAMPLE_SIZE = 16;
 
-const USAGE = `usage: deno task perf [options]
+/** Usage of `deno task perf`. */
+export const USAGE = `usage: deno task perf [options]
 
-Training-step benchmark: for each registered model on each backend, the shared optimisation step
-(forward, gradients through the MTL method, Adam, EMA) on seeded synthetic batches. Reports ms/step
-(median, quartiles, range over --repeats timed steps after --warmup steps), samples/s and GFLOP/s
-(matmul/conv FLOPs counted from a tf.profile of one step). Writes reports/perf/perf.json and perf.md.
+Training-step benchmark: for each registered model on each backend, the production training step (the
+run assembled as a suite would train it: the trainer's batches, the method's gradients, Adam, EMA, the
+trainer's loss reads) in load-checked, interleaved rounds. Reports ms/step (median over rounds),
+samples/s, GFLOP/s beside the machine's fp32 peak, kernels per step, and each method's ratio to vanilla.
+Writes perf.json and perf.md (quiet results only in reports/perf/).
 
 options:
-  --backend LIST   comma list of available | auto | wasm | cpu | webgpu (default: available = wasm,
-                   cpu for small models only, and webgpu when a hardware (non-fallback) adapter exists)
-  --models LIST    comma list of model ids (default: all registered: ${[...MODELS.keys()].join(", ")})
-  --methods LIST   comma list of MTL method ids, or "all": one extra row per method at k clusters, with
-                   the ratio to vanilla (default: none; allowed: ${[...METHODS.keys()].join(", ")})
-  --k N            clusters for --methods rows (default 5)
-  --shapes LIST    image shapes for image models, e.g. 8x8x1,28x28x1 (default: 8x8x1,28x28x1)
-  --batch N        batch size for every workload (default: 256 for 2-D data, 64 for images)
-  --repeats N      timed steps per row (default 10)
-  --warmup N       untimed steps before timing (default 3)
-  --seed N         seed of the synthetic batches and weights (default 0)
-  --out DIR        output directory (default reports/perf)
-  --json           print the JSON report on stdout instead of the table
+${PERF_FLAGS_USAGE}
   --vs torch       compare with the PyTorch reference instead (see below)
 ${VS_TORCH_USAGE}`;
 
-function list(flag: string, value: unknown): string[] | undefined {
-  if (value === undefined) return undefined;
-  const items = String(value).split(",").map((s) => s.trim()).filter((s) => s !== "");
-  if (items.length === 0) {
-    throw new UsageError(badValue(`--${flag}`, value, "a non-empty comma-separated list"));
-  }
-  return items;
-}
-
-function parseShape(s: string): number[] {
-  const dims = s.split("x").map((d) => (/^\d+$/.test(d) ? Number(d) : NaN));
-  if (dims.length !== 3 || dims.some((d) => !(d >= 1))) {
-    throw new UsageError(badValue("--shapes", s, "image shapes HxWxC such as 8x8x1 or 28x28x1"));
-  }
-  return dims;
-}
-
-/** Parsed perf settings (exported for tests). */
-export interface PerfArgs {
-  backends: ("available" | "auto" | ConcreteBackend)[];
-  models: string[];
-  methods: string[];
-  k: number;
-  shapes: number[][];
-  batch: number | null;
-  repeats: number;
-  warmup: number;
-  seed: number;
-  out: string;
-  json: boolean;
-}
-
-/** Parse and validate the flags of `deno task perf`. */
-export function parsePerfArgs(args: string[]): PerfArgs {
-  const { values, positionals } = parseFlags("perf", args, {
-    backend: { type: "string" },
-    models: { type: "string" },
-    methods: { type: "string" },
-    k: { type: "string" },
-    shapes: { type: "string" },
-    batch: { type: "string" },
-    repeats: { type: "string" },
-    warmup: { type: "string" },
-    seed: { type: "string" },
-    out: { type: "string" },
-    json: { type: "boolean" },
-  });
-  if (positionals.length > 0) {
-    throw new UsageError(badValue("perf", positionals.join(" "), "no positional arguments"));
-  }
-  const backends = (list("backend", values.backend) ?? ["available"]).map((b) =>
-    enumFlag("backend", b, BACKEND_CHOICES, "available")
+/** The Markdown file of a report. */
+export function perfMarkdown(report: PerfReport): string {
+  const s = report.settings;
+  const gpu = report.environments.webgpu?.adapter;
+  const gpuNote = gpu
+    ? [
+      `webgpu: adapter "${gpu.description || gpu.vendor}"` +
+      (gpu.isFallbackAdapter ? " is a software (fallback) adapter: CPU-emulated, not GPU numbers" : "") +
+      "; losses are read every 20 steps there, as in training (at least 10 ms per read under Deno).",
+      "",
+    ]
+    : [];
+  const envLines = Object.entries(report.environments).map(([b, e]) =>
+    `- ${b}: Deno ${e!.deno}, tfjs ${e!.tfjs.core}, ${e!.os}/${e!.arch}, ${e!.cpuCount ?? "?"} CPUs (${
+      e!.cpuModel ?? report.peak?.cpu.modelName ?? "unknown CPU"
+    })` +
+    (e!.adapter ? `, adapter "${e!.adapter.description}" (fallback: ${e!.adapter.isFallbackAdapter})` : "") +
+    (e!.wasm.simd === null ? "" : `, wasm SIMD ${e!.wasm.simd}, threads ${e!.wasm.threads}`)
   );
-  const models = list("models", values.models) ?? [...MODELS.keys()];
-  for (const m of models) {
-    if (!MODELS.has(m)) throw new UsageError(badValue("--models", m, [...MODELS.keys()].join(", ")));
-  }
-  let methods = list("methods", values.methods) ?? [];
-  if (methods.length === 1 && methods[0] === "all") methods = [...METHODS.keys()];
-  for (const m of methods) {
-    if (!METHODS.has(m)) {
-      throw new UsageError(badValue("--methods", m, ["all", ...METHODS.keys()].join(", ")));
-    }
-  }
-  return {
-    backends,
-    models,
-    methods: methods.filter((m) => m !== "vanilla"),
-    k: intFlag("k", values.k, 5, 1, 1000),
-    shapes: (list("shapes", values.shapes) ?? ["8x8x1", "28x28x1"]).map(parseShape),
-    batch: values.batch === undefined ? null : intFlag("batch", values.batch, 0, 1, 65536),
-    repeats: intFlag("repeats", values.repeats, 10, 1, 100000),
-    warmup: intFlag("warmup", values.warmup, 3, 0, 100000),
-    seed: intFlag("seed", values.seed, 0, 0, Number.MAX_SAFE_INTEGER),
-    out: typeof values.out === "string" ? values.out : "reports/perf",
-    json: values.json === true,
-  };
-}
-
-/** The workloads for the chosen models: 2-D data for "mlp", the --shapes images for every other model. */
-export function workloadsFor(a: Pick<PerfArgs, "models" | "shapes" | "batch">): Workload[] {
-  const out: Workload[] = [];
-  for (const model of a.models) {
-    const shapes = model === "mlp" ? [[2]] : a.shapes;
-    for (const dataShape of shapes) {
-      out.push({ model, dataShape, batch: a.batch ?? (dataShape.length === 1 ? 256 : 64) });
-    }
-  }
-  return out;
-}
-
-/** Resolve `available` / `auto` to concrete backends (in a stable order, without duplicates). */
-export async function resolveBackends(req: PerfArgs["backends"]): Promise<ConcreteBackend[]> {
-  const out: ConcreteBackend[] = [];
-  const add = (b: ConcreteBackend) => {
-    if (!out.includes(b)) out.push(b);
-  };
-  for (const b of req) {
-    if (b === "available" || b === "auto") {
-      const auto = resolveAuto(await probeAdapter()).name;
-      if (b === "auto") add(auto);
-      else {
-        add("wasm");
-        add("cpu");
-        if (auto === "webgpu") add("webgpu");
-      }
-    } else add(b);
-  }
-  return out;
+  return [
+    "# Training-step benchmark (`deno task perf`)",
+    "",
+    `Generated ${report.createdAt}. ${s.rounds} interleaved rounds × ${s.repeats} timed steps per contender ` +
+    `after ${s.warmup} warm-up steps; methods at k = ${s.k} timestep clusters, vanilla = the suite baseline ` +
+    `(k = 1); seed ${s.seed}.`,
+    "",
+    renderPerfTable(report),
+    "",
+    ...gpuNote,
+    ...renderPerfNotes(report).flatMap((n) => [n, ""]),
+    "Environments:",
+    ...envLines,
+    "",
+  ].join("\n");
 }
 
 /** Run the benchmark with CLI arguments; resolves to the exit code. */
 export async function perfMain(args: string[]): Promise<number> {
-  if (args.some((x) => x === "--vs" || x.startsWith("--vs="))) {
-    return await perfVsTorchMain(args, { parsePerfArgs, workloadsFor });
-  }
+  if (args.some((x) => x === "--vs" || x.startsWith("--vs="))) return await perfVsTorchMain(args);
   const a = parsePerfArgs(args);
   const backends = await resolveBackends(a.backends);
   const report = await runPerf({
     backends,
     workloads: workloadsFor(a),
     methods: a.methods,
+    rounds: a.rounds,
     repeats: a.repeats,
     warmup: a.warmup,
     k: a.k,
     seed: a.seed,
+    loadLimitCores: a.loadLimit,
+    loadRetries: a.retries,
+    peak: await machineFp32Peak(),
     skip: (b, w) =>
       b === "cpu" && w.dataShape.reduce((x, y) => x * y, 1) > CPU_MAX_SAMPLE_SIZE
         ? `cpu runs only samples of ≤ ${CPU_MAX_SAMPLE_SIZE} elements (too slow for images)`
@@ -178,55 +91,22 @@ export async function perfMain(args: string[]): Promise<number> {
     onLog: (l) => console.error(l),
   });
   const table = renderPerfTable(report);
-  const gpu = report.environments.webgpu?.adapter;
-  const notes = gpu
-    ? [
-      `webgpu: adapter "${gpu.description || gpu.vendor}"` +
-      (gpu.isFallbackAdapter ? " is a software (fallback) adapter: CPU-emulated, not GPU numbers" : "") +
-      "; every timed step ends with the read of its loss (at least 10 ms per read under Deno).",
-    ]
-    : [];
-  await Deno.mkdir(a.out, { recursive: true });
-  await atomicWriteJson(`${a.out}/perf.json`, report);
-  const envLines = Object.entries(report.environments).map(([b, e]) =>
-    `- ${b}: Deno ${e!.deno}, tfjs ${e!.tfjs.core}, ${e!.os}/${e!.arch}, ${e!.cpuCount ?? "?"} CPUs (${
-      e!.cpuModel ?? "unknown CPU"
-    })` +
-    (e!.adapter ? `, adapter "${e!.adapter.description}" (fallback: ${e!.adapter.isFallbackAdapter})` : "") +
-    (e!.wasm.simd === null ? "" : `, wasm SIMD ${e!.wasm.simd}, threads ${e!.wasm.threads}`)
-  );
-  const md = [
-    "# Training-step benchmark (`deno task perf`)",
-    "",
-    `Generated ${report.createdAt}. ${report.settings.repeats} timed steps after ${report.settings.warmup} ` +
-    `warm-up steps per row; methods at k = ${report.settings.k}; seed ${report.settings.seed}.`,
-    "",
-    table,
-    "",
-    ...notes.map((n) => `${n}\n`),
-    `GFLOP/s: ${report.flopSource}.`,
-    "",
-    "Environments:",
-    ...envLines,
-    "",
-  ].join("\n");
-  await atomicWriteFile(`${a.out}/perf.md`, md);
+  const out = chooseOutputDir(a.out, report.quiet, a.allowNoisy);
+  await Deno.mkdir(out.dir, { recursive: true });
+  await atomicWriteJson(`${out.dir}/perf.json`, report);
+  await atomicWriteFile(`${out.dir}/perf.md`, perfMarkdown(report));
   if (a.json) console.log(JSON.stringify(report, null, 2));
   else {
     console.log(table);
-    for (const n of notes) console.log(`\n${n}`);
-    console.log(`\nwrote ${a.out}/perf.json and ${a.out}/perf.md`);
+    for (const n of renderPerfNotes(report)) console.log(`\n${n}`);
+    console.log(`\nwrote ${out.dir}/perf.json and ${out.dir}/perf.md`);
+  }
+  if (out.diverted) {
+    console.error(divertedMessage(a.out, out.dir));
+    return 1;
   }
   return report.rows.some((r) => r.status === "failed") ? 1 : 0;
 }
-
-/** `deno task cli perf`. */
-export const perfCommand: CliCommand = {
-  name: "perf",
-  summary: "training-step benchmark (ms/step, samples/s, GFLOP/s per model and backend)",
-  usage: USAGE,
-  run: perfMain,
-};
 
 if (import.meta.main) {
   if (Deno.args.includes("--help") || Deno.args.includes("-h")) {

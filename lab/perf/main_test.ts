@@ -1,76 +1,56 @@
 import assert from "node:assert/strict";
-import { parsePerfArgs, perfMain, resolveBackends, workloadsFor } from "./main.ts";
-import { UsageError } from "../../src/runtime/errors.ts";
+import { perfMain } from "./main.ts";
+import { foreignBusyLoop } from "./testing.ts";
 
-function usageError(args: string[], pattern: RegExp) {
-  assert.throws(() => parsePerfArgs(args), (e: unknown) => {
-    assert.ok(e instanceof UsageError, String(e));
-    assert.match(e.message, pattern);
-    return true;
-  });
-}
+const SMALL = ["--backend", "wasm", "--models", "mlp", "--batch", "10", "--rounds", "2", "--repeats", "1"];
 
-Deno.test("perf flags: defaults and clear errors naming the flag, value and allowed values", () => {
-  const d = parsePerfArgs([]);
-  assert.deepEqual(d.backends, ["available"]);
-  assert.equal(d.repeats, 10);
-  assert.equal(d.warmup, 3);
-  assert.equal(d.k, 5);
-  assert.deepEqual(d.methods, []);
-  assert.deepEqual(d.shapes, [[8, 8, 1], [28, 28, 1]]);
-  usageError(
-    ["--backend", "gpu"],
-    /--backend: got "gpu"; allowed: available \| auto \| wasm \| cpu \| webgpu/,
-  );
-  usageError(["--models", "mlp,resnet"], /--models: got "resnet"; allowed: .*mlp/);
-  usageError(["--methods", "adam"], /--methods: got "adam"; allowed: all, vanilla/);
-  usageError(["--repeats", "0"], /--repeats: got "0"/);
-  usageError(["--warmup", "x"], /--warmup: got "x"/);
-  usageError(["--shapes", "8x8"], /--shapes: got "8x8"; allowed: image shapes HxWxC/);
-  usageError(["--bogus"], /known flags: .*--backend/);
-  assert.ok(parsePerfArgs(["--methods", "all"]).methods.includes("pcgrad"));
-  assert.ok(!parsePerfArgs(["--methods", "all"]).methods.includes("vanilla"));
-});
-
-Deno.test("perf workloads: 2-D data for mlp, the image shapes for other models; --batch overrides", () => {
-  assert.deepEqual(workloadsFor({ models: ["mlp", "unet"], shapes: [[8, 8, 1]], batch: null }), [
-    { model: "mlp", dataShape: [2], batch: 256 },
-    { model: "unet", dataShape: [8, 8, 1], batch: 64 },
-  ]);
-  assert.equal(workloadsFor({ models: ["unet"], shapes: [[8, 8, 1]], batch: 7 })[0].batch, 7);
-});
-
-Deno.test("perf backends: explicit lists keep order without duplicates; available always has wasm and cpu", async () => {
-  assert.deepEqual(await resolveBackends(["cpu", "wasm", "cpu"]), ["cpu", "wasm"]);
-  const avail = await resolveBackends(["available"]);
-  assert.deepEqual(avail.slice(0, 2), ["wasm", "cpu"]);
-});
-
-Deno.test("perfMain writes perf.json and perf.md (MLP on wasm, one timed step)", async () => {
+Deno.test("perfMain writes perf.json and perf.md outside reports/perf whatever the load (MLP on wasm)", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    const code = await perfMain([
-      "--backend",
-      "wasm",
-      "--models",
-      "mlp",
-      "--batch",
-      "4",
-      "--repeats",
-      "1",
-      "--warmup",
-      "0",
-      "--out",
-      dir,
-    ]);
+    // --load-limit 1000: every round passes, so the exit code reflects only the rows.
+    const code = await perfMain([...SMALL, "--warmup", "0", "--load-limit", "1000", "--out", dir]);
     assert.equal(code, 0);
     const report = JSON.parse(await Deno.readTextFile(`${dir}/perf.json`));
+    assert.equal(report.schema, "antbench.perf/2");
     assert.equal(report.rows.length, 1);
     assert.equal(report.rows[0].status, "ok");
+    assert.equal(report.rows[0].dataset, "swissroll");
+    assert.equal(report.rounds.filter((r: { kept: boolean }) => r.kept).length, 2);
     const md = await Deno.readTextFile(`${dir}/perf.md`);
-    assert.match(md, /\| wasm \| mlp \| 2 \| 4 \|/);
+    assert.match(md, /\| wasm \| mlp \| 2 \| 10 \| \d+ \| vanilla \|/);
     assert.match(md, /Environments:\n- wasm: Deno /);
+    assert.match(md, /fp32 peak \(.*\): \d+ cores × \(\d+\/32 = \d+ lanes\) × 2 FLOP\/FMA × \d FMA units/);
+    assert.match(md, /FMA units per core are an assumption/);
   } finally {
     await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("perfMain: a noisy result is not written into reports/perf/ but into .cache/perf/, exit code 1", async () => {
+  const cwd = Deno.cwd();
+  const root = await Deno.makeTempDir();
+  // A busy process outside the benchmark's process tree: about one core of foreign load in every round.
+  const stop = await foreignBusyLoop();
+  try {
+    Deno.chdir(root);
+    const code = await perfMain([...SMALL, "--warmup", "0", "--retries", "1", "--out", "reports/perf/x"]);
+    const report = JSON.parse(await Deno.readTextFile(`${root}/.cache/perf/x/perf.json`));
+    assert.equal(report.quiet, false);
+    assert.equal(code, 1);
+    assert.equal(report.noisyRounds, 2);
+    assert.equal(report.rounds.length, 4, "each round repeated once, then kept");
+    assert.ok(report.rounds.every((r: { load: { foreignCores: number } }) => r.load.foreignCores > 0.3));
+    await assert.rejects(() => Deno.stat(`${root}/reports/perf/x/perf.json`), Deno.errors.NotFound);
+    assert.match(await Deno.readTextFile(`${root}/.cache/perf/x/perf.md`), /\*\*NOISY\*\*/);
+    // With --allow-noisy it is published, marked noisy.
+    const args = [...SMALL, "--retries", "0", "--allow-noisy", "--out", "reports/perf/x"];
+    assert.equal(await perfMain(args), 0);
+    const published = JSON.parse(await Deno.readTextFile(`${root}/reports/perf/x/perf.json`));
+    assert.equal(published.quiet, false);
+    assert.equal(published.rows[0].noisy, true);
+  } finally {
+    stop();
+    Deno.chdir(cwd);
+    await Deno.remove(root, { recursive: true });
   }
 });

@@ -1,75 +1,108 @@
 /**
- * The training-step benchmark behind `deno task perf`: for each (backend, model workload, MTL method) it
- * builds the model, runs the shared optimisation step (src/train/step.ts: forward, per-cluster gradients
- * through the MTL method, Adam, EMA) on seeded synthetic batches, and reports ms/step (median and spread
- * over the timed repeats after warm-up), samples/s, and GFLOP/s from the matmul/conv FLOPs of one profiled
- * step (lab/perf/flops.ts).
+ * The training-step benchmark behind `deno task perf`: for each (backend, workload, MTL method) it assembles
+ * the production run (src/train/assemble.ts, configured as a suite would be: lab/perf/workloads.ts) and
+ * times its training steps — the trainer's batches, the method's gradients, Adam, EMA and the trainer's
+ * loss reads — and reports ms/step, samples/s, GFLOP/s beside the machine's fp32 peak (lab/perf/peak.ts),
+ * kernels per step (lab/perf/kernels.ts) and each method's step time relative to the vanilla baseline.
  *
- * Methods are benchmarked at k = 5 timestep clusters (ANT's default number of intervals, uniform
- * intervals here) and reported as a ratio to vanilla on the same workload; their timed steps are
- * interleaved with vanilla's so that load drift on a shared machine affects all of them alike.
+ * Rounds: after `warmup` untimed steps, each round times a block of `repeats` steps of every contender of
+ * the workload, interleaved (A B C in even rounds, C B A in odd ones) so that drift hits all alike.
+ * ms/step of a round = the block's wall time / `repeats`; a row's ms/step is the median over rounds, and
+ * its ratio to vanilla the median of the per-round ratios. Each round is load-checked (lab/perf/load.ts):
+ * a round during which other processes used more than the limit (0.3 cores) is repeated (bounded); a
+ * round still above it makes its rows and the report noisy.
  *
  * @module
  */
-import * as tf from "@tensorflow/tfjs-core";
-import { makeSchedule } from "../../src/diffusion/schedule.ts";
-import { getModelFactory } from "../../src/models/registry.ts";
-import { getMethodFactory } from "../../src/mtl/registry.ts";
-import { createStepper, type HostBatch, stepAndReadLoss } from "../../src/train/step.ts";
+import type { RunConfig } from "../../src/train/types.ts";
+import type { Dataset } from "../../src/data/dataset.ts";
+import { getDatasetFactory } from "../../src/data/registry.ts";
 import { type ConcreteBackend, initBackend } from "../../src/runtime/backend.ts";
 import { type EnvironmentFingerprint, environmentFingerprint } from "../../src/runtime/fingerprint.ts";
-import { countFlops } from "./flops.ts";
-import { deriveSeed, Rng } from "../../src/runtime/rng.ts";
+import { type Contender, createContender } from "./contender.ts";
+import { FOREIGN_LOAD_LIMIT, LOAD_RETRIES, measuredRound, type RoundLoad } from "./load.ts";
+import type { Fp32Peak } from "./peak.ts";
+import { median, type RatioSummary, roundRatios, summarize, type TimeStats } from "./stats.ts";
+import { type Workload, workloadConfigs } from "./workloads.ts";
 
-/** One model configuration to time. */
-export interface Workload {
-  model: string;
-  /** Shape of one sample, e.g. [2] or [8, 8, 1]. */
-  dataShape: number[];
-  batch: number;
-}
+export type { TimeStats } from "./stats.ts";
+export type { Workload } from "./workloads.ts";
 
-/** Summary statistics of the timed steps (ms). */
-export interface TimeStats {
-  n: number;
-  median: number;
-  /** 25th and 75th percentiles (linear interpolation between order statistics). */
-  p25: number;
-  p75: number;
-  min: number;
-  max: number;
-}
-
-/** One row of the report. */
+/** One row of the report: a (backend, workload, method). */
 export interface PerfRow {
   backend: ConcreteBackend;
   model: string;
+  dataset: string;
   dataShape: number[];
   batch: number;
   params: number | null;
   method: string;
+  /** Clusters of the run (1 for the vanilla baseline). */
   k: number;
   status: "ok" | "failed" | "skipped";
   /** Why the row failed or was skipped. */
   note?: string;
+  /** Times of the individual timed steps (ms), each with its loss read where the trainer reads. */
   ms?: TimeStats;
+  /** ms/step of each kept round (block wall time / steps). */
+  msPerStepByRound?: number[];
+  /** Median of {@link msPerStepByRound}. */
+  msPerStep?: number;
   samplesPerSec?: number;
   /** Matmul/conv FLOPs of one step (from a tf.profile of one extra step). */
   flopsPerStep?: number;
   gflops?: number;
-  /** Median ms/step divided by vanilla's on the same backend and workload. */
-  ratioToVanilla?: number;
+  /** gflops / the fp32 peak of one core (antbench runs one thread per job). */
+  fractionOfCorePeak?: number;
+  /** Registered-kernel invocations of one production step. */
+  kernelsPerStep?: number;
+  /** The most frequent kernels of that step: [name, calls]. */
+  kernelsByName?: [string, number][];
   /** Kernels taking the most time in the profiled step: [name, total ms, calls]. */
   topKernels?: [string, number, number][];
+  /** ms/step divided by vanilla's, per round, and its median and range (methods only). */
+  ratioToVanilla?: RatioSummary;
+  /** A kept round of this workload was above the load limit, or its load could not be measured. */
+  noisy?: boolean;
+  /** The resolved run configuration that was timed. */
+  config?: RunConfig;
+}
+
+/** One attempt of one round of a workload, kept or repeated. */
+export interface PerfRound {
+  backend: ConcreteBackend;
+  model: string;
+  dataShape: number[];
+  batch: number;
+  round: number;
+  attempt: number;
+  kept: boolean;
+  /** null: /proc could not be read (load unknown). */
+  load: RoundLoad | null;
 }
 
 /** A full benchmark report (reports/perf/perf.json). */
 export interface PerfReport {
-  schema: "antbench.perf/1";
+  schema: "antbench.perf/2";
   createdAt: string;
-  settings: { repeats: number; warmup: number; k: number; seed: number; T: number };
+  settings: {
+    rounds: number;
+    repeats: number;
+    warmup: number;
+    k: number;
+    seed: number;
+    loadLimitCores: number;
+    loadRetries: number;
+  };
+  /** Every kept round was measured and at most the load limit. */
+  quiet: boolean;
+  /** Kept rounds above the limit or unmeasured. */
+  noisyRounds: number;
   flopSource: string;
+  kernelSource: string;
+  peak: Fp32Peak | null;
   environments: Partial<Record<ConcreteBackend, EnvironmentFingerprint>>;
+  rounds: PerfRound[];
   rows: PerfRow[];
 }
 
@@ -77,304 +110,258 @@ export interface PerfReport {
 export interface PerfOptions {
   backends: ConcreteBackend[];
   workloads: Workload[];
-  /** Extra methods (besides vanilla) to time at k clusters. */
+  /** Methods (besides the vanilla baseline) to time at k clusters. */
   methods: string[];
+  rounds?: number;
   repeats: number;
   warmup: number;
   k?: number;
   seed?: number;
+  /** Load check: the limit in cores (default 0.3) and how often a noisy round is repeated (default 3). */
+  loadLimitCores?: number;
+  loadRetries?: number;
+  peak?: Fp32Peak | null;
   /** Skip (backend, workload) pairs, e.g. large models on cpu; returns the reason or null. */
   skip?: (backend: ConcreteBackend, w: Workload) => string | null;
   onLog?: (line: string) => void;
 }
 
-/** Linear-interpolation quantile of sorted values (q in [0, 1]). */
-function quantile(sorted: number[], q: number): number {
-  const pos = (sorted.length - 1) * q;
-  const lo = Math.floor(pos), hi = Math.ceil(pos);
-  return sorted[lo] + (sorted[hi] - sorted[lo]) * (pos - lo);
+/** Settings of {@link benchmarkWorkload}. */
+export interface WorkloadBenchOptions {
+  rounds: number;
+  repeats: number;
+  warmup: number;
+  k: number;
+  seed: number;
+  loadLimitCores?: number;
+  loadRetries?: number;
+  peak?: Fp32Peak | null;
+  onLog?: (line: string) => void;
 }
 
-/** Median, quartiles and range of `times`. */
-export function summarize(times: readonly number[]): TimeStats {
-  if (times.length === 0) throw new RangeError("summarize: no times");
-  const s = [...times].sort((a, b) => a - b);
-  return {
-    n: s.length,
-    median: quantile(s, 0.5),
-    p25: quantile(s, 0.25),
-    p75: quantile(s, 0.75),
-    min: s[0],
-    max: s[s.length - 1],
-  };
+function message(e: unknown): string {
+  return e instanceof Error ? e.message.split("\n")[0] : String(e);
 }
 
-/**
- * A seeded synthetic batch: x0 and noise ~ N(0, I), t uniform on 0..T-1, clusters = k uniform timestep
- * intervals (cluster = floor(t·k / T)).
- */
-export function syntheticBatch(w: Workload, T: number, k: number, seed: number, step: number): HostBatch {
-  const dim = w.dataShape.reduce((a, b) => a * b, 1);
-  const x0 = new Rng(deriveSeed(seed, "perf:x0", step)).normalArray(w.batch * dim);
-  const noise = new Rng(deriveSeed(seed, "perf:noise", step)).normalArray(w.batch * dim);
-  const tr = new Rng(deriveSeed(seed, "perf:t", step));
-  const t = new Int32Array(w.batch);
-  const cluster = new Int32Array(w.batch);
-  for (let i = 0; i < w.batch; i++) {
-    t[i] = tr.int(0, T);
-    cluster[i] = Math.floor((t[i] * k) / T);
-  }
-  return { x0, noise, t, cluster };
+function baseRow(backend: ConcreteBackend, w: Workload, method: string, k: number): PerfRow {
+  const { model, dataShape, batch } = w;
+  return { backend, model, dataset: w.dataset.id, dataShape, batch, params: null, method, k, status: "ok" };
 }
 
-function topKernels(kernels: { name: string; kernelTimeMs: unknown }[], n = 8): [string, number, number][] {
-  const by = new Map<string, [number, number]>();
-  for (const k of kernels) {
-    // tf.profile also records op scopes (e.g. "fusedConv2d__op" around a custom gradient) whose time
-    // includes their kernels: keep registered kernels only.
-    if (!tf.getKernel(k.name, tf.getBackend())) continue;
-    const ms = typeof k.kernelTimeMs === "number" ? k.kernelTimeMs : 0;
-    const e = by.get(k.name) ?? [0, 0];
-    e[0] += ms;
-    e[1] += 1;
-    by.set(k.name, e);
-  }
-  return [...by.entries()].sort((a, b) => b[1][0] - a[1][0]).slice(0, n).map((
-    [name, [ms, c]],
-  ) => [name, Math.round(ms * 100) / 100, c]);
-}
-
-interface Contender {
+interface Entry {
   row: PerfRow;
-  /** One step including the read of its loss (on webgpu the read waits for the device: true step time). */
-  step?: (b: HostBatch, s: number) => Promise<number>;
-  dispose?: () => void;
+  c?: Contender;
   times: number[];
-  stepNo: number;
-}
-
-function failRow(row: PerfRow, e: unknown): PerfRow {
-  return { ...row, status: "failed", note: e instanceof Error ? e.message.split("\n")[0] : String(e) };
+  roundMs: number[];
 }
 
 /**
- * Time several methods on one workload (backend already active). The timed steps are interleaved
- * round-robin (step r of every method, then step r + 1, ...), so slow drifts of a shared machine's load hit
- * every method alike and the ratios to vanilla stay meaningful. A method that throws becomes a failed row.
+ * Time the vanilla baseline and `methodIds` on one workload (backend already active), in load-checked,
+ * interleaved rounds. A contender that throws becomes a failed row; the others go on.
  */
 export async function benchmarkWorkload(
   backend: ConcreteBackend,
   w: Workload,
   methodIds: readonly string[],
-  opts: { repeats: number; warmup: number; k: number; seed: number; T: number },
-): Promise<PerfRow[]> {
-  const schedule = makeSchedule("linear", opts.T);
-  const batches = Array.from({ length: 4 }, (_, i) => syntheticBatch(w, opts.T, opts.k, opts.seed, i));
-  const contenders: Contender[] = methodIds.map((methodId) => ({
-    row: {
-      backend,
-      model: w.model,
-      dataShape: w.dataShape,
-      batch: w.batch,
-      params: null,
-      method: methodId,
-      k: opts.k,
-      status: "ok",
-    },
-    times: [],
-    stepNo: 0,
-  }));
-  for (const c of contenders) {
-    try {
-      const mf = getModelFactory(w.model, "--models");
-      const model = mf.build({ ...mf.defaults }, {
-        dataShape: w.dataShape,
-        T: opts.T,
-        initSeed: deriveSeed(opts.seed, "init"),
-      });
-      c.row.params = model.paramCount();
-      const fac = getMethodFactory(c.row.method, "--methods");
-      const method = fac.create({ ...fac.defaults }, { k: opts.k, schedule, runSeed: opts.seed });
-      const stepper = createStepper({
-        model,
-        method,
-        schedule,
-        k: opts.k,
-        lr: 1e-4,
-        beta1: 0.9,
-        beta2: 0.999,
-        emaDecay: 0.995,
-      });
-      c.step = (b, s) => stepAndReadLoss(stepper, b, s);
-      c.dispose = () => {
-        stepper.dispose();
-        method.dispose();
-        model.dispose();
-      };
-    } catch (e) {
-      c.row = failRow(c.row, e);
-    }
-  }
-  const live = () => contenders.filter((c) => c.row.status === "ok");
-  const guarded = async (c: Contender, f: () => Promise<void>) => {
-    try {
-      await f();
-    } catch (e) {
-      c.row = failRow(c.row, e);
-      c.dispose?.();
-      c.dispose = undefined;
-    }
-  };
+  o: WorkloadBenchOptions,
+): Promise<{ rows: PerfRow[]; rounds: PerfRound[] }> {
+  const log = o.onLog ?? (() => {});
+  const methods = methodIds.filter((m) => m !== "vanilla");
+  let configs: RunConfig[];
+  let dataset: Dataset;
   try {
-    for (const c of live()) {
-      await guarded(c, async () => {
-        for (let i = 0; i < opts.warmup; i++) await c.step!(batches[c.stepNo % 4], c.stepNo++);
-      });
-    }
-    for (let r = 0; r < opts.repeats; r++) {
-      for (const c of live()) {
-        await guarded(c, async () => {
-          const b = batches[c.stepNo % 4];
-          const t0 = performance.now();
-          const loss = await c.step!(b, c.stepNo++);
-          c.times.push(performance.now() - t0);
-          if (!Number.isFinite(loss)) throw new Error(`loss became ${loss} at step ${c.stepNo}`);
-        });
-      }
-    }
-    for (const c of live()) {
-      let prof: Awaited<ReturnType<typeof tf.profile>> | null = null;
+    configs = workloadConfigs(w, {
+      methods,
+      k: o.k,
+      seed: o.seed,
+      steps: o.warmup + o.rounds * o.repeats + 1,
+    });
+    const f = getDatasetFactory(w.dataset.id);
+    dataset = await f.load({ ...f.defaults, ...w.dataset.options }, { cacheDir: ".cache" });
+  } catch (e) {
+    const rows = ["vanilla", ...methods].map((m) => ({
+      ...baseRow(backend, w, m, m === "vanilla" ? 1 : o.k),
+      status: "failed" as const,
+      note: message(e),
+    }));
+    return { rows, rounds: [] };
+  }
+  const entries: Entry[] = configs.map((config) => ({
+    row: { ...baseRow(backend, w, config.method.id, config.clustering.k), config },
+    times: [],
+    roundMs: [],
+  }));
+  const fail = (e: Entry, err: unknown) => {
+    e.row = { ...e.row, status: "failed", note: message(err) };
+    e.c?.dispose();
+    e.c = undefined;
+  };
+  const live = () => entries.filter((e) => e.row.status === "ok" && e.c);
+  const rounds: PerfRound[] = [];
+  try {
+    for (const e of entries) {
       try {
-        prof = await tf.profile(async () => {
-          await c.step!(batches[c.stepNo % 4], c.stepNo++);
-        });
-      } catch (e) {
-        c.row = failRow(c.row, e);
-        continue;
+        e.c = await createContender(e.row.config!, { dataset });
+        e.row.params = e.c.params;
+      } catch (err) {
+        fail(e, err);
       }
-      const flops = countFlops(prof.kernels);
-      const ms = summarize(c.times);
-      c.row = {
-        ...c.row,
-        ms,
-        samplesPerSec: (w.batch * 1000) / ms.median,
-        flopsPerStep: flops,
-        gflops: flops / (ms.median * 1e6),
-        topKernels: topKernels(prof.kernels as unknown as { name: string; kernelTimeMs: unknown }[]),
-      };
+    }
+    for (const e of live()) {
+      try {
+        if (o.warmup > 0) await e.c!.block(o.warmup);
+      } catch (err) {
+        fail(e, err);
+      }
+    }
+    for (let r = 0; r < o.rounds; r++) {
+      const blocks = new Map<Entry, { ms: number[]; perStep: number }>();
+      let attempt = 0;
+      const res = await measuredRound(async () => {
+        blocks.clear();
+        const order = r % 2 === 0 ? live() : live().reverse();
+        for (const e of order) {
+          try {
+            const b = await e.c!.block(o.repeats);
+            blocks.set(e, { ms: b.ms, perStep: b.wallMs / o.repeats });
+          } catch (err) {
+            fail(e, err);
+          }
+        }
+      }, {
+        limitCores: o.loadLimitCores,
+        retries: o.loadRetries,
+        onRetry: (load, n) => {
+          log(`perf: round ${r + 1}: foreign load ${load.foreignCores.toFixed(2)} cores, repeating (${n})`);
+          rounds.push({ ...roundId(backend, w, r, attempt++), kept: false, load });
+        },
+      });
+      rounds.push({ ...roundId(backend, w, r, attempt), kept: true, load: res.load });
+      for (const [e, b] of blocks) {
+        if (e.row.status !== "ok") continue;
+        e.times.push(...b.ms);
+        e.roundMs.push(b.perStep);
+      }
+    }
+    for (const e of live()) {
+      try {
+        const p = await e.c!.profile();
+        const msPerStep = median(e.roundMs);
+        const gflops = p.flops / (msPerStep * 1e6);
+        e.row = {
+          ...e.row,
+          ms: summarize(e.times),
+          msPerStepByRound: e.roundMs,
+          msPerStep,
+          samplesPerSec: (w.batch * 1000) / msPerStep,
+          flopsPerStep: p.flops,
+          gflops,
+          ...(o.peak ? { fractionOfCorePeak: gflops / o.peak.perCoreGflops } : {}),
+          kernelsPerStep: p.kernels,
+          kernelsByName: p.kernelsByName.slice(0, 12),
+          topKernels: p.topKernels,
+        };
+      } catch (err) {
+        fail(e, err);
+      }
     }
   } finally {
-    for (const c of contenders) c.dispose?.();
+    for (const e of entries) e.c?.dispose();
   }
-  const vanilla = contenders.find((c) => c.row.method === "vanilla" && c.row.status === "ok");
-  for (const c of contenders) {
-    if (c !== vanilla && c.row.status === "ok" && vanilla?.row.ms) {
-      c.row.ratioToVanilla = c.row.ms!.median / vanilla.row.ms.median;
+  const kept = rounds.filter((x) => x.kept);
+  const noisy = kept.some((x) => x.load === null || !x.load.quiet);
+  const vanilla = entries.find((e) => e.row.method === "vanilla" && e.row.status === "ok");
+  for (const e of entries) {
+    if (e.row.status !== "ok") continue;
+    e.row.noisy = noisy;
+    if (e !== vanilla && vanilla && vanilla.roundMs.length === e.roundMs.length) {
+      e.row.ratioToVanilla = roundRatios(e.roundMs, vanilla.roundMs);
     }
   }
-  return contenders.map((c) => c.row);
+  return { rows: entries.map((e) => e.row), rounds };
 }
 
-const FLOP_SOURCE =
+function roundId(backend: ConcreteBackend, w: Workload, round: number, attempt: number) {
+  return { backend, model: w.model, dataShape: w.dataShape, batch: w.batch, round, attempt };
+}
+
+/** How GFLOP/s are computed (recorded in the report). */
+export const FLOP_SOURCE =
   "counted from the input/output shapes of the MatMul and Conv kernels in a tf.profile of one " +
-  "extra step (multiply-add = 2 FLOPs; element-wise kernels not counted); GFLOP/s = FLOPs / median step time";
+  "extra step (multiply-add = 2 FLOPs; element-wise kernels not counted); GFLOP/s = FLOPs / ms per step";
+
+/** How kernels per step are counted (recorded in the report). */
+export const KERNEL_SOURCE =
+  "registered-kernel invocations the tfjs engine dispatched in a tf.profile of one extra production step " +
+  "(forward, the method's backward passes, Adam, EMA, the loss read); op scopes are not counted";
 
 /** Run every requested combination; failures become rows with status "failed" (never throws for a row). */
 export async function runPerf(opts: PerfOptions): Promise<PerfReport> {
-  const k = opts.k ?? 5;
-  const seed = opts.seed ?? 0;
-  const T = 1000;
+  const k = opts.k ?? 5, seed = opts.seed ?? 0, rounds = opts.rounds ?? 3;
+  const loadLimitCores = opts.loadLimitCores ?? FOREIGN_LOAD_LIMIT;
+  const loadRetries = opts.loadRetries ?? LOAD_RETRIES;
   const log = opts.onLog ?? (() => {});
   const rows: PerfRow[] = [];
+  const allRounds: PerfRound[] = [];
   const environments: PerfReport["environments"] = {};
+  const methodIds = ["vanilla", ...opts.methods.filter((m) => m !== "vanilla")];
   for (const backend of opts.backends) {
     let info;
     try {
       info = await initBackend(backend);
     } catch (e) {
       for (const w of opts.workloads) {
-        rows.push({
-          backend,
-          model: w.model,
-          dataShape: w.dataShape,
-          batch: w.batch,
-          params: null,
-          method: "vanilla",
-          k,
-          status: "failed",
-          note: `backend: ${e instanceof Error ? e.message : String(e)}`,
-        });
+        rows.push({ ...baseRow(backend, w, "vanilla", 1), status: "failed", note: `backend: ${message(e)}` });
       }
       continue;
     }
     environments[backend] = environmentFingerprint(info);
     for (const w of opts.workloads) {
       const skip = opts.skip?.(backend, w) ?? null;
-      const methodIds = ["vanilla", ...opts.methods.filter((m) => m !== "vanilla")];
       const label = `${backend} ${w.model} ${w.dataShape.join("x")} b${w.batch}`;
       if (skip) {
-        for (const method of methodIds) {
-          rows.push({
-            backend,
-            model: w.model,
-            dataShape: w.dataShape,
-            batch: w.batch,
-            params: null,
-            method,
-            k,
-            status: "skipped",
-            note: skip,
-          });
+        for (const m of methodIds) {
+          rows.push({ ...baseRow(backend, w, m, m === "vanilla" ? 1 : k), status: "skipped", note: skip });
         }
         continue;
       }
       log(`perf: ${label} (${methodIds.join(", ")}) ...`);
       const got = await benchmarkWorkload(backend, w, methodIds, {
+        rounds,
         repeats: opts.repeats,
         warmup: opts.warmup,
         k,
         seed,
-        T,
+        loadLimitCores,
+        loadRetries,
+        peak: opts.peak,
+        onLog: log,
       });
-      for (const row of got) {
-        if (row.status === "ok") log(`perf: ${label} ${row.method}: ${row.ms!.median.toFixed(1)} ms/step`);
-        else log(`perf: ${label} ${row.method}: ${row.status}: ${row.note}`);
+      for (const row of got.rows) {
+        if (row.status === "ok") {
+          log(
+            `perf: ${label} ${row.method}: ${
+              row.msPerStep!.toFixed(1)
+            } ms/step, ${row.kernelsPerStep} kernels/step`,
+          );
+        } else log(`perf: ${label} ${row.method}: ${row.status}: ${row.note}`);
         rows.push(row);
       }
+      allRounds.push(...got.rounds);
     }
   }
+  const noisyRounds = allRounds.filter((r) => r.kept && (r.load === null || !r.load.quiet)).length;
   return {
-    schema: "antbench.perf/1",
+    schema: "antbench.perf/2",
     createdAt: new Date().toISOString(),
-    settings: { repeats: opts.repeats, warmup: opts.warmup, k, seed, T },
+    settings: { rounds, repeats: opts.repeats, warmup: opts.warmup, k, seed, loadLimitCores, loadRetries },
+    quiet: noisyRounds === 0 && allRounds.length > 0,
+    noisyRounds,
     flopSource: FLOP_SOURCE,
+    kernelSource: KERNEL_SOURCE,
+    peak: opts.peak ?? null,
     environments,
+    rounds: allRounds,
     rows,
   };
-}
-
-const fmt = (x: number | undefined, d = 1) => (x === undefined ? "" : x.toFixed(d));
-
-/** The report as a Markdown table (also printed by `deno task perf`). */
-export function renderPerfTable(report: PerfReport): string {
-  const head = [
-    "| backend | model | data | batch | params | method (k) | ms/step median | p25–p75 | min–max | samples/s | GFLOP/s | × vanilla |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|",
-  ];
-  const lines = report.rows.map((r) => {
-    const shape = r.dataShape.join("×");
-    const method = r.method === "vanilla" ? "vanilla" : `${r.method} (${r.k})`;
-    if (r.status !== "ok") {
-      return `| ${r.backend} | ${r.model} | ${shape} | ${r.batch} | ${
-        r.params ?? ""
-      } | ${method} | ${r.status}: ${(r.note ?? "").replaceAll("|", "/")} |  |  |  |  |  |`;
-    }
-    const m = r.ms!;
-    return `| ${r.backend} | ${r.model} | ${shape} | ${r.batch} | ${r.params} | ${method} | ${
-      fmt(m.median)
-    } | ${fmt(m.p25)}–${fmt(m.p75)} | ${fmt(m.min)}–${fmt(m.max)} | ${fmt(r.samplesPerSec, 0)} | ${
-      fmt(r.gflops, 2)
-    } | ${r.ratioToVanilla === undefined ? "" : fmt(r.ratioToVanilla, 2)} |`;
-  });
-  return [...head, ...lines].join("\n");
 }
