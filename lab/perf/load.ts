@@ -19,7 +19,9 @@
  * this benchmark's own runnable threads, so it informs but does not decide.
  *
  * Resolution: /proc counts in clock ticks of 1/100 s (USER_HZ = 100 on Linux x86 and arm64), so a round
- * of w seconds resolves foreign load to about 2 / (100·w) cores.
+ * of w seconds resolves foreign load to about 2 / (100·w) cores. A round too short to resolve the limit
+ * (under 67 ms at 0.3 cores) cannot be called quiet: it is kept, unresolved, and the result is noisy
+ * (more --repeats make longer rounds).
  *
  * @module
  */
@@ -71,6 +73,9 @@ export interface RoundLoad {
   /** 2 clock ticks over the round, in cores. */
   resolutionCores: number;
   limitCores: number;
+  /** The round was long enough to tell the limit apart: resolutionCores <= limitCores. */
+  resolved: boolean;
+  /** Resolved and foreignCores <= limitCores. */
   quiet: boolean;
 }
 
@@ -186,7 +191,8 @@ export function roundLoad(
     ownCores: cores(ownTicks),
     resolutionCores: cores(2),
     limitCores,
-    quiet: foreignCores <= limitCores,
+    resolved: cores(2) <= limitCores,
+    quiet: cores(2) <= limitCores && foreignCores <= limitCores,
   };
 }
 
@@ -228,7 +234,8 @@ export async function measuredRound<T>(
     const value = await round();
     const after = await snapshot();
     const load = before && after ? roundLoad(before, after, limit, o.root ?? Deno.pid) : null;
-    if (load === null || load.quiet || attempt >= retries) return { value, load, rejected };
+    // Unmeasured or too short to resolve the limit: repeating would not tell more.
+    if (load === null || !load.resolved || load.quiet || attempt >= retries) return { value, load, rejected };
     rejected.push(load);
     o.onRetry?.(load, attempt + 1);
   }

@@ -19,10 +19,14 @@ function keptRounds(report: PerfReport, r: PerfRow): PerfRound[] {
   );
 }
 
-/** "quiet (≤ 0.05)", "NOISY (0.82)" or "unmeasured": the worst kept round's foreign load, in cores. */
+/**
+ * "quiet (≤ 0.05)", "NOISY (0.82)", "unmeasured" or "unresolved (round too short)": the worst kept round's
+ * foreign load, in cores.
+ */
 export function loadLabel(loads: readonly (RoundLoad | null)[], limit: number): string {
   if (loads.length === 0) return "";
   if (loads.some((l) => l === null)) return "unmeasured";
+  if (loads.some((l) => !l!.resolved)) return "unresolved (round too short)";
   const worst = Math.max(...loads.map((l) => l!.foreignCores));
   return worst <= limit ? `quiet (≤ ${worst.toFixed(2)})` : `NOISY (${worst.toFixed(2)})`;
 }
@@ -77,7 +81,8 @@ export function renderPerfNotes(report: PerfReport): string[] {
     ? `Quiet: every round's foreign CPU load was at most ${s.loadLimitCores} cores (${kept} rounds; ` +
       `${retried} repeated).`
     : `**NOISY**: ${report.noisyRounds} of ${kept} rounds had foreign CPU load above ${s.loadLimitCores} ` +
-      `cores after up to ${s.loadRetries} repeats, or could not be measured. Not a publishable measurement.`;
+      `cores after up to ${s.loadRetries} repeats, or could not be measured (no /proc, or a round shorter than ` +
+      `the tick resolution allows: use more --repeats). Not a publishable measurement.`;
   return [
     verdict,
     "Foreign load: CPU time of processes outside the benchmark's process tree during the round (/proc), " +

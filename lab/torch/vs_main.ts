@@ -58,7 +58,8 @@ export function vsTorchMarkdown(report: VsTorchReport): string {
     ? `Quiet: every round's foreign CPU load was at most ${s.loadLimitCores} cores (${kept} rounds, ` +
       `${report.rounds.length - kept} repeated).`
     : `**NOISY**: ${report.noisyRounds} of ${kept} rounds had foreign CPU load above ${s.loadLimitCores} cores ` +
-      `after up to ${s.loadRetries} repeats, or could not be measured. Not a publishable measurement.`;
+      `after up to ${s.loadRetries} repeats, or could not be measured (no /proc, or a round too short: use ` +
+      "more --repeats). Not a publishable measurement.";
   return [
     "# antbench vs PyTorch: training throughput (`deno task perf --vs torch`)",
     "",

@@ -39,6 +39,7 @@ Deno.test("perf --vs: the Markdown row shows medians, ratio ranges, kernels, GFL
     foreignCoresByProcess: 0,
     ownCores: 1,
     resolutionCores: 0.02,
+    resolved: true,
     limitCores: 0.3,
     quiet: foreignCores <= 0.3,
   });
