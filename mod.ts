@@ -141,7 +141,7 @@ export { loadInceptionExtractor } from "./src/metrics/features/inception.ts";
 export { FEATURE_TRAINING, trainClassifier } from "./src/metrics/features/train.ts";
 
 // --- train ---
-export type { EvalPoint, RunConfig, RunResult } from "./src/train/types.ts";
+export type { Component, EvalPoint, RunConfig, RunResult, TimestepSampler } from "./src/train/types.ts";
 // training loop and shared step with deferred (batched) loss reads
 export { DEVICE_LOSS_READ_EVERY, lossReadInterval, runTraining } from "./src/train/run.ts";
 export type { RunOptions, RunProgress } from "./src/train/run.ts";

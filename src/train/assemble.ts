@@ -49,18 +49,25 @@ export interface AssembleOptions {
 
 /** A run ready to train: its parts and the trainer's batch of every step. */
 export interface AssembledRun {
+  /** The configuration it was assembled from. */
   readonly config: AssemblyConfig;
+  /** The loaded dataset the batches come from. */
   readonly dataset: Dataset;
   /** The dataset options in effect (factory defaults merged with the config's). */
   readonly datasetOptions: Record<string, unknown>;
+  /** The noise schedule (ᾱ_t of the forward process). */
   readonly schedule: NoiseSchedule;
   /** The k timestep intervals, inclusive [l, r], in timestep order. */
   readonly clusters: Interval[];
+  /** Number of clusters (tasks). */
   readonly k: number;
+  /** The denoiser, with its initial weights from the "init" stream. */
   readonly model: Denoiser;
   /** The model options in effect (factory defaults merged with the config's). */
   readonly modelOptions: Record<string, unknown>;
+  /** The MTL method (as observed through {@link AssembleOptions.observeMethod}, if given). */
   readonly method: MtlMethod;
+  /** The shared optimisation step: the method's gradient, Adam, EMA; pending losses. */
   readonly stepper: Stepper;
   /** The training batch of step `step` (deterministic in (seed, step); any order of steps). */
   batch(step: number): HostBatch;
