@@ -26,6 +26,7 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { RunConfig } from "../../src/train/types.ts";
+import type { Dataset } from "../../src/data/dataset.ts";
 import { getDatasetFactory } from "../../src/data/registry.ts";
 import { initBackend } from "../../src/runtime/backend.ts";
 import { environmentFingerprint } from "../../src/runtime/fingerprint.ts";
@@ -263,6 +264,7 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
         k,
       });
       let configs: RunConfig[];
+      let dataset: Dataset;
       try {
         configs = workloadConfigs(w, {
           methods: methods.filter((m) => TORCH_METHODS.includes(m)),
@@ -270,12 +272,12 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
           seed: o.seed,
           steps,
         });
+        const f = getDatasetFactory(w.dataset.id);
+        dataset = await f.load({ ...f.defaults, ...w.dataset.options }, { cacheDir: ".cache" });
       } catch (e) {
         for (const m of methods) rows.push({ ...base(m, o.k), status: "failed", note: message(e) });
         continue;
       }
-      const f = getDatasetFactory(w.dataset.id);
-      const dataset = await f.load({ ...f.defaults, ...w.dataset.options }, { cacheDir: ".cache" });
       for (const method of methods) {
         const config = configs.find((c) => c.method.id === method);
         if (!TORCH_METHODS.includes(method) || !config) {
