@@ -41,9 +41,6 @@ export { readConcat, readFlat } from "./src/runtime/read.ts";
 export { gradientsRegistered } from "./src/runtime/gradients.ts";
 export { environmentFingerprint, FINGERPRINT_FLAGS } from "./src/runtime/fingerprint.ts";
 export type { EnvironmentFingerprint } from "./src/runtime/fingerprint.ts";
-export { countFlops, kernelFlops } from "./src/runtime/flops.ts";
-export { renderPerfTable, runPerf, summarize, syntheticBatch } from "./src/runtime/perf_bench.ts";
-export type { PerfOptions, PerfReport, PerfRow, TimeStats, Workload } from "./src/runtime/perf_bench.ts";
 
 // --- diffusion ---
 export { cosineBetas, linearBetas, makeSchedule, SCHEDULE_IDS } from "./src/diffusion/schedule.ts";
@@ -178,30 +175,24 @@ export { loadInceptionExtractor } from "./src/metrics/features/inception.ts";
 export { FEATURE_TRAINING, trainClassifier } from "./src/metrics/features/train.ts";
 
 // --- train ---
-export type { EvalPoint, MetricFloor, RunConfig, RunResult } from "./src/train/types.ts";
+export type {
+  Component,
+  EvalPoint,
+  MetricFloor,
+  RunConfig,
+  RunResult,
+  TimestepSampler,
+} from "./src/train/types.ts";
 export { prepareRunMetrics } from "./src/train/run_metrics.ts";
 export type { RunMetrics } from "./src/train/run_metrics.ts";
 // training loop and shared step with deferred (batched) loss reads
 export { DEVICE_LOSS_READ_EVERY, lossReadInterval, runTraining } from "./src/train/run.ts";
 export type { RunOptions, RunProgress } from "./src/train/run.ts";
+// the one run-assembly seam (training, perf and parity build their runs here)
+export { assembleRun, trainingBatches } from "./src/train/assemble.ts";
+export type { AssembledRun, AssembleOptions, AssemblyConfig } from "./src/train/assemble.ts";
 export { createStepper, makeMtlBatch, stepAndReadLoss } from "./src/train/step.ts";
 export type { HostBatch, Stepper, StepperOptions } from "./src/train/step.ts";
-// cross-framework parity and throughput against PyTorch (issue 8)
-export {
-  exportParityCase,
-  maxRelDiff,
-  readTrajectory,
-  recordBatches,
-  relL2,
-  runTorchParity,
-  TORCH_PYTHON,
-  torchVersion,
-  writeTrajectory,
-} from "./src/train/parity_export.ts";
-export type { ParityCase, ParityRun, Trajectory } from "./src/train/parity_export.ts";
-export { PARITY_CASES, PARITY_TOLERANCES } from "./src/train/parity_cases.ts";
-export { hostAdamStepper, renderVsTorch, runVsTorch, TORCH_METHODS } from "./src/cli/perf_torch.ts";
-export type { VsTorchReport, VsTorchRow } from "./src/cli/perf_torch.ts";
 
 // --- suite ---
 export { BASELINE, CONTROL, defineSuite, SUITE_DEFAULTS } from "./src/suite/schema.ts";

@@ -10,7 +10,6 @@ import { fdCommand } from "./fd.ts";
 import { featuresCommand } from "./features.ts";
 import { kidCommand } from "./kid.ts";
 import { prCommand } from "./pr.ts";
-import { perfCommand } from "./perf.ts";
 import { reportCommand } from "./report.ts";
 import { compareCommand } from "./compare.ts";
 import { powerCommand } from "./power.ts";
@@ -24,7 +23,6 @@ export const COMMANDS: readonly CliCommand[] = [
   featuresCommand,
   kidCommand,
   prCommand,
-  perfCommand,
   reportCommand,
   compareCommand,
   powerCommand,

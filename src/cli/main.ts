@@ -6,6 +6,12 @@
 import { COMMANDS } from "./commands.ts";
 import { UsageError } from "../runtime/errors.ts";
 
+/** Former subcommands that live elsewhere now, with where to find them. */
+const MOVED: Record<string, string> = {
+  perf: "the training-step benchmark is laboratory code (lab/perf/main.ts); run `deno task perf [options]` " +
+    "(`deno task perf --help` for its options)",
+};
+
 function help(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 4);
   return [
@@ -26,6 +32,10 @@ export async function main(args: string[]): Promise<number> {
     return 0;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
+  if (!cmd && name in MOVED) {
+    console.error(`"${name}" is not a cli command: ${MOVED[name]}`);
+    return 2;
+  }
   if (!cmd) {
     console.error(
       `unknown command ${JSON.stringify(name)}; allowed: ${COMMANDS.map((c) => c.name).join(", ")}`,

@@ -1,53 +1,51 @@
 /**
- * Determinism on wasm: the same seeded training steps (shared step, Adam, EMA) in one process give
- * bit-identical losses and weights. Noise comes from src/runtime/rng.ts, never from tfjs random ops.
+ * Determinism on wasm: the same seeded production run (src/train/assemble.ts: the trainer's batches, the
+ * shared step, Adam, EMA) trained twice in one process gives bit-identical losses and weights. Noise comes
+ * from src/runtime/rng.ts, never from tfjs random ops.
  */
 import assert from "node:assert/strict";
 import { initBackend } from "./backend.ts";
-import { deriveSeed } from "./rng.ts";
-import { syntheticBatch } from "./perf_bench.ts";
-import { makeSchedule } from "../diffusion/schedule.ts";
-import { getModelFactory } from "../models/registry.ts";
-import { getMethodFactory } from "../mtl/registry.ts";
-import { createStepper, stepAndReadLoss } from "../train/step.ts";
+import { assembleRun, type AssemblyConfig } from "../train/assemble.ts";
 
 await initBackend("wasm");
 
-async function train(model: string, dataShape: number[], method: string, steps: number) {
-  const schedule = makeSchedule("linear", 1000);
-  const mf = getModelFactory(model);
-  const m = mf.build({ ...mf.defaults }, { dataShape, T: 1000, initSeed: deriveSeed(11, "init") });
-  const fac = getMethodFactory(method);
-  const meth = fac.create({ ...fac.defaults }, { k: 5, schedule, runSeed: 11 });
-  const stepper = createStepper({
-    model: m,
-    method: meth,
-    schedule,
-    k: 5,
-    lr: 1e-3,
-    beta1: 0.9,
-    beta2: 0.999,
-    emaDecay: 0.9,
-  });
-  const losses: number[] = [];
-  for (let s = 0; s < steps; s++) {
-    losses.push(
-      await stepAndReadLoss(stepper, syntheticBatch({ model, dataShape, batch: 8 }, 1000, 5, 11, s), s),
-    );
-  }
-  const weights = m.variables.map((v) => new Uint32Array((v.dataSync() as Float32Array).slice().buffer));
-  stepper.dispose();
-  meth.dispose();
-  m.dispose();
-  return { losses, weights };
+function config(model: string, dataset: string, method: string): AssemblyConfig {
+  return {
+    dataset: { id: dataset, options: {} },
+    model: { id: model, options: {} },
+    diffusion: { schedule: "linear", T: 1000 },
+    clustering: { objective: "timestep", k: 5, sampler: "stratified" },
+    method: { id: method, options: {} },
+    seed: 11,
+    train: { steps: 2, batchSize: 10, lr: 1e-3, beta1: 0.9, beta2: 0.999, emaDecay: 0.9 },
+  };
 }
 
-for (const [model, shape, method] of [["mlp", [2], "pcgrad"], ["unet", [8, 8, 1], "vanilla"]] as const) {
+async function train(c: AssemblyConfig) {
+  const run = await assembleRun(c);
+  try {
+    const losses: number[] = [];
+    for (let s = 0; s < c.train.steps; s++) {
+      await run.step(s);
+      losses.push(...await run.stepper.readLosses());
+    }
+    const weights = run.model.variables.map((v) =>
+      new Uint32Array((v.dataSync() as Float32Array).slice().buffer)
+    );
+    return { losses, weights };
+  } finally {
+    run.dispose();
+  }
+}
+
+for (
+  const [model, dataset, method] of [["mlp", "swissroll", "pcgrad"], ["unet", "digits8", "vanilla"]] as const
+) {
   Deno.test(`wasm: ${model} trained twice with ${method} gives bit-identical losses and weights`, async () => {
-    const a = await train(model, [...shape], method, 2);
-    const b = await train(model, [...shape], method, 2);
+    const a = await train(config(model, dataset, method));
+    const b = await train(config(model, dataset, method));
     assert.deepEqual(new Float64Array(a.losses), new Float64Array(b.losses));
-    assert.ok(a.losses.every(Number.isFinite));
+    assert.ok(a.losses.length === 2 && a.losses.every(Number.isFinite));
     assert.equal(a.weights.length, b.weights.length);
     a.weights.forEach((w, i) => assert.deepEqual(w, b.weights[i], `variable ${i}`));
   });

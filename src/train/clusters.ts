@@ -16,7 +16,10 @@ import { fileSha256 } from "../data/checksum.ts";
 import { UsageError } from "../runtime/errors.ts";
 
 /** The run's intervals, inclusive [l, r], in timestep order. */
-export async function computeClusters(config: RunConfig, schedule: NoiseSchedule): Promise<Interval[]> {
+export async function computeClusters(
+  config: Pick<RunConfig, "clustering">,
+  schedule: NoiseSchedule,
+): Promise<Interval[]> {
   const { objective, k, affinity, affinitySha256 } = config.clustering;
   const input: ObjectiveInput = { T: schedule.T, schedule };
   if (affinity !== undefined) {

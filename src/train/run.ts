@@ -1,7 +1,7 @@
 /**
- * Train one configuration end to end: load data, cluster the timesteps, build the model and the MTL
- * method, train with the shared step, and measure sample quality at the evaluation points (the
- * convergence curve).
+ * Train one configuration end to end: assemble the run (src/train/assemble.ts: data, timestep clusters,
+ * model, MTL method, the shared step and the trainer's batches), train it, and measure sample quality at
+ * the evaluation points (the convergence curve).
  *
  * Random streams (all from src/runtime/rng.ts, keyed by the run seed):
  *   "init" (weights), "data-order"/epoch (a permutation of the training set per epoch),
@@ -16,15 +16,9 @@
  */
 import * as tf from "@tensorflow/tfjs-core";
 import type { EvalPoint, RunConfig, RunResult } from "./types.ts";
-import { makeSchedule } from "../diffusion/schedule.ts";
 import { sample } from "../diffusion/sampler.ts";
-import { getDatasetFactory } from "../data/registry.ts";
-import { getModelFactory } from "../models/registry.ts";
-import { getMethodFactory } from "../mtl/registry.ts";
 import { deriveSeed, rngFor } from "../runtime/rng.ts";
-import { createStepper } from "./step.ts";
-import { computeClusters } from "./clusters.ts";
-import { sampleTimesteps } from "../clustering/assign.ts";
+import { assembleRun } from "./assemble.ts";
 import { prepareRunMetrics } from "./run_metrics.ts";
 import { saveCheckpoint } from "../models/checkpoint.ts";
 import { loadFeatureSpace } from "../metrics/features/registry.ts";
@@ -95,49 +89,26 @@ const LOSS_POINTS = 200;
 export async function runTraining(config: RunConfig, opts: RunOptions = {}): Promise<RunResult> {
   const started = performance.now();
   const seed = config.seed;
-  const schedule = makeSchedule(config.diffusion.schedule, config.diffusion.T);
-  const dsFactory = getDatasetFactory(config.dataset.id);
-  const dataset = await dsFactory.load(
-    { ...dsFactory.defaults, ...config.dataset.options },
-    { cacheDir: opts.cacheDir ?? ".cache" },
-  );
-  const clusters = await computeClusters(config, schedule);
-  const k = clusters.length;
-  const modelFactory = getModelFactory(config.model.id);
-  const model = modelFactory.build({ ...modelFactory.defaults, ...config.model.options }, {
-    dataShape: dataset.dataShape,
-    T: schedule.T,
-    initSeed: deriveSeed(seed, "init"),
-  });
-  const methodFactory = getMethodFactory(config.method.id);
-  const method = methodFactory.create({ ...methodFactory.defaults, ...config.method.options }, {
-    k,
-    schedule,
-    runSeed: seed,
-  });
+  const run = await assembleRun(config, { cacheDir: opts.cacheDir ?? ".cache" });
+  const { dataset, schedule, clusters, model, method, stepper } = run;
   const { train, eval: ev } = config;
-  const stepper = createStepper({
-    model,
-    method,
-    schedule,
-    k,
-    lr: train.lr,
-    beta1: train.beta1,
-    beta2: train.beta2,
-    emaDecay: train.emaDecay,
-  });
-  const features = await loadFeatureSpace(
-    dataset.featureSpace,
-    dataset.dataShape,
-    config.eval.inception ? { inceptionPath: config.eval.inception } : {},
-  );
-  const dim = dataset.dataShape.reduce((a, b) => a * b, 1);
+  let features: Awaited<ReturnType<typeof loadFeatureSpace>>;
+  try {
+    features = await loadFeatureSpace(
+      dataset.featureSpace,
+      dataset.dataShape,
+      ev.inception ? { inceptionPath: ev.inception } : {},
+    );
+  } catch (e) {
+    run.dispose();
+    throw e;
+  }
   const real = dataset.reference(ev.referenceSamples, REFERENCE_SEED);
   const realFeatures = await features.extract(real, ev.referenceSamples);
   const quality = await prepareRunMetrics({
     config,
     dataset,
-    datasetOptions: { ...dsFactory.defaults, ...config.dataset.options },
+    datasetOptions: run.datasetOptions,
     features,
     realFeatures,
     referenceSeed: REFERENCE_SEED,
@@ -145,14 +116,10 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
   });
   const clip: [number, number] | undefined = dataset.kind === "image" ? [-1, 1] : undefined;
 
-  const B = train.batchSize;
-  const N = dataset.nTrain;
   const lossEvery = Math.max(1, Math.ceil(train.steps / LOSS_POINTS));
   const lossValues: number[] = [];
   const curve: EvalPoint[] = [];
   const evalAt = new Set(ev.at);
-  let perm: Int32Array | null = null;
-  let permEpoch = -1;
   let windowSum = 0, windowN = 0, sinceEvalSum = 0, sinceEvalN = 0;
   let trainMs = 0, evalMs = 0, stepsDone = 0;
   let error: string | undefined;
@@ -211,8 +178,8 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     sinceEvalN = 0;
     if (opts.checkpointDir) {
       await saveCheckpoint(`${opts.checkpointDir}/step-${step}`, model, {
-        modelOptions: { ...modelFactory.defaults, ...config.model.options },
-        dataset: { id: config.dataset.id, options: { ...dsFactory.defaults, ...config.dataset.options } },
+        modelOptions: run.modelOptions,
+        dataset: { id: config.dataset.id, options: run.datasetOptions },
         T: schedule.T,
         schedule: schedule.id,
         step,
@@ -227,25 +194,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     if (evalAt.has(0) && !(await evaluate(0))) throw new StopRun();
     for (let step = 0; step < train.steps; step++) {
       const s0 = performance.now();
-      const x0 = new Float32Array(B * dim);
-      for (let j = 0; j < B; j++) {
-        const p = step * B + j;
-        const epoch = Math.floor(p / N);
-        if (epoch !== permEpoch) {
-          perm = rngFor(seed, "data-order", epoch).permutation(N);
-          permEpoch = epoch;
-        }
-        const idx = perm![p - epoch * N];
-        x0.set(dataset.train.subarray(idx * dim, (idx + 1) * dim), j * dim);
-      }
-      const { t, cluster } = sampleTimesteps(
-        rngFor(seed, "timesteps", step),
-        clusters,
-        B,
-        config.clustering.sampler,
-      );
-      const noise = rngFor(seed, "noise", step).normalArray(B * dim);
-      await stepper.step({ x0, noise, t, cluster }, step);
+      await run.step(step);
       stepsDone++;
       const read = stepper.pendingLosses >= readEvery || step === train.steps - 1 || evalAt.has(step + 1);
       const finite = read ? await readLosses() : true;
@@ -262,9 +211,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
   } catch (e) {
     if (!(e instanceof StopRun)) {
       features.dispose();
-      stepper.dispose();
-      method.dispose();
-      model.dispose();
+      run.dispose();
       throw e;
     }
   }
@@ -274,9 +221,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
   try {
     methodSummary = await method.summary();
   } finally {
-    stepper.dispose();
-    method.dispose();
-    model.dispose();
+    run.dispose();
   }
   const totalSeconds = (performance.now() - started) / 1000;
   return {

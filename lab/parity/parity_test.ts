@@ -1,6 +1,6 @@
 /**
  * Cross-framework parity (issue 8): antbench's training (wasm backend, the shared stepper, the registered
- * models and methods) against the independent PyTorch reference in benchmarks/peers/torch/, from identical
+ * models and methods) against the independent PyTorch reference in lab/torch/, from identical
  * weights, batches, timesteps, noise and PCGrad orders, for every model × method.
  *
  * Each case trains 50 steps. Checked per case:
@@ -12,7 +12,7 @@
  * - method state: UW's s_i (rel. 1e-4), Nash α (rel. 1e-4), PCGrad's projection count (exact).
  *
  * Why these tolerances (float32; measured values in fixtures/parity/measured.md, written by
- * benchmarks/peers/torch/parity_measure.ts): both sides round every op to float32 (unit roundoff 6e-8) but
+ * lab/parity/measure.ts): both sides round every op to float32 (unit roundoff 6e-8) but
  * in different orders (XNNPACK vs oneDNN/ATen reductions and convolutions). Single-pass quantities (the
  * step-0 gradients and update) differ by ≤ 4.7e-7, the same size as PyTorch-float32 vs PyTorch-float64
  * (≤ 5.1e-7); the weights after one step by ≤ 1.1e-7. Over 50 Adam steps the difference grows: Adam divides
@@ -31,8 +31,8 @@
  * missing the test fails with the install command; it never skips.
  */
 import assert from "node:assert/strict";
-import type { ParityRun, Trajectory } from "./parity_export.ts";
-import { PARITY_CASES as CASES, PARITY_TOLERANCES as TOL } from "./parity_cases.ts";
+import type { ParityRun, Trajectory } from "./export.ts";
+import { PARITY_CASES as CASES, PARITY_TOLERANCES as TOL } from "./cases.ts";
 import {
   exportParityCase,
   maxRelDiff,
@@ -41,8 +41,8 @@ import {
   runTorchParity,
   TORCH_INSTALL_HINT,
   torchVersion,
-} from "./parity_export.ts";
-import { initBackend } from "../runtime/backend.ts";
+} from "./export.ts";
+import { initBackend } from "../../src/runtime/backend.ts";
 
 function check(name: string, value: number, tol: number): string | null {
   return value <= tol ? null : `${name}: ${value.toExponential(3)} > tolerance ${tol.toExponential(1)}`;

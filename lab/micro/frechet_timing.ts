@@ -2,15 +2,15 @@
  * Timing of the Fréchet-distance pipeline (statistics, then each trace route) at several feature
  * dimensions. Not a test (no timing assertions anywhere): run by hand,
  *
- *   node_modules/.bin/deno run --allow-read src/metrics/perf_frechet.ts [d ...] [--n N] [--routes eigh,cholesky]
+ *   node_modules/.bin/deno run --allow-read lab/micro/frechet_timing.ts [d ...] [--n N] [--routes eigh,cholesky]
  *
  * and prints one JSON line per (d, route).
  *
  * @module
  */
 import { parseArgs } from "node:util";
-import { frechetDetails, type FrechetMethod, gaussianStats } from "./frechet.ts";
-import { rngFor } from "../runtime/rng.ts";
+import { frechetDetails, type FrechetMethod, gaussianStats } from "../../src/metrics/frechet.ts";
+import { rngFor } from "../../src/runtime/rng.ts";
 
 if (import.meta.main) {
   const { values, positionals } = parseArgs({

@@ -1,17 +1,17 @@
 /**
  * Measure how far antbench and the PyTorch reference are apart on every CI parity case
- * (src/train/parity_cases.ts), with PyTorch in float32 and float64, and record the numbers that justify the
- * tolerances of src/train/parity_test.ts in fixtures/parity/measured.{json,md}.
+ * (lab/parity/cases.ts), with PyTorch in float32 and float64, and record the numbers that justify the
+ * tolerances of lab/parity/parity_test.ts in fixtures/parity/measured.{json,md}.
  *
  * Columns: antbench vs torch-float32 ("ab–t32"), antbench vs torch-float64 ("ab–t64", distance from exact
  * arithmetic) and torch-float32 vs torch-float64 ("t32–t64", PyTorch's own float32 rounding).
  *
- * Run: node_modules/.bin/deno run -A benchmarks/peers/torch/parity_measure.ts [OUT_DIR]
+ * Run: node_modules/.bin/deno run -A lab/parity/measure.ts [OUT_DIR]
  *
  * @module
  */
-import { initBackend } from "../../../src/runtime/backend.ts";
-import { PARITY_CASES } from "../../../src/train/parity_cases.ts";
+import { initBackend } from "../../src/runtime/backend.ts";
+import { PARITY_CASES } from "./cases.ts";
 import {
   exportParityCase,
   maxRelDiff,
@@ -19,8 +19,8 @@ import {
   relL2,
   runTorchParity,
   type Trajectory,
-} from "../../../src/train/parity_export.ts";
-import { atomicWriteFile, atomicWriteJson } from "../../../src/runtime/atomic_write.ts";
+} from "./export.ts";
+import { atomicWriteFile, atomicWriteJson } from "../../src/runtime/atomic_write.ts";
 
 const out = Deno.args[0] ?? "fixtures/parity";
 const info = await initBackend("wasm");
@@ -60,7 +60,7 @@ const md = [
   "# antbench vs PyTorch: measured differences on the parity cases",
   "",
   "Each cell: antbench–torch32 / antbench–torch64 / torch32–torch64 (relative; losses: max over 50 steps,",
-  "vectors: ‖a−b‖/‖b‖). Written by benchmarks/peers/torch/parity_measure.ts; backend " +
+  "vectors: ‖a−b‖/‖b‖). Written by lab/parity/measure.ts; backend " +
   `${info.name} (SIMD ${info.wasmSimd}).`,
   "",
   `| case | params | ${cols.join(" | ")} |`,
@@ -73,6 +73,6 @@ const md = [
   "",
 ].join("\n");
 await Deno.mkdir(out, { recursive: true });
-await atomicWriteJson(`${out}/measured.json`, { script: "benchmarks/peers/torch/parity_measure.ts", rows });
+await atomicWriteJson(`${out}/measured.json`, { script: "lab/parity/measure.ts", rows });
 await atomicWriteFile(`${out}/measured.md`, md);
 console.log(md);

@@ -1,6 +1,6 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { initBackend } from "./backend.ts";
+import { initBackend } from "../../src/runtime/backend.ts";
 import { countFlops, kernelFlops } from "./flops.ts";
 
 await initBackend("wasm");

@@ -1,12 +1,12 @@
 /**
- * `deno bench src/clustering/dp_bench.ts`: interval DP timings for T = 1000 (k·T² cost evaluations).
+ * `deno bench lab/micro/dp_bench.ts`: interval DP timings for T = 1000 (k·T² cost evaluations).
  *
  * @module
  */
-import { intervalDp } from "./dp.ts";
-import { clusterTimesteps } from "./registry.ts";
-import { makeSchedule } from "../diffusion/schedule.ts";
-import { l1MedianCost } from "./l1_median.ts";
+import { intervalDp } from "../../src/clustering/dp.ts";
+import { clusterTimesteps } from "../../src/clustering/registry.ts";
+import { makeSchedule } from "../../src/diffusion/schedule.ts";
+import { l1MedianCost } from "../../src/clustering/l1_median.ts";
 
 const timestepCost = l1MedianCost(Float64Array.from({ length: 1000 }, (_, t) => t));
 const schedule = makeSchedule("cosine", 1000);

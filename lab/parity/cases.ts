@@ -1,5 +1,5 @@
 /**
- * The parity cases of src/train/parity_test.ts (also run by benchmarks/peers/torch/parity_measure.ts, which
+ * The parity cases of lab/parity/parity_test.ts (also run by lab/parity/measure.ts, which
  * records the measured differences in fixtures/parity/measured.json) and their float32 tolerances.
  *
  * Tolerances (relative): per-step losses max |a−b|/|b| ≤ 1e-4; step-0 per-cluster gradients and the
@@ -9,7 +9,7 @@
  *
  * @module
  */
-import type { ParityCase } from "./parity_export.ts";
+import type { ParityCase } from "./export.ts";
 
 /** Tolerances of the parity checks (justified in parity_test.ts). */
 export const PARITY_TOLERANCES = {

@@ -1,8 +1,8 @@
 """Replay an antbench parity case in PyTorch and write the reference trajectory next to it.
 
-Usage: /usr/bin/python3 benchmarks/peers/torch/parity.py [--dtype float32|float64|both] CASE_DIR...
+Usage: /usr/bin/python3 lab/torch/parity.py [--dtype float32|float64|both] CASE_DIR...
 
-A case directory is written by src/train/parity_export.ts:
+A case directory is written by lab/parity/export.ts:
   case.json   config (model, schedule, k, method, Adam/EMA settings, parameter names and shapes, orders)
   init.npy    initial weights, flat float32, antbench's variable order and layouts
   x0.npy, noise.npy  [S, B, ...dataShape] float32;  t.npy, cluster.npy  [S, B]

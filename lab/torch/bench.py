@@ -1,11 +1,13 @@
 """Training-step throughput of the PyTorch reference, driven by `deno task perf --vs torch`
-(src/cli/perf_torch.ts) so both frameworks are timed interleaved on the same machine.
+(lab/torch/vs_torch.ts) so both frameworks are timed interleaved on the same machine.
 
 Protocol: one JSON object per line on stdin, one JSON reply per line on stdout.
   {"cmd": "setup", "id": str, "model": str, "options": {...}, "dataShape": [...], "batch": int,
-   "method": str, "k": int, "T": int, "seed": int}
-      builds the model (PyTorch default initialisation), Adam (eps 1e-8), EMA, the method, and 4 synthetic
-      batches (x0, noise ~ N(0, I); t uniform; cluster = floor(t k / T), as src/runtime/perf_bench.ts)
+   "method": str, "methodOptions": {...}, "k": int, "T": int, "seed": int, optional "schedule" (default
+   "linear"), "lr" (1e-4), "beta1" (0.9), "beta2" (0.999), "emaDecay" (0.995), "t" and "cluster" (lists of
+   per-batch lists: antbench's timesteps and clusters)}
+      builds the model (PyTorch default initialisation), Adam (eps 1e-8), EMA, the method, and 4 batches:
+      x0, noise ~ N(0, I) from numpy; t and cluster as given (else t uniform, cluster = floor(t k / T))
       -> {"ok": true, "params": int}
   {"cmd": "time", "id": str, "threads": int, "warmup": int, "steps": int}
       torch.set_num_threads(threads); warm-up steps, then the wall time of each timed step in ms
@@ -34,18 +36,24 @@ class Bench:
         self.model_id = spec["model"]
         self.model = build_model(self.model_id, spec.get("options", {}), spec["dataShape"])
         self.k, T, B = spec["k"], spec["T"], spec["batch"]
-        self.alpha_bar = make_schedule("linear", T)
+        self.alpha_bar = make_schedule(spec.get("schedule", "linear"), T)
         self.method = METHODS[spec["method"]](spec.get("methodOptions", {}), self.k, 0)
-        self.opt = torch.optim.Adam(self.model.parameters(), lr=1e-4, betas=(0.9, 0.999), eps=1e-8)
+        betas = (float(spec.get("beta1", 0.9)), float(spec.get("beta2", 0.999)))
+        self.opt = torch.optim.Adam(self.model.parameters(), lr=float(spec.get("lr", 1e-4)), betas=betas, eps=1e-8)
         self.params = list(self.model.parameters())
-        self.ema = Ema(self.params, 0.995)
+        self.ema = Ema(self.params, float(spec.get("emaDecay", 0.995)))
         shape = [B] + list(spec["dataShape"])
         self.batches = []
-        for _ in range(4):
-            t = rng.integers(0, T, size=B)
+        for i in range(4):
+            if "t" in spec:  # antbench's timesteps and clusters of its first batches (same group sizes)
+                t = np.asarray(spec["t"][i % len(spec["t"])], dtype=np.int64)
+                cl = np.asarray(spec["cluster"][i % len(spec["cluster"])], dtype=np.int64)
+            else:
+                t = rng.integers(0, T, size=B)
+                cl = (t * self.k) // T
             self.batches.append((rng.standard_normal(shape).astype(np.float32),
                                  rng.standard_normal(shape).astype(np.float32),
-                                 t.astype(np.int64), (t * self.k) // T))
+                                 t.astype(np.int64), cl))
         self.step_count = 0
 
     def step(self):

@@ -1,14 +1,13 @@
 /**
  * Cross-framework parity with PyTorch (issue 8): export one training configuration — initial weights,
  * the exact batches (data, timesteps, clusters, noise) and the method's random choices — for the PyTorch
- * reference in benchmarks/peers/torch/, run the same steps in antbench, and compare the two trajectories.
+ * reference in lab/torch/, run the same steps in antbench, and compare the two trajectories.
  *
- * The batches come from the streams the trainer uses (src/train/run.ts): the data order from
- * rngFor(seed, "data-order", epoch), timesteps from sampleTimesteps(rngFor(seed, "timesteps", step), ...),
- * noise from rngFor(seed, "noise", step), weights from deriveSeed(seed, "init"); PCGrad's task orders from
- * rngFor(seed, "pcgrad:order", step) (src/mtl/pcgrad_core.ts). The training itself is the shared
- * {@link createStepper} (Adam, EMA) with the registered model and method, so parity covers the production
- * code path.
+ * The case is assembled by the production seam (src/train/assemble.ts's assembleRun): the trainer's
+ * batches (data order from rngFor(seed, "data-order", epoch), timesteps from the "timesteps" stream, noise
+ * from the "noise" stream), weights from deriveSeed(seed, "init"), the registered model and method, the
+ * shared stepper (Adam, EMA); PCGrad's task orders come from rngFor(seed, "pcgrad:order", step)
+ * (src/mtl/pcgrad_core.ts). So parity covers exactly the code path training runs.
  *
  * Exchange format (one directory per case; .npy via src/metrics/npy.ts, read with numpy.load):
  *   case.json                  configuration, parameter names/shapes (the model's variable order), the
@@ -22,24 +21,21 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Component, TimestepSampler } from "./types.ts";
-import type { HostBatch } from "./step.ts";
-import { createStepper, makeMtlBatch } from "./step.ts";
-import { makeSchedule, type NoiseSchedule, type ScheduleId } from "../diffusion/schedule.ts";
-import type { Denoiser } from "../models/denoiser.ts";
-import type { MtlMethod } from "../mtl/method.ts";
-import { getModelFactory } from "../models/registry.ts";
-import { getMethodFactory } from "../mtl/registry.ts";
-import { getDatasetFactory } from "../data/registry.ts";
-import { clusterTimesteps } from "../clustering/registry.ts";
-import { sampleTimesteps } from "../clustering/assign.ts";
-import type { Interval } from "../clustering/dp.ts";
-import { PCGRAD_ORDER_PURPOSE, pcgradOrders } from "../mtl/pcgrad_core.ts";
-import { valueAndGrads } from "../mtl/grads.ts";
-import { deriveSeed, rngFor } from "../runtime/rng.ts";
-import { npyArray, readNpy, writeNpy } from "../metrics/npy.ts";
-import { atomicWriteJson } from "../runtime/atomic_write.ts";
-import { readConcat } from "../runtime/read.ts";
+import type { Component, TimestepSampler } from "../../src/train/types.ts";
+import type { HostBatch } from "../../src/train/step.ts";
+import { makeMtlBatch } from "../../src/train/step.ts";
+import { assembleRun, type AssemblyConfig, trainingBatches } from "../../src/train/assemble.ts";
+import type { NoiseSchedule, ScheduleId } from "../../src/diffusion/schedule.ts";
+import type { Denoiser } from "../../src/models/denoiser.ts";
+import type { MtlMethod } from "../../src/mtl/method.ts";
+import { getMethodFactory } from "../../src/mtl/registry.ts";
+import type { Interval } from "../../src/clustering/dp.ts";
+import { PCGRAD_ORDER_PURPOSE, pcgradOrders } from "../../src/mtl/pcgrad_core.ts";
+import { valueAndGrads } from "../../src/mtl/grads.ts";
+import { rngFor } from "../../src/runtime/rng.ts";
+import { npyArray, readNpy, writeNpy } from "../../src/metrics/npy.ts";
+import { atomicWriteJson } from "../../src/runtime/atomic_write.ts";
+import { readConcat } from "../../src/runtime/read.ts";
 
 /** One parity configuration: a short training run small enough for CI. */
 export interface ParityCase {
@@ -104,8 +100,9 @@ export async function flatValues(tensors: readonly tf.Tensor[]): Promise<Float64
 }
 
 /**
- * The batches the trainer would draw for `steps` steps (src/train/run.ts): x0 rows in the order of the
- * per-epoch permutation, timesteps and clusters from the "timesteps" stream, noise from the "noise" stream.
+ * The batches the trainer draws for `steps` steps (src/train/assemble.ts's {@link trainingBatches}): x0
+ * rows in the order of the per-epoch permutation, timesteps and clusters from the "timesteps" stream, noise
+ * from the "noise" stream.
  */
 export function recordBatches(
   seed: number,
@@ -117,26 +114,21 @@ export function recordBatches(
   sampler: TimestepSampler,
   steps: number,
 ): HostBatch[] {
-  const out: HostBatch[] = [];
-  let perm: Int32Array | null = null;
-  let permEpoch = -1;
-  for (let step = 0; step < steps; step++) {
-    const x0 = new Float32Array(batchSize * dim);
-    for (let j = 0; j < batchSize; j++) {
-      const p = step * batchSize + j;
-      const epoch = Math.floor(p / nTrain);
-      if (epoch !== permEpoch) {
-        perm = rngFor(seed, "data-order", epoch).permutation(nTrain);
-        permEpoch = epoch;
-      }
-      const idx = perm![p - epoch * nTrain];
-      x0.set(train.subarray(idx * dim, (idx + 1) * dim), j * dim);
-    }
-    const { t, cluster } = sampleTimesteps(rngFor(seed, "timesteps", step), intervals, batchSize, sampler);
-    const noise = rngFor(seed, "noise", step).normalArray(batchSize * dim);
-    out.push({ x0, noise, t, cluster });
-  }
-  return out;
+  const batch = trainingBatches(seed, { train, nTrain, dataShape: [dim] }, intervals, batchSize, sampler);
+  return Array.from({ length: steps }, (_, step) => batch(step));
+}
+
+/** The case as the run configuration the seam assembles (src/train/assemble.ts). */
+export function parityConfig(c: ParityCase): AssemblyConfig {
+  return {
+    dataset: c.dataset,
+    model: c.model,
+    diffusion: { schedule: c.schedule, T: c.T },
+    clustering: c.clustering,
+    method: c.method,
+    seed: c.seed,
+    train: c.train,
+  };
 }
 
 /** Gradients of each non-empty cluster's mean loss l_i for `batch`, flat in variable order. */
@@ -170,70 +162,10 @@ export async function clusterGradientRows(
  */
 export async function exportParityCase(c: ParityCase, dir: string): Promise<ParityRun> {
   await Deno.mkdir(dir, { recursive: true });
-  const schedule = makeSchedule(c.schedule, c.T);
-  const dsFactory = getDatasetFactory(c.dataset.id);
-  const dataset = await dsFactory.load({ ...dsFactory.defaults, ...c.dataset.options }, {
-    cacheDir: ".cache",
-  });
-  const { objective, k, sampler } = c.clustering;
-  const intervals = clusterTimesteps(objective, k, { T: c.T, schedule }).intervals;
-  const modelFactory = getModelFactory(c.model.id);
-  const modelOptions = { ...modelFactory.defaults, ...c.model.options };
-  const model = modelFactory.build(modelOptions, {
-    dataShape: dataset.dataShape,
-    T: c.T,
-    initSeed: deriveSeed(c.seed, "init"),
-  });
-  const methodFactory = getMethodFactory(c.method.id);
-  const methodOptions = { ...methodFactory.defaults, ...c.method.options };
-  const dim = dataset.dataShape.reduce((a, b) => a * b, 1);
-  const { steps, batchSize: B } = c.train;
-  const batches = recordBatches(c.seed, dataset.train, dataset.nTrain, dim, intervals, B, sampler, steps);
-  const names = parameterNames(model);
-  const init = await flatValues(model.variables);
-
-  // Exchange files.
-  const x0 = new Float32Array(steps * B * dim), noise = new Float32Array(steps * B * dim);
-  const t = new Float64Array(steps * B), cluster = new Float64Array(steps * B);
-  batches.forEach((b, s) => {
-    x0.set(b.x0, s * B * dim);
-    noise.set(b.noise, s * B * dim);
-    t.set(b.t, s * B);
-    cluster.set(b.cluster, s * B);
-  });
-  const pcgradOrderList = batches.map((b, s) => {
-    const m = new Set(b.cluster).size;
-    return pcgradOrders(m, rngFor(c.seed, PCGRAD_ORDER_PURPOSE, s)).map((o) => [...o]);
-  });
-  const dataShape = [...dataset.dataShape];
-  await atomicWriteJson(`${dir}/case.json`, {
-    schema: "antbench.parity/1",
-    name: c.name,
-    dataset: c.dataset,
-    model: { id: c.model.id, options: modelOptions },
-    dataShape,
-    schedule: { id: c.schedule, T: c.T, alphaBar: [...schedule.alphaBar] },
-    clustering: c.clustering,
-    intervals,
-    k,
-    method: { id: c.method.id, options: methodOptions },
-    seed: c.seed,
-    train: c.train,
-    params: model.variables.map((v, i) => ({ name: names[i], shape: v.shape })),
-    pcgradOrders: pcgradOrderList,
-    referenceDtypes: c.referenceDtypes ?? ["float32", "float64"],
-  });
-  await writeNpy(`${dir}/init.npy`, npyArray(Float32Array.from(init), [init.length]));
-  await writeNpy(`${dir}/x0.npy`, npyArray(x0, [steps, B, ...dataShape]));
-  await writeNpy(`${dir}/noise.npy`, npyArray(noise, [steps, B, ...dataShape]));
-  await writeNpy(`${dir}/t.npy`, npyArray(t, [steps, B]));
-  await writeNpy(`${dir}/cluster.npy`, npyArray(cluster, [steps, B]));
-
-  // antbench's trajectory through the shared stepper.
-  const inner = methodFactory.create(methodOptions, { k, schedule, runSeed: c.seed });
   let update: Float64Array | null = null;
   const logs: Record<string, number | number[]>[] = [];
-  const recording: MtlMethod = {
+  // The registered method, observed: its combined gradient at step 0 and its per-step logs.
+  const recording = (inner: MtlMethod): MtlMethod => ({
     id: inner.id,
     async step(batch, variables, step) {
       const res = await inner.step(batch, variables, step);
@@ -243,23 +175,64 @@ export async function exportParityCase(c: ParityCase, dir: string): Promise<Pari
     },
     summary: () => inner.summary(),
     dispose: () => inner.dispose(),
-  };
-  const stepper = createStepper({
-    model,
-    method: recording,
-    schedule,
-    k,
-    lr: c.train.lr,
-    beta1: c.train.beta1,
-    beta2: c.train.beta2,
-    emaDecay: c.train.emaDecay,
   });
+  const run = await assembleRun(parityConfig(c), { observeMethod: recording });
+  const { dataset, schedule, clusters: intervals, k, model, modelOptions, stepper } = run;
   let trajectory: Trajectory;
+  let names: string[];
+  let init: Float64Array;
   try {
+    const dim = dataset.dataShape.reduce((a, b) => a * b, 1);
+    const { steps, batchSize: B } = c.train;
+    const batches = Array.from({ length: steps }, (_, s) => run.batch(s));
+    names = parameterNames(model);
+    init = await flatValues(model.variables);
+
+    // Exchange files.
+    const x0 = new Float32Array(steps * B * dim), noise = new Float32Array(steps * B * dim);
+    const t = new Float64Array(steps * B), cluster = new Float64Array(steps * B);
+    batches.forEach((b, s) => {
+      x0.set(b.x0, s * B * dim);
+      noise.set(b.noise, s * B * dim);
+      t.set(b.t, s * B);
+      cluster.set(b.cluster, s * B);
+    });
+    const pcgradOrderList = batches.map((b, s) => {
+      const m = new Set(b.cluster).size;
+      return pcgradOrders(m, rngFor(c.seed, PCGRAD_ORDER_PURPOSE, s)).map((o) => [...o]);
+    });
+    const dataShape = [...dataset.dataShape];
+    await atomicWriteJson(`${dir}/case.json`, {
+      schema: "antbench.parity/1",
+      name: c.name,
+      dataset: c.dataset,
+      model: { id: c.model.id, options: modelOptions },
+      dataShape,
+      schedule: { id: c.schedule, T: c.T, alphaBar: [...schedule.alphaBar] },
+      clustering: c.clustering,
+      intervals,
+      k,
+      method: {
+        id: c.method.id,
+        options: { ...getMethodFactory(c.method.id).defaults, ...c.method.options },
+      },
+      seed: c.seed,
+      train: c.train,
+      params: model.variables.map((v, i) => ({ name: names[i], shape: v.shape })),
+      pcgradOrders: pcgradOrderList,
+      referenceDtypes: c.referenceDtypes ?? ["float32", "float64"],
+    });
+    await writeNpy(`${dir}/init.npy`, npyArray(Float32Array.from(init), [init.length]));
+    await writeNpy(`${dir}/x0.npy`, npyArray(x0, [steps, B, ...dataShape]));
+    await writeNpy(`${dir}/noise.npy`, npyArray(noise, [steps, B, ...dataShape]));
+    await writeNpy(`${dir}/t.npy`, npyArray(t, [steps, B]));
+    await writeNpy(`${dir}/cluster.npy`, npyArray(cluster, [steps, B]));
+
+    // antbench's trajectory: the production steps of the assembled run.
     const clusterGrads = await clusterGradientRows(model, schedule, k, batches[0]);
     let weights1: Float64Array = new Float64Array(0);
     for (let s = 0; s < steps; s++) {
-      await stepper.step(batches[s], s);
+      await run.step(s);
       if (s === 0) weights1 = await flatValues(model.variables);
     }
     const losses = Float64Array.from(await stepper.readLosses());
@@ -273,9 +246,7 @@ export async function exportParityCase(c: ParityCase, dir: string): Promise<Pari
       ema: emaData ? concatF32(emaData) : null,
     };
   } finally {
-    stepper.dispose();
-    recording.dispose();
-    model.dispose();
+    run.dispose();
   }
   await writeTrajectory(dir, "antbench_", trajectory);
   return { dir, paramNames: names, paramCount: init.length, trajectory, logs };
@@ -304,7 +275,7 @@ export async function writeTrajectory(dir: string, prefix: string, tr: Trajector
   if (tr.ema) await writeNpy(`${dir}/${prefix}ema.npy`, npyArray(tr.ema, [tr.ema.length]));
 }
 
-/** Read a trajectory written by {@link writeTrajectory} or by benchmarks/peers/torch/parity.py. */
+/** Read a trajectory written by {@link writeTrajectory} or by lab/torch/parity.py. */
 export async function readTrajectory(dir: string, prefix: string): Promise<Trajectory> {
   const f64 = async (name: string) => Float64Array.from((await readNpy(`${dir}/${prefix}${name}.npy`)).data);
   const g = await readNpy(`${dir}/${prefix}cluster_grads.npy`);
@@ -383,7 +354,7 @@ export async function torchVersion(python = TORCH_PYTHON): Promise<string> {
 }
 
 /**
- * Run benchmarks/peers/torch/parity.py on case directories (one Python process for all); `dtype` "case"
+ * Run lab/torch/parity.py on case directories (one Python process for all); `dtype` "case"
  * runs each case's `referenceDtypes`, "both" writes torch32_* and torch64_* for every case.
  * Returns the script's JSON lines. Throws with the script's stderr on failure.
  */
@@ -393,7 +364,7 @@ export async function runTorchParity(
   python = TORCH_PYTHON,
 ): Promise<Record<string, unknown>[]> {
   await torchVersion(python);
-  const script = new URL("../../benchmarks/peers/torch/parity.py", import.meta.url).pathname;
+  const script = new URL("../torch/parity.py", import.meta.url).pathname;
   const out = await new Deno.Command(python, {
     args: [script, "--dtype", dtype, ...dirs],
     stdout: "piped",

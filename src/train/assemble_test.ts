@@ -1,0 +1,93 @@
+import assert from "node:assert/strict";
+import * as tf from "@tensorflow/tfjs-core";
+import { initBackend } from "../runtime/backend.ts";
+import { rngFor } from "../runtime/rng.ts";
+import { assembleRun, type AssemblyConfig, trainingBatches } from "./assemble.ts";
+import { runTraining } from "./run.ts";
+import type { RunConfig } from "./types.ts";
+import { UsageError } from "../runtime/errors.ts";
+
+await initBackend("wasm");
+
+const CONFIG: AssemblyConfig = {
+  dataset: { id: "gaussians8", options: { n: 100 } },
+  model: { id: "mlp", options: { hidden: 16, depth: 2 } },
+  diffusion: { schedule: "linear", T: 60 },
+  clustering: { objective: "timestep", k: 3, sampler: "stratified" },
+  method: { id: "pcgrad", options: {} },
+  seed: 9,
+  train: { steps: 6, batchSize: 48, lr: 2e-3, beta1: 0.9, beta2: 0.999, emaDecay: 0.99 },
+};
+
+Deno.test("trainingBatches: rows follow one seeded permutation per epoch, across the epoch boundary", () => {
+  // 10 rows of 2 values (row i = [i, -i]), batch 4: step 2 takes positions 8, 9 of epoch 0 and 0, 1 of epoch 1.
+  const train = Float32Array.from({ length: 20 }, (_, j) => (j % 2 === 0 ? j / 2 : -(j - 1) / 2));
+  const batches = trainingBatches(5, { train, nTrain: 10, dataShape: [2] }, [[0, 9], [10, 19]], 4, "uniform");
+  const p0 = rngFor(5, "data-order", 0).permutation(10);
+  const p1 = rngFor(5, "data-order", 1).permutation(10);
+  const rows = (b: Float32Array) => Array.from({ length: 4 }, (_, j) => b[2 * j]);
+  assert.deepEqual(rows(batches(2).x0), [p0[8], p0[9], p1[0], p1[1]]);
+  assert.deepEqual(rows(batches(0).x0), [p0[0], p0[1], p0[2], p0[3]]); // any order of steps
+  const b = batches(1);
+  assert.deepEqual(Array.from(b.x0.subarray(0, 2)), [p0[4], -p0[4]]);
+  // Noise and timesteps come from their own per-step streams.
+  assert.deepEqual(b.noise, rngFor(5, "noise", 1).normalArray(8));
+  for (let i = 0; i < 4; i++) assert.equal(b.cluster[i], b.t[i] < 10 ? 0 : 1);
+  assert.deepEqual(batches(1), b, "deterministic");
+});
+
+Deno.test("assembleRun: the parts of the config, with factory defaults merged in", async () => {
+  const run = await assembleRun(CONFIG);
+  try {
+    assert.equal(run.k, 3);
+    assert.deepEqual(run.clusters, [[0, 19], [20, 39], [40, 59]]);
+    assert.equal(run.model.id, "mlp");
+    assert.equal(run.modelOptions.hidden, 16);
+    assert.equal(run.method.id, "pcgrad");
+    assert.equal(run.dataset.nTrain, 100);
+    assert.equal(run.schedule.T, 60);
+    assert.equal(run.batch(0).t.length, 48);
+  } finally {
+    run.dispose();
+  }
+});
+
+Deno.test("assembleRun: a bad method id throws and leaves no tensors behind", async () => {
+  const before = tf.memory().numTensors;
+  await assert.rejects(
+    () => assembleRun({ ...CONFIG, method: { id: "adam", options: {} } }),
+    (e: unknown) => e instanceof UsageError && /adam/.test(e.message),
+  );
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("assembleRun: its steps are runTraining's steps (identical losses, step by step)", async () => {
+  const run = await assembleRun(CONFIG);
+  const ours: number[] = [];
+  try {
+    for (let s = 0; s < CONFIG.train.steps; s++) {
+      await run.step(s);
+      ours.push(...await run.stepper.readLosses());
+    }
+  } finally {
+    run.dispose();
+  }
+  const config: RunConfig = {
+    ...CONFIG,
+    suite: "t",
+    eval: {
+      at: [],
+      samples: 8,
+      referenceSamples: 8,
+      sampler: { kind: "ddim", steps: 2, eta: 0 },
+      metrics: ["fd"],
+      useEma: true,
+    },
+    backend: "wasm",
+  };
+  const result = await runTraining(config);
+  assert.equal(result.status, "ok", result.error);
+  assert.equal(result.loss.every, 1);
+  assert.deepEqual(result.loss.values, ours);
+  assert.ok(ours.every(Number.isFinite) && ours.length === 6);
+});
