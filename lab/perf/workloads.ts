@@ -77,7 +77,9 @@ export function workloadConfigs(w: Workload, o: WorkloadConfigOptions): RunConfi
       seeds: [o.seed],
       steps: Math.max(1, o.steps),
       train: { batchSize: w.batch },
-      eval: { at: [Math.max(1, o.steps)] },
+      // The benchmark never evaluates: one nominal point, no matched controls.
+      eval: { at: [Math.max(1, o.steps)], minPoints: 1 },
+      controls: false,
       backend: "auto",
     },
     defaultRegistries(),

@@ -31,7 +31,8 @@ Deno.test("workloadConfigs: the vanilla baseline, then each method on k timestep
     seeds: [3],
     steps: 40,
     train: { batchSize: 250 },
-    eval: { at: [40] },
+    eval: { at: [40], minPoints: 1 },
+    controls: false,
   }, defaultRegistries());
   assert.deepEqual(configs, expandSuite(suite, defaultRegistries()));
 });
