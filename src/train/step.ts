@@ -21,6 +21,7 @@ import { epsilonLossHost } from "../diffusion/loss.ts";
 import type { Ema } from "../diffusion/ema.ts";
 import { createOptimizer, type OptimizerPlacement } from "./optimizer.ts";
 import { readConcat } from "../runtime/read.ts";
+import { onePassClusterGradients } from "./cluster_pass.ts";
 
 /** A batch on the host: clean data, the noise, the timesteps and each sample's cluster. */
 export interface HostBatch {
@@ -120,6 +121,9 @@ export function makeMtlBatch(
     cluster: batch.cluster,
     groups,
     schedule,
+    clusterGradientsOnePass(variables) {
+      return onePassClusterGradients(model, schedule, batch, groups, variables);
+    },
     perSampleLoss(indices?: Int32Array): tf.Tensor1D {
       const x0 = indices ? takeRows(batch.x0, dim, indices) : batch.x0;
       const noise = indices ? takeRows(batch.noise, dim, indices) : batch.noise;

@@ -27,6 +27,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { NamedAttrMap } from "@tensorflow/tfjs-core";
 import { ensureHostKernels, type HostKernel, runHostKernel } from "../../runtime/host_kernels.ts";
 import { groupNorm, silu } from "./group_norm.ts";
+import { addSegmentGradient, segmentIndex } from "./segments.ts";
 
 /** Options of {@link groupNormAct}. */
 export interface GroupNormActOptions {
@@ -137,9 +138,12 @@ const forwardKernel: HostKernel = {
  */
 const backwardKernel: HostKernel = {
   name: "AntbenchGroupNormActGrad",
-  outputShapes: (shapes) => {
+  outputShapes: (shapes, attrs) => {
     const [b, , , c] = shapes.x;
-    const out = [shapes.x, [c], [c]];
+    // Segmented pass (src/models/layers/segments.ts): ∂γ, ∂β per segment of samples, [m, C].
+    const bounds = attrs.bounds as number[] | undefined;
+    const pc = bounds ? [bounds.length - 1, c] : [c];
+    const out = [shapes.x, pc, pc];
     if (shapes.scale) out.push([b, c], [b, c]);
     return out;
   },
@@ -152,8 +156,14 @@ const backwardKernel: HostKernel = {
     const mu = new Float64Array(c), r = new Float64Array(c), A = new Float64Array(c), B = new Float64Array(c);
     const P = new Float64Array(c), Q = new Float64Array(c), G = new Float64Array(c);
     const m1 = new Float64Array(c), m2 = new Float64Array(c);
-    const dG = new Float64Array(c), dB = new Float64Array(c);
+    const bounds = (attrs.bounds as number[] | undefined) ?? [0, g.b];
+    if (bounds[0] !== 0 || bounds[bounds.length - 1] !== g.b) {
+      throw new RangeError(`${this.name}: segments must cover the ${g.b} samples, got [${bounds}]`);
+    }
+    const dG = new Float64Array(dgamma.length), dB = new Float64Array(dbeta.length);
+    let seg = 0;
     for (let bi = 0; bi < g.b; bi++) {
+      while (bi >= bounds[seg + 1]) seg++;
       const base = bi * n * c, end = base + n * c;
       coefficients(bi, g, inp, stats, mu, r, A, B);
       P.fill(0);
@@ -180,8 +190,8 @@ const backwardKernel: HostKernel = {
           dshift[bi * c + ch] = P[ch];
           dscale[bi * c + ch] = gamma[ch] * Q[ch] + beta[ch] * P[ch];
         }
-        dB[ch] += s1 * P[ch];
-        dG[ch] += s1 * Q[ch];
+        dB[seg * c + ch] += s1 * P[ch];
+        dG[seg * c + ch] += s1 * Q[ch];
         G[ch] = s1 * gamma[ch]; // g = dz · G[ch]
       }
       for (let gi = 0; gi < groups; gi++) {
@@ -203,10 +213,8 @@ const backwardKernel: HostKernel = {
         }
       }
     }
-    for (let ch = 0; ch < c; ch++) {
-      dgamma[ch] = dG[ch];
-      dbeta[ch] = dB[ch];
-    }
+    dgamma.set(dG);
+    dbeta.set(dB);
   },
 };
 
@@ -265,6 +273,9 @@ export function groupNormAct(
   if (!ensureHostKernels(GROUP_NORM_KERNELS)) return groupNormActComposite(x, gamma, beta, groups, o);
   const attrs = { groups, eps: o.eps ?? 1e-5, silu: o.silu !== false };
   const adaptive = o.scale !== undefined;
+  // In a segmented pass, γ and β get per-segment gradients (src/models/layers/segments.ts).
+  const segGamma = segmentIndex(gamma), segBeta = segmentIndex(beta);
+  const bounds = (segGamma ?? segBeta)?.pass.bounds;
   const f = tf.customGrad((...args: (tf.Tensor | tf.GradSaveFunc)[]) => {
     const save = args[args.length - 1] as tf.GradSaveFunc;
     const [xi, gi, bi, si, hi] = args as tf.Tensor[];
@@ -280,7 +291,17 @@ export function groupNormAct(
         names.forEach((nm, i) => (ins[nm] = saved[i]));
         ins.stats = saved[names.length];
         if (attrs.silu) ins.y = saved[names.length + 1];
-        return runHostKernel(backwardKernel.name, ins, attrs);
+        const grads = runHostKernel(
+          backwardKernel.name,
+          ins,
+          bounds ? { ...attrs, bounds: [...bounds] } : attrs,
+        );
+        if (bounds) {
+          const c = x.shape[3];
+          grads[1] = segGamma ? addSegmentGradient(segGamma, grads[1], [c]) : tf.sum(grads[1], 0);
+          grads[2] = segBeta ? addSegmentGradient(segBeta, grads[2], [c]) : tf.sum(grads[2], 0);
+        }
+        return grads;
       },
     };
   });

@@ -9,7 +9,8 @@
  * act ∈ {linear, relu, silu}. Backward: dz = dy · act'(z) (relu: dy · [y > 0]; silu: dy · σ(z)(1 + z(1 − σ(z)))),
  * ∂x = dz Wᵀ, ∂W = xᵀ dz, ∂b = Σ_batch dz; for the conv ∂x = Conv2DBackpropInput(dy, K),
  * ∂K = Conv2DBackpropFilter(x, dy), ∂b = Σ_{b,h,w} dy. Each input's gradient is computed only when an
- * input needs one (the input image of the first conv and the data inputs of the MLP get none).
+ * input needs one (the input image of the first conv and the data inputs of the MLP get none). During a
+ * segmented pass (src/models/layers/segments.ts) the weight and bias gradients are formed per segment.
  *
  * Compared with tfjs's ops: a 2-D `tf.fused.matMul` is 17 engine dispatches forward + backward, matMul + add
  * 11, a dense layer here 6; `tf.fused.conv2d` 9 (its custom gradient always computes ∂x), a conv here 6 (5
@@ -24,6 +25,13 @@ import {
   type CompositeKernel,
   ensureCompositeKernels,
 } from "../../runtime/composite_kernels.ts";
+import {
+  addSegmentGradient,
+  segmentConvFilter,
+  segmentIndex,
+  segmentMatMulTA,
+  segmentSum,
+} from "./segments.ts";
 
 /** Activation of a dense layer. */
 export type DenseActivation = "linear" | "relu" | "silu";
@@ -92,18 +100,26 @@ function denseKernel(act: DenseActivation, pair: boolean): CompositeKernel {
     gradient: {
       inputsToSave: names.filter((n) => n !== "bias"),
       outputsToSave: act === "relu" ? [true] : act === "silu" ? [false, true] : [],
-      gradFunc: (dy, saved) => {
+      gradFunc: (dy, saved, attrs) => {
         const [x, w, x2, w2, out] = pair ? saved : [saved[0], saved[1], undefined, undefined, saved[2]];
         // silu has two outputs (y, z); only y is used downstream.
         const dz = activationGrad(Array.isArray(dy) ? dy[0] : dy, act, out);
+        const seg = (attrs as { segments?: LayerSegments }).segments;
+        const dW = (xi: tf.Tensor, wi: tf.Tensor, s: SegRef | null | undefined) =>
+          s
+            ? addSegmentGradient(s, segmentMatMulTA(xi, dz, s.pass.bounds), wi.shape)
+            : tf.matMul(xi, dz, true, false);
         const grads: Record<string, () => tf.Tensor> = {
           x: () => tf.matMul(dz, w, false, true),
-          w: () => tf.matMul(x, dz, true, false),
-          bias: () => tf.sum(dz, 0),
+          w: () => dW(x, w, seg?.w),
+          bias: () =>
+            seg?.bias
+              ? addSegmentGradient(seg.bias, segmentSum(dz, seg.bias.pass.bounds), [w.shape[1] as number])
+              : tf.sum(dz, 0),
         };
         if (pair) {
           grads.x2 = () => tf.matMul(dz, w2!, false, true);
-          grads.w2 = () => tf.matMul(x2!, dz, true, false);
+          grads.w2 = () => dW(x2!, w2!, seg?.w2);
         }
         return grads;
       },
@@ -140,7 +156,17 @@ export function dense(
   ensureCompositeKernels(DENSE_KERNELS);
   const inputs: Record<string, tf.Tensor> = { x, w, bias: b };
   if (second) Object.assign(inputs, { x2: second.x, w2: second.w });
-  const out = tf.engine().runKernel(kernelName(act, second !== undefined), inputs as tf.NamedTensorMap, {});
+  const segments: LayerSegments = {
+    w: segmentIndex(w),
+    bias: segmentIndex(b),
+    w2: second ? segmentIndex(second.w) : null,
+  };
+  const attrs = segments.w || segments.bias || segments.w2 ? { segments } : {};
+  const out = tf.engine().runKernel(
+    kernelName(act, second !== undefined),
+    inputs as tf.NamedTensorMap,
+    attrs as unknown as NamedAttrMap,
+  );
   if (!Array.isArray(out)) return out as tf.Tensor2D;
   // silu's second output z: already cloned by the engine when a gradient will need it.
   (out[1] as tf.Tensor).dispose();
@@ -155,6 +181,15 @@ const CONV_ATTRS: NamedAttrMap = {
   dimRoundingMode: undefined as unknown as string,
 };
 
+type SegRef = NonNullable<ReturnType<typeof segmentIndex>>;
+
+/** Per-segment bookkeeping of a layer's weights during a segmented pass (src/models/layers/segments.ts). */
+interface LayerSegments {
+  w: SegRef | null;
+  bias: SegRef | null;
+  w2?: SegRef | null;
+}
+
 const CONV_KERNEL: CompositeKernel = {
   name: "AntbenchConv2DBias",
   run: (b, inputs) =>
@@ -164,9 +199,10 @@ const CONV_KERNEL: CompositeKernel = {
     }),
   gradient: {
     inputsToSave: ["x", "filter"],
-    gradFunc: (dy, saved) => {
+    gradFunc: (dy, saved, attrs) => {
       const [x, filter] = saved;
       const d = dy as tf.Tensor4D;
+      const seg = (attrs as { segments?: LayerSegments }).segments;
       return {
         x: () =>
           tf.engine().runKernel("Conv2DBackpropInput", { dy: d, filter }, {
@@ -174,11 +210,20 @@ const CONV_KERNEL: CompositeKernel = {
             inputShape: x.shape,
           }),
         filter: () =>
-          tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: d }, {
-            ...CONV_ATTRS,
-            filterShape: filter.shape,
-          }),
-        bias: () => tf.sum(d, [0, 1, 2]),
+          seg?.w
+            ? addSegmentGradient(
+              seg.w,
+              segmentConvFilter(x, d, filter.shape, seg.w.pass.bounds),
+              filter.shape,
+            )
+            : tf.engine().runKernel("Conv2DBackpropFilter", { x, dy: d }, {
+              ...CONV_ATTRS,
+              filterShape: filter.shape,
+            }),
+        bias: () =>
+          seg?.bias
+            ? addSegmentGradient(seg.bias, segmentSum(d, seg.bias.pass.bounds), [filter.shape[3] as number])
+            : tf.sum(d, [0, 1, 2]),
       } as Record<string, () => tf.Tensor>;
     },
   },
@@ -195,5 +240,11 @@ export function conv2dSame(x: tf.Tensor4D, filter: tf.Tensor, bias: tf.Tensor): 
     );
   }
   ensureCompositeKernels([CONV_KERNEL]);
-  return tf.engine().runKernel(CONV_KERNEL.name, { x, filter, bias }, {}) as tf.Tensor4D;
+  const segments: LayerSegments = { w: segmentIndex(filter), bias: segmentIndex(bias) };
+  const attrs = segments.w || segments.bias ? { segments } : {};
+  return tf.engine().runKernel(
+    CONV_KERNEL.name,
+    { x, filter, bias },
+    attrs as unknown as NamedAttrMap,
+  ) as tf.Tensor4D;
 }
