@@ -70,7 +70,14 @@ export { AFFINITY_FORMAT, readAffinity, writeAffinity } from "./src/clustering/a
 export { affinityHeatmapSvg } from "./src/clustering/heatmap_svg.ts";
 
 // --- mtl ---
-export type { MtlBatch, MtlContext, MtlMethod, MtlMethodFactory, MtlStepResult } from "./src/mtl/method.ts";
+export type {
+  HostClusterGradients,
+  MtlBatch,
+  MtlContext,
+  MtlMethod,
+  MtlMethodFactory,
+  MtlStepResult,
+} from "./src/mtl/method.ts";
 export { getMethodFactory, METHODS, resolveMethodOptions } from "./src/mtl/registry.ts";
 export { pcgrad, pcgradCoefficients, pcgradOrders } from "./src/mtl/pcgrad_core.ts";
 export { gramMatrix, nashMtlWeights, nashResidual, solveNash } from "./src/mtl/nash_solver.ts";
@@ -150,6 +157,7 @@ export { DEVICE_LOSS_READ_EVERY, lossReadInterval, runTraining } from "./src/tra
 export type { RunOptions, RunProgress } from "./src/train/run.ts";
 export { createStepper, makeMtlBatch, stepAndReadLoss } from "./src/train/step.ts";
 export type { HostBatch, Stepper, StepperOptions } from "./src/train/step.ts";
+export type { OptimizerPlacement } from "./src/train/optimizer.ts";
 // cross-framework parity and throughput against PyTorch (issue 8)
 export {
   exportParityCase,
