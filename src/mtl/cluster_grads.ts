@@ -168,15 +168,18 @@ export function combineGradients(
 ): tf.Tensor[] {
   if (cg.host) {
     const rows = cg.host.grads;
+    const BLOCK = 4096; // float64 accumulators for one cache-sized block of elements at a time
+    const acc = new Float64Array(BLOCK);
     return variables.map((v, vi) => {
       const out = new Float32Array(v.size);
-      if (rows.length > 0) {
-        const acc = new Float64Array(v.size);
+      for (let s0 = 0; s0 < v.size; s0 += BLOCK) {
+        const e = Math.min(v.size, s0 + BLOCK);
+        acc.fill(0);
         rows.forEach((g, a) => {
           const w = weights[a], d = g[vi];
-          for (let j = 0; j < acc.length; j++) acc[j] += w * d[j];
+          for (let j = s0; j < e; j++) acc[j - s0] += w * d[j];
         });
-        out.set(acc);
+        for (let j = s0; j < e; j++) out[j] = acc[j - s0];
       }
       return tf.tensor(out, v.shape, "float32");
     });
