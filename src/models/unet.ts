@@ -34,6 +34,7 @@ import { timestepEmbedding } from "./time_embedding.ts";
 import { fanInUniform } from "./init.ts";
 import { conv2dSame, dense, type DenseActivation } from "./layers/linear.ts";
 import { groupNormAct } from "./layers/fused_norm.ts";
+import { avgPool2x, concatChannels, upsample2x } from "./layers/resample.ts";
 import { type AttentionParams, selfAttention } from "./layers/attention.ts";
 import { Rng } from "../runtime/rng.ts";
 import { badValue, throwIfProblems, unknownOptionProblems } from "../runtime/errors.ts";
@@ -319,12 +320,11 @@ export class Unet implements Denoiser {
       case "attn":
         return selfAttention(x, blk.p, this.#o.attentionHeads, this.#o.groups);
       case "down": {
-        const y = tf.avgPool(x, 2, 2, "valid");
+        const y = avgPool2x(x);
         return blk.conv ? conv2d(y, blk.conv) : y;
       }
       case "up": {
-        const [, h, w] = x.shape;
-        const y = tf.image.resizeNearestNeighbor(x, [2 * h, 2 * w]);
+        const y = upsample2x(x);
         return blk.conv ? conv2d(y, blk.conv) : y;
       }
     }
@@ -344,7 +344,7 @@ export class Unet implements Denoiser {
       }
       for (const blk of this.#mid) h = this.#block(h, blk, emb);
       for (const blocks of this.#up) {
-        h = tf.concat([h, skips.pop()!], 3);
+        h = concatChannels(h, skips.pop()!);
         for (const blk of blocks) h = this.#block(h, blk, emb);
       }
       return conv2d(groupNormAct(h, this.#outNorm[0], this.#outNorm[1], this.#o.groups), this.#outConv);

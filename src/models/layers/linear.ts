@@ -27,6 +27,7 @@ import {
 } from "../../runtime/composite_kernels.ts";
 import {
   addSegmentGradient,
+  channelSum,
   segmentConvFilter,
   segmentIndex,
   segmentMatMulTA,
@@ -115,7 +116,7 @@ function denseKernel(act: DenseActivation, pair: boolean): CompositeKernel {
           bias: () =>
             seg?.bias
               ? addSegmentGradient(seg.bias, segmentSum(dz, seg.bias.pass.bounds), [w.shape[1] as number])
-              : tf.sum(dz, 0),
+              : channelSum(dz),
         };
         if (pair) {
           grads.x2 = () => tf.matMul(dz, w2!, false, true);
@@ -223,7 +224,7 @@ const CONV_KERNEL: CompositeKernel = {
         bias: () =>
           seg?.bias
             ? addSegmentGradient(seg.bias, segmentSum(d, seg.bias.pass.bounds), [filter.shape[3] as number])
-            : tf.sum(d, [0, 1, 2]),
+            : channelSum(d),
       } as Record<string, () => tf.Tensor>;
     },
   },

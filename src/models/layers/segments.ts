@@ -135,6 +135,28 @@ const segmentSumKernel: HostKernel = {
   },
 };
 
+const channelSumKernel: HostKernel = {
+  name: "AntbenchChannelSum",
+  outputShapes: (shapes) => [[shapes.x[shapes.x.length - 1]]],
+  compute({ x }, [out], shapes) {
+    const c = shapes.x[shapes.x.length - 1];
+    const acc = new Float64Array(c);
+    for (let i = 0; i < x.length; i += c) for (let ch = 0; ch < c; ch++) acc[ch] += x[i + ch];
+    out.set(acc);
+  },
+};
+
+/**
+ * Σ of `x` [..., C] over every axis but the last, [C] (a bias gradient): one pass on host backends (tfjs-wasm
+ * transposes before reducing leading axes), `tf.sum` elsewhere.
+ */
+export function channelSum(x: tf.Tensor): tf.Tensor1D {
+  if (!ensureHostKernels([channelSumKernel])) {
+    return tf.sum(x, [...Array(x.rank - 1).keys()]) as tf.Tensor1D;
+  }
+  return runHostKernel(channelSumKernel.name, { x })[0] as tf.Tensor1D;
+}
+
 /** Per-segment sums of `x` [B, ..., C] over rows and middle axes, [m, C] (host backends). */
 export function segmentSum(x: tf.Tensor, bounds: readonly number[]): tf.Tensor2D {
   if (!ensureHostKernels([segmentSumKernel])) throw new Error("segmentSum needs a host-memory backend");
