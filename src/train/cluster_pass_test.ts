@@ -17,12 +17,14 @@ const T = 100, K = 4;
 const schedule = makeSchedule("linear", T);
 // Unsorted, unequal cluster sizes (5, 2, 0, 3): cluster 2 is empty.
 const CLUSTER = Int32Array.from([1, 0, 3, 0, 0, 3, 1, 0, 3, 0]);
+// The stratified sampler's layout: sorted, equal sizes (the batched per-segment products).
+const STRATIFIED = Int32Array.from([0, 0, 0, 1, 1, 1, 2, 2, 2, 3, 3, 3]);
 
-function batchFor(model: Denoiser) {
+function batchFor(model: Denoiser, cluster: Int32Array = CLUSTER) {
   const rng = new Rng(31);
-  const dim = model.dataShape.reduce((a, b) => a * b, 1), B = CLUSTER.length;
-  const t = Int32Array.from(CLUSTER, (c) => c * 25 + rng.int(0, 25));
-  return { x0: rng.normalArray(B * dim), noise: rng.normalArray(B * dim), t, cluster: CLUSTER };
+  const dim = model.dataShape.reduce((a, b) => a * b, 1), B = cluster.length;
+  const t = Int32Array.from(cluster, (c) => c * 25 + rng.int(0, 25));
+  return { x0: rng.normalArray(B * dim), noise: rng.normalArray(B * dim), t, cluster };
 }
 
 /** The reference: one forward + backward per cluster, on that cluster's samples only. */
@@ -87,18 +89,27 @@ const MODELS: [string, () => Denoiser][] = [
 ];
 
 for (const [name, build] of MODELS) {
-  Deno.test(`one pass: every cluster's gradient equals its own pass to float32 rounding (${name})`, async () => {
+  for (const [layout, cluster] of [["unsorted, unequal", CLUSTER], ["stratified", STRATIFIED]] as const) {
+    Deno.test(`one pass (${layout}): every cluster's gradient equals its own pass to float32 rounding (${name})`, async () => {
+      await checkOnePass(build, cluster);
+    });
+  }
+}
+
+async function checkOnePass(build: () => Denoiser, cluster: Int32Array) {
+  {
     const model = build();
     // Give the zero-initialised layers weights, so every gradient is non-trivial.
     const rng = new Rng(9);
     for (const v of model.variables) v.assign(tf.tensor(rng.normalArray(v.size, 0, 0.3), v.shape));
-    const b = batchFor(model);
+    const b = batchFor(model, cluster);
     const before = tf.memory().numTensors;
     const want = perClusterPasses(model, b);
+    const groups = groupByCluster(cluster, K);
     const prof = await tf.profile(() => {
-      const got = onePassClusterGradients(model, schedule, b, groupByCluster(CLUSTER, K), model.variables)!;
-      assert.deepEqual(got.tasks, [0, 1, 3]);
-      assert.deepEqual(got.counts, [5, 2, 3]);
+      const got = onePassClusterGradients(model, schedule, b, groups, model.variables)!;
+      assert.deepEqual(got.tasks, groups.flatMap((g, i) => g.length > 0 ? [i] : []));
+      assert.deepEqual(got.counts, groups.flatMap((g) => g.length > 0 ? [g.length] : []));
       got.grads.forEach((g, a) => {
         const flat = Float64Array.from(g.flatMap((x) => Array.from(x)));
         const e = relL2(flat, want.grads[a]);
@@ -111,7 +122,7 @@ for (const [name, build] of MODELS) {
     assert.equal(prof.kernels.filter((k) => k.name === "AntbenchEpsMse").length, 1);
     assert.equal(tf.memory().numTensors, before, "no tensors leak");
     model.dispose();
-  });
+  }
 }
 
 Deno.test("one pass feeds the methods' helpers: Gram, combination and losses from host arrays", async () => {

@@ -192,13 +192,19 @@ function perSegment(
 const SEGMENT_KERNELS: CompositeKernel[] = [
   {
     name: "AntbenchSegmentMatMulTA",
-    run: (b, { x, dz }, attrs) =>
-      perSegment(
-        b,
-        [x, dz],
-        attrs.bounds as number[],
-        ([xs, ds]) => b.call("BatchMatMul", { a: xs, b: ds }, { transposeA: true, transposeB: false }),
-      ),
+    run: (b, { x, dz }, attrs) => {
+      const bounds = attrs.bounds as number[], m = bounds.length - 1, n = bounds[1] - bounds[0];
+      const mm = { transposeA: true, transposeB: false };
+      if (bounds.every((v, a) => v === a * n)) {
+        // Equal segments (the stratified sampler): one batched product [m, I, n] · [m, n, O].
+        const x3 = b.call("Reshape", { x }, { shape: [m, n, x.shape[1]] });
+        const d3 = b.call("Reshape", { x: dz }, { shape: [m, n, dz.shape[1]] });
+        const out = b.call("BatchMatMul", { a: x3, b: d3 }, mm);
+        b.release(x3, d3);
+        return out;
+      }
+      return perSegment(b, [x, dz], bounds, ([xs, ds]) => b.call("BatchMatMul", { a: xs, b: ds }, mm));
+    },
     gradient: { gradFunc: () => ({}) },
   },
   {
