@@ -18,6 +18,8 @@ import type { GradConfig, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core
 export interface BackendCalls {
   /** Run the active backend's kernel `kernel` (its registered kernel function, patched or stock). */
   call(kernel: string, inputs: Record<string, TensorInfo>, attrs?: NamedAttrMap): TensorInfo;
+  /** As {@link call}, for a kernel with several outputs. */
+  callAll(kernel: string, inputs: Record<string, TensorInfo>, attrs?: NamedAttrMap): TensorInfo[];
   /** Free intermediate results. */
   release(...infos: TensorInfo[]): void;
 }
@@ -38,10 +40,13 @@ interface DisposingBackend {
 function calls(backendName: string, backend: tf.KernelBackend): BackendCalls {
   return {
     call(kernel, inputs, attrs = {}) {
+      return this.callAll(kernel, inputs, attrs)[0];
+    },
+    callAll(kernel, inputs, attrs = {}) {
       const k = tf.getKernel(kernel, backendName);
       if (!k) throw new Error(`kernel ${kernel} is not registered for backend ${backendName}`);
       const out = k.kernelFunc({ inputs, attrs, backend });
-      return (Array.isArray(out) ? out[0] : out) as TensorInfo;
+      return (Array.isArray(out) ? out : [out]) as TensorInfo[];
     },
     release(...infos) {
       for (const i of infos) (backend as unknown as DisposingBackend).disposeData(i.dataId);

@@ -16,8 +16,10 @@
  *   ∂x = r · (g − mean_g(g) − x̂ · mean_g(g · x̂)),  g = dz · (1 + s) · γ
  *
  * (mean_g over the group's positions and channels; mean_g(g) = Σ_{c∈g} (1+s)γP / (N·C/G), likewise with
- * Q). On host-memory backends (wasm, cpu) forward and backward are one host kernel each (two or three
- * passes over x, float64 accumulators); elsewhere (webgpu) the op is the composite of tfjs ops it replaces.
+ * Q). On host-memory backends (wasm, cpu) forward and backward are one dispatch each: host loops over x
+ * with float64 accumulators (the forward's SiLU runs as the backend's vectorised Sigmoid and Multiply inside
+ * the same dispatch; the backward recovers σ(z) = y / z without an exponential); elsewhere (webgpu) the op
+ * is the composite of tfjs ops it replaces.
  * Both are checked against autodiff of the plain formula in the tests, and the U-Net against PyTorch by the
  * parity test.
  *
@@ -26,6 +28,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { NamedAttrMap } from "@tensorflow/tfjs-core";
 import { ensureHostKernels, type HostKernel, runHostKernel } from "../../runtime/host_kernels.ts";
+import { type CompositeKernel, ensureCompositeKernels } from "../../runtime/composite_kernels.ts";
 import { groupNorm, silu } from "./group_norm.ts";
 import { addSegmentGradient, segmentIndex } from "./segments.ts";
 
@@ -218,6 +221,23 @@ const backwardKernel: HostKernel = {
   },
 };
 
+/**
+ * Forward with SiLU as one dispatch: the host kernel's GroupNorm + scale-shift (z, and the statistics),
+ * then the backend's own Sigmoid and Multiply on z (vectorised on wasm; an exponential per element is the
+ * costliest part of a host loop).
+ */
+const SILU_KERNEL: CompositeKernel = {
+  name: "AntbenchGroupNormActSilu",
+  run: (b, inputs, attrs) => {
+    const [z, stats] = b.callAll(forwardKernel.name, inputs, { ...attrs, silu: false });
+    const sg = b.call("Sigmoid", { x: z });
+    const y = b.call("Multiply", { a: z, b: sg });
+    b.release(z, sg);
+    return [y, stats];
+  },
+  gradient: { gradFunc: () => ({}) }, // differentiated through groupNormAct's custom gradient
+};
+
 /** The host kernels of this module (registered lazily for the active backend). */
 export const GROUP_NORM_KERNELS: readonly HostKernel[] = [forwardKernel, backwardKernel];
 
@@ -271,6 +291,7 @@ export function groupNormAct(
 ): tf.Tensor4D {
   checkArgs(x, gamma, groups, o);
   if (!ensureHostKernels(GROUP_NORM_KERNELS)) return groupNormActComposite(x, gamma, beta, groups, o);
+  ensureCompositeKernels([SILU_KERNEL]);
   const attrs = { groups, eps: o.eps ?? 1e-5, silu: o.silu !== false };
   const adaptive = o.scale !== undefined;
   // In a segmented pass, γ and β get per-segment gradients (src/models/layers/segments.ts).
@@ -281,7 +302,7 @@ export function groupNormAct(
     const [xi, gi, bi, si, hi] = args as tf.Tensor[];
     const inputs: Record<string, tf.Tensor> = { x: xi, gamma: gi, beta: bi };
     if (adaptive) Object.assign(inputs, { scale: si, shift: hi });
-    const [y, stats] = runHostKernel(forwardKernel.name, inputs, attrs);
+    const [y, stats] = runHostKernel(attrs.silu ? SILU_KERNEL.name : forwardKernel.name, inputs, attrs);
     save([...Object.values(inputs), stats, y]);
     return {
       value: y,
