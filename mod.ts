@@ -67,7 +67,14 @@ export { AFFINITY_FORMAT, readAffinity, writeAffinity } from "./src/clustering/a
 export { affinityHeatmapSvg } from "./src/clustering/heatmap_svg.ts";
 
 // --- mtl ---
-export type { MtlBatch, MtlContext, MtlMethod, MtlMethodFactory, MtlStepResult } from "./src/mtl/method.ts";
+export type {
+  HostClusterGradients,
+  MtlBatch,
+  MtlContext,
+  MtlMethod,
+  MtlMethodFactory,
+  MtlStepResult,
+} from "./src/mtl/method.ts";
 export { getMethodFactory, METHODS, resolveMethodOptions } from "./src/mtl/registry.ts";
 export { pcgrad, pcgradCoefficients, pcgradOrders } from "./src/mtl/pcgrad_core.ts";
 export { gramMatrix, nashMtlWeights, nashResidual, solveNash } from "./src/mtl/nash_solver.ts";
@@ -193,6 +200,7 @@ export { assembleRun, trainingBatches } from "./src/train/assemble.ts";
 export type { AssembledRun, AssembleOptions, AssemblyConfig } from "./src/train/assemble.ts";
 export { createStepper, makeMtlBatch, stepAndReadLoss } from "./src/train/step.ts";
 export type { HostBatch, Stepper, StepperOptions } from "./src/train/step.ts";
+export type { OptimizerPlacement } from "./src/train/optimizer.ts";
 
 // --- suite ---
 export { BASELINE, CONTROL, defineSuite, SUITE_DEFAULTS } from "./src/suite/schema.ts";

@@ -8,6 +8,10 @@
  * - Conv2DBackpropInput (dy, filter): 2·|dy|·KH·KW·Ci (the same count as the forward conv).
  * - Conv2DBackpropFilter (x, dy; output [KH, KW, Ci, Co]): 2·|dy|·KH·KW·Ci.
  * - DepthwiseConv2dNative (filter [KH, KW, C, m]): 2·|out|·KH·KW.
+ * - antbench's composite layers (src/models/layers/linear.ts, segments.ts): `AntbenchDense*` (x [B, I],
+ *   W [I, O], b, and optionally x₂ [B, I₂], W₂): 2·B·O·(I + I₂); `AntbenchConv2DBias` as Conv2D;
+ *   `AntbenchSegmentMatMulTA` (x [R, I], dz [R, O]): 2·R·I·O; `AntbenchSegmentConvFilter` (x, dy; output
+ *   [m, KH, KW, Ci, Co]): 2·|dy|·KH·KW·Ci.
  *
  * @module
  */
@@ -24,7 +28,22 @@ const size = (s: readonly number[] | undefined) => (s ? s.reduce((a, b) => a * b
 /** FLOPs of one kernel call (0 for kernels that are not matmuls or convolutions). */
 export function kernelFlops(k: KernelShapes): number {
   const out = k.outputShapes[0];
+  if (k.name.startsWith("AntbenchDense")) {
+    const [x, w, , x2, w2] = k.inputShapes;
+    if (!x || !w) return 0;
+    return 2 * x[0] * w[1] * (w[0] + (x2 && w2 ? w2[0] : 0));
+  }
   switch (k.name) {
+    case "AntbenchSegmentMatMulTA": {
+      const [x, dz] = k.inputShapes;
+      if (!x || !dz) return 0;
+      return 2 * x[0] * x[1] * dz[1];
+    }
+    case "AntbenchSegmentConvFilter": {
+      const dy = k.inputShapes[1];
+      if (!dy || !out) return 0;
+      return 2 * size(dy) * out[1] * out[2] * out[3];
+    }
     case "BatchMatMul":
     case "_FusedMatMul": {
       const a = k.inputShapes[0];
@@ -34,7 +53,8 @@ export function kernelFlops(k: KernelShapes): number {
       return 2 * size(out) * inner;
     }
     case "Conv2D":
-    case "FusedConv2D": {
+    case "FusedConv2D":
+    case "AntbenchConv2DBias": {
       const f = k.inputShapes[1];
       if (!f || !out) return 0;
       return 2 * size(out) * f[0] * f[1] * f[2];

@@ -59,3 +59,29 @@ Deno.test("element-wise kernels count 0", () => {
     2 * 32 * 9,
   );
 });
+
+Deno.test("composite layers: dense 2·B·O·(I + I₂), conv as Conv2D, per-segment dW as the whole-batch dW", async () => {
+  const { dense, conv2dSame } = await import("../models/layers/linear.ts");
+  const { segmentConvFilter, segmentMatMulTA } = await import("../models/layers/segments.ts");
+  const x = tf.ones([8, 5]),
+    w = tf.ones([5, 3]),
+    b = tf.ones([3]),
+    x2 = tf.ones([8, 2]),
+    w2 = tf.ones([2, 3]);
+  assert.equal(countFlops(await profiled(() => dense(x as tf.Tensor2D, w, b))), 2 * 8 * 3 * 5);
+  assert.equal(
+    countFlops(await profiled(() => dense(x as tf.Tensor2D, w, b, "relu", { x: x2 as tf.Tensor2D, w: w2 }))),
+    2 * 8 * 3 * 7,
+  );
+  const img = tf.ones([2, 6, 6, 3]), f = tf.ones([3, 3, 3, 4]), fb = tf.ones([4]);
+  const perConv = 2 * (2 * 6 * 6 * 4) * (3 * 3 * 3);
+  const conv = await profiled(() => conv2dSame(img as tf.Tensor4D, f, fb));
+  assert.equal(countFlops(conv.filter((k) => k.name === "AntbenchConv2DBias")), perConv);
+  const dz = tf.ones([8, 3]);
+  assert.equal(countFlops(await profiled(() => segmentMatMulTA(x, dz, [0, 3, 8]))), 2 * 8 * 5 * 3);
+  const dy = tf.ones([2, 6, 6, 4]);
+  const seg = (await profiled(() => segmentConvFilter(img, dy, [3, 3, 3, 4], [0, 1, 2])))
+    .filter((k) => k.name === "AntbenchSegmentConvFilter");
+  assert.equal(countFlops(seg), perConv);
+  tf.dispose([x, w, b, x2, w2, img, f, fb, dz, dy]);
+});

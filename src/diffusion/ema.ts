@@ -4,6 +4,10 @@
  * ExponentialMovingAverage with num_updates: d_step = min(decay, (1 + step) / (10 + step)), so early
  * averages are not dominated by the random initialisation.
  *
+ * The shadow weights live either on the backend (`device`: one tensor per variable, updated with tfjs ops)
+ * or in host arrays (`host`: Float32Arrays, updated by the host optimiser's loop, src/train/optimizer.ts,
+ * or by {@link Ema.update}); the two behave identically.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -12,12 +16,21 @@ import { readFlat } from "../runtime/read.ts";
 /** EMA shadow weights of a list of variables. */
 export class Ema {
   readonly decay: number;
-  #shadow: tf.Tensor[];
+  readonly storage: "device" | "host";
+  #shadow: tf.Tensor[] = [];
+  #host: Float32Array[] = [];
 
-  constructor(variables: readonly tf.Variable[], decay: number) {
+  /**
+   * Start the average at the variables' current values. `host` storage reads them synchronously, so it
+   * needs a backend with host-memory tensors (wasm, cpu).
+   */
+  constructor(variables: readonly tf.Variable[], decay: number, storage: "device" | "host" = "device") {
     if (!(decay >= 0 && decay < 1)) throw new RangeError(`EMA decay must be in [0, 1), got ${decay}`);
     this.decay = decay;
-    this.#shadow = variables.map((v) => tf.keep(tf.clone(v)));
+    this.storage = storage;
+    if (storage === "host") {
+      this.#host = variables.map((v) => Float32Array.from(v.dataSync() as Float32Array));
+    } else this.#shadow = variables.map((v) => tf.keep(tf.clone(v)));
   }
 
   /** The decay applied at optimisation step `step` (0-based). */
@@ -25,9 +38,25 @@ export class Ema {
     return Math.min(this.decay, (1 + step) / (10 + step));
   }
 
+  /**
+   * The host shadow arrays themselves (not copies), for an optimiser that updates them in its own loop;
+   * throws for device storage.
+   */
+  hostShadow(): Float32Array[] {
+    if (this.storage !== "host") throw new Error("Ema.hostShadow: the shadow weights are on the device");
+    return this.#host;
+  }
+
   /** shadow ← d · shadow + (1 - d) · v. */
   update(variables: readonly tf.Variable[], step: number): void {
     const d = this.effectiveDecay(step);
+    if (this.storage === "host") {
+      variables.forEach((v, i) => {
+        const w = v.dataSync() as Float32Array, e = this.#host[i];
+        for (let j = 0; j < e.length; j++) e[j] = d * e[j] + (1 - d) * w[j];
+      });
+      return;
+    }
     const next = tf.tidy(() => variables.map((v, i) => tf.add(tf.mul(d, this.#shadow[i]), tf.mul(1 - d, v))));
     for (const s of this.#shadow) s.dispose();
     this.#shadow = next.map((t) => tf.keep(t));
@@ -40,7 +69,12 @@ export class Ema {
   async withShadow<T>(variables: readonly tf.Variable[], fn: () => T | Promise<T>): Promise<T> {
     const saved = variables.map((v) => tf.keep(tf.clone(v)));
     try {
-      variables.forEach((v, i) => v.assign(this.#shadow[i]));
+      variables.forEach((v, i) => {
+        if (this.storage === "device") return v.assign(this.#shadow[i]);
+        const s = tf.tensor(Float32Array.from(this.#host[i]), v.shape, "float32");
+        v.assign(s);
+        s.dispose();
+      });
       return await fn();
     } finally {
       variables.forEach((v, i) => v.assign(saved[i]));
@@ -48,13 +82,15 @@ export class Ema {
     }
   }
 
-  /** Host copies of the shadow weights, read from the backend in one transfer (all weights concatenated). */
+  /** Host copies of the shadow weights (device storage: read from the backend in one transfer). */
   async shadowData(): Promise<Float32Array[]> {
+    if (this.storage === "host") return this.#host.map((e) => Float32Array.from(e));
     return await readFlat(this.#shadow);
   }
 
   dispose(): void {
     for (const s of this.#shadow) s.dispose();
     this.#shadow = [];
+    this.#host = [];
   }
 }

@@ -36,3 +36,30 @@ export function qSample(schedule: NoiseSchedule, x0: tf.Tensor, noise: tf.Tensor
     return tf.add(tf.mul(at, x0), tf.mul(st, noise));
   });
 }
+
+/**
+ * x_t of {@link qSample} computed on the host for flat arrays x0, noise [B · D]: per element
+ * fround(fround(a · x0) + fround(s · ε)) with the float32 coefficients of {@link noisingCoefficients},
+ * which is exactly the float32 arithmetic of the tensor version (a product of two float32 values is exact
+ * in float64, so each fround is one correctly rounded float32 operation).
+ */
+export function qSampleHost(
+  schedule: NoiseSchedule,
+  x0: Float32Array,
+  noise: Float32Array,
+  t: Int32Array,
+): Float32Array {
+  const { a, s } = noisingCoefficients(schedule, t);
+  const B = t.length, D = x0.length / B;
+  if (!Number.isInteger(D) || noise.length !== x0.length) {
+    throw new RangeError(`qSampleHost: x0 ${x0.length}, noise ${noise.length} for ${B} timesteps`);
+  }
+  const out = new Float32Array(x0.length);
+  for (let b = 0; b < B; b++) {
+    const ab = a[b], sb = s[b];
+    for (let i = b * D; i < (b + 1) * D; i++) {
+      out[i] = Math.fround(Math.fround(ab * x0[i]) + Math.fround(sb * noise[i]));
+    }
+  }
+  return out;
+}

@@ -120,9 +120,15 @@ Deno.test("qSample: √ᾱ x0 + √(1-ᾱ) ε per sample", () => {
   assert.throws(() => qSample(sch, x0, eps, new Int32Array([0, 10])), /outside 0..9/);
 });
 
-Deno.test("EMA: warm-up decay and closed-form average after two updates", async () => {
+for (const storage of ["device", "host"] as const) {
+  Deno.test(`EMA (${storage}): warm-up decay and closed-form average after two updates`, async () => {
+    await emaClosedForm(storage);
+  });
+}
+
+async function emaClosedForm(storage: "device" | "host") {
   const v = tf.variable(tf.tensor1d([0]));
-  const ema = new Ema([v], 0.9);
+  const ema = new Ema([v], 0.9, storage);
   assert.equal(ema.effectiveDecay(0), 0.1);
   v.assign(tf.tensor1d([10]));
   ema.update([v], 0); // 0.1*0 + 0.9*10 = 9
@@ -144,4 +150,4 @@ Deno.test("EMA: warm-up decay and closed-form average after two updates", async 
   assert.equal(v.dataSync()[0], 20);
   ema.dispose();
   v.dispose();
-});
+}

@@ -17,6 +17,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Denoiser, ModelBuildContext, ModelFactory } from "./denoiser.ts";
 import { timestepEmbedding } from "./time_embedding.ts";
 import { fanInUniform } from "./init.ts";
+import { dense } from "./layers/linear.ts";
 import { Rng } from "../runtime/rng.ts";
 import { badValue, unknownOptionProblems } from "../runtime/errors.ts";
 
@@ -30,10 +31,6 @@ export interface MlpOptions {
 }
 
 const DEFAULTS: MlpOptions = { hidden: 128, depth: 3, timeDim: 32, activation: "relu" };
-
-function act(x: tf.Tensor, kind: MlpOptions["activation"]): tf.Tensor {
-  return kind === "relu" ? tf.relu(x) : tf.mul(x, tf.sigmoid(x));
-}
 
 class Mlp implements Denoiser {
   readonly id = "mlp";
@@ -74,18 +71,13 @@ class Mlp implements Denoiser {
     return tf.tidy(() => {
       const [wx, wt, b1] = this.variables;
       const emb = timestepEmbedding(t, timeDim);
-      let h = act(
-        tf.add(tf.add(tf.matMul(x as tf.Tensor2D, wx as tf.Tensor2D), tf.matMul(emb, wt as tf.Tensor2D)), b1),
-        activation,
-      );
+      // [x, emb] · [W_x; W_t] + b_1 as one dense layer with two input blocks (no concat).
+      let h = dense(x as tf.Tensor2D, wx, b1, activation, { x: emb, w: wt });
       let k = 3;
       for (let i = 1; i < depth; i++, k += 2) {
-        h = act(
-          tf.add(tf.matMul(h as tf.Tensor2D, this.variables[k] as tf.Tensor2D), this.variables[k + 1]),
-          activation,
-        );
+        h = dense(h, this.variables[k], this.variables[k + 1], activation);
       }
-      return tf.add(tf.matMul(h as tf.Tensor2D, this.variables[k] as tf.Tensor2D), this.variables[k + 1]);
+      return dense(h, this.variables[k], this.variables[k + 1]);
     });
   }
 

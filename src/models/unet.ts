@@ -32,7 +32,9 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Denoiser, ModelBuildContext, ModelFactory } from "./denoiser.ts";
 import { timestepEmbedding } from "./time_embedding.ts";
 import { fanInUniform } from "./init.ts";
-import { groupNorm, silu } from "./layers/group_norm.ts";
+import { conv2dSame, dense, type DenseActivation } from "./layers/linear.ts";
+import { groupNormAct } from "./layers/fused_norm.ts";
+import { avgPool2x, concatChannels, upsample2x } from "./layers/resample.ts";
 import { type AttentionParams, selfAttention } from "./layers/attention.ts";
 import { Rng } from "../runtime/rng.ts";
 import { badValue, throwIfProblems, unknownOptionProblems } from "../runtime/errors.ts";
@@ -138,13 +140,13 @@ class Params {
   }
 }
 
-/** Conv with bias as one fused op (fewer kernels forward and backward than conv2d + add). */
+/** Conv with bias as one composite kernel (src/models/layers/linear.ts). */
 function conv2d(x: tf.Tensor4D, c: Conv): tf.Tensor4D {
-  return tf.fused.conv2d({ x, filter: c.w as tf.Tensor4D, strides: 1, pad: "same", bias: c.b });
+  return conv2dSame(x, c.w, c.b);
 }
 
-function linear(x: tf.Tensor2D, c: Conv): tf.Tensor2D {
-  return tf.add(tf.matMul(x, c.w as tf.Tensor2D), c.b) as tf.Tensor2D;
+function linear(x: tf.Tensor2D, c: Conv, act: DenseActivation = "linear"): tf.Tensor2D {
+  return dense(x, c.w, c.b, act);
 }
 
 /** Check the options against the data shape; returns problems naming the option. */
@@ -296,15 +298,18 @@ export class Unet implements Denoiser {
   #resBlock(x: tf.Tensor4D, p: ResBlockParams, emb: tf.Tensor2D): tf.Tensor4D {
     const g = this.#o.groups;
     const b = x.shape[0];
-    let h = conv2d(silu(groupNorm(x, p.norm1[0], p.norm1[1], g)), p.conv1);
-    const e = tf.reshape(linear(emb, p.embScale), [b, 1, 1, p.cout]);
+    let h = conv2d(groupNormAct(x, p.norm1[0], p.norm1[1], g), p.conv1);
     if (p.embShift) {
-      const shift = tf.reshape(linear(emb, p.embShift), [b, 1, 1, p.cout]);
-      h = tf.add(tf.mul(groupNorm(h, p.norm2[0], p.norm2[1], g), tf.add(e, 1)), shift);
+      // AdaGN + SiLU in one fused op: SiLU(GN(h) · (1 + scale) + shift).
+      h = groupNormAct(h, p.norm2[0], p.norm2[1], g, {
+        scale: linear(emb, p.embScale),
+        shift: linear(emb, p.embShift),
+      });
     } else {
-      h = groupNorm(tf.add(h, e), p.norm2[0], p.norm2[1], g);
+      const e = tf.reshape(linear(emb, p.embScale), [b, 1, 1, p.cout]);
+      h = groupNormAct(tf.add(h, e), p.norm2[0], p.norm2[1], g);
     }
-    h = conv2d(silu(h), p.conv2);
+    h = conv2d(h, p.conv2);
     return tf.add(p.skip ? conv2d(x, p.skip) : x, h);
   }
 
@@ -315,12 +320,11 @@ export class Unet implements Denoiser {
       case "attn":
         return selfAttention(x, blk.p, this.#o.attentionHeads, this.#o.groups);
       case "down": {
-        const y = tf.avgPool(x, 2, 2, "valid");
+        const y = avgPool2x(x);
         return blk.conv ? conv2d(y, blk.conv) : y;
       }
       case "up": {
-        const [, h, w] = x.shape;
-        const y = tf.image.resizeNearestNeighbor(x, [2 * h, 2 * w]);
+        const y = upsample2x(x);
         return blk.conv ? conv2d(y, blk.conv) : y;
       }
     }
@@ -331,7 +335,7 @@ export class Unet implements Denoiser {
       // The embedding MLP's input is computed once per call; its activation is applied once and shared
       // by every block's projection (ADM: emb_layers = SiLU → Linear).
       const temb = timestepEmbedding(t, this.#o.channels);
-      const emb = silu(linear(silu(linear(temb, this.#temb[0])), this.#temb[1]));
+      const emb = linear(linear(temb, this.#temb[0], "silu"), this.#temb[1], "silu");
       let h = conv2d(x as tf.Tensor4D, this.#inConv);
       const skips: tf.Tensor4D[] = [h];
       for (const blocks of this.#down) {
@@ -340,10 +344,10 @@ export class Unet implements Denoiser {
       }
       for (const blk of this.#mid) h = this.#block(h, blk, emb);
       for (const blocks of this.#up) {
-        h = tf.concat([h, skips.pop()!], 3);
+        h = concatChannels(h, skips.pop()!);
         for (const blk of blocks) h = this.#block(h, blk, emb);
       }
-      return conv2d(silu(groupNorm(h, this.#outNorm[0], this.#outNorm[1], this.#o.groups)), this.#outConv);
+      return conv2d(groupNormAct(h, this.#outNorm[0], this.#outNorm[1], this.#o.groups), this.#outConv);
     });
   }
 

@@ -36,6 +36,25 @@ export interface MtlBatch {
    * `tf.variableGrads`/`tf.grads` to differentiate.
    */
   perSampleLoss(indices?: Int32Array): tf.Tensor1D;
+  /**
+   * The gradient of every non-empty cluster's mean loss l_i, computed in ONE forward and ONE backward pass
+   * over the whole batch (src/train/cluster_pass.ts), as host arrays; null when this batch cannot (a device
+   * backend, or a model op without per-segment weight gradients): callers then use
+   * `perSampleLoss(groups[i])` per cluster. Optional: test batches may leave it out.
+   */
+  clusterGradientsOnePass?(variables: readonly tf.Variable[]): HostClusterGradients | null;
+}
+
+/** Per-cluster gradients held on the host (see {@link MtlBatch.clusterGradientsOnePass}). */
+export interface HostClusterGradients {
+  /** Cluster index of each task row (non-empty clusters, ascending). */
+  tasks: number[];
+  /** Sample count of each task. */
+  counts: number[];
+  /** Mean loss l_i of each task (float64 mean of the float32 per-sample losses). */
+  losses: Float64Array;
+  /** grads[a][v]: gradient of l_{tasks[a]} for variable v, in the variable's layout. */
+  grads: Float32Array[][];
 }
 
 /** What a method returns for one step. */

@@ -62,8 +62,8 @@ export function clipCoefficient(norm: number, maxNorm: number): number {
 /**
  * Clip `grads` to global norm `maxNorm` (torch's clip_grad_norm_ rule); consumes `grads`. On wasm/cpu the
  * tensors are in host memory: the norm is summed in float64 on the host (cheaper than 2 ops per variable
- * there; the reads are copies, awaited) and the gradients are rescaled only when clipping applies. On GPU
- * backends everything stays on the device (no readback).
+ * there; the reads are copies, awaited) and, only when clipping applies, the gradients are rescaled on the
+ * host and uploaded. On GPU backends everything stays on the device (no readback).
  */
 export async function clipGradients(
   grads: tf.Tensor[],
@@ -73,13 +73,17 @@ export async function clipGradients(
   const backend = tf.getBackend();
   if (where === "host" || (where === "auto" && (backend === "wasm" || backend === "cpu"))) {
     let ss = 0;
+    const data: Float32Array[] = [];
     for (const g of grads) {
       const d = await g.data() as Float32Array;
       for (let i = 0; i < d.length; i++) ss += d[i] * d[i];
+      data.push(d);
     }
     const c = clipCoefficient(Math.sqrt(ss), maxNorm);
     if (c === 1) return grads;
-    const out = tf.tidy(() => grads.map((g) => tf.mul(g, tf.scalar(c, "float32"))));
+    // Rescaled on the host (float32 products with the float32 factor, as tf.mul) and uploaded: no kernels.
+    const cf = Math.fround(c);
+    const out = grads.map((g, i) => tf.tensor(data[i].map((x) => x * cf), g.shape, "float32"));
     tf.dispose(grads);
     return out;
   }

@@ -20,6 +20,7 @@
  * | `UnsortedSegmentSum` (gradient of `gather`) | missing | direct loop on the heap |
  * | `ResizeNearestNeighborGrad` | ignores halfPixelCenters | adjoint of the forward gather (also on cpu) |
  * | `Slice` / `SplitV` (gradient of `concat`) | one `subarray().set` per row | element loop for short rows |
+ * | `Identity` (every tensor the tape saves) | copies the buffer | shares it (reference count, as `Reshape`) |
  *
  * Numbers and the original measurements: /work/shared/research/tfjs-deno-perf.md §3.
  *
@@ -32,6 +33,7 @@ import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensor
 /** The parts of tfjs-backend-wasm's BackendWasm the patches use. */
 interface WasmBackendLike {
   makeOutput(shape: number[], dtype: tf.DataType): TensorInfo;
+  incRef(dataId: object): void;
   disposeData(dataId: object, force?: boolean): boolean;
   typedArrayFromHeap(info: TensorInfo): Float32Array | Int32Array | Uint8Array;
 }
@@ -50,6 +52,7 @@ export const WASM_PATCHED_KERNELS: readonly string[] = [
   "ResizeNearestNeighborGrad",
   "Slice",
   "SplitV",
+  "Identity",
 ];
 
 let stock: Map<string, KernelConfig> | null = null;
@@ -669,6 +672,19 @@ function splitV(args: { inputs: Inputs; attrs: NamedAttrMap; backend: unknown })
   });
 }
 
+/**
+ * `Identity` (tf.clone, and the engine's copy of every tensor saved for a gradient) sharing the input's
+ * buffer instead of copying it, as `Reshape` and the cpu backend do. Tensors are immutable (kernels write
+ * only to fresh outputs; `Variable.assign` swaps buffers), so sharing is safe; the stock kernel copies
+ * every saved activation of a training step.
+ */
+function identityKernel(args: { inputs: Inputs; backend: unknown }): TensorInfo {
+  const { x } = args.inputs;
+  if (x.dtype === "string") return run("Identity", args.backend as WasmBackendLike, args.inputs);
+  (args.backend as WasmBackendLike).incRef(x.dataId);
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype };
+}
+
 const PATCHES: Record<string, KernelFunc> = {
   Conv2DBackpropFilter: conv2DBackpropFilter as unknown as KernelFunc,
   Conv2DBackpropInput: conv2DBackpropInput as unknown as KernelFunc,
@@ -680,6 +696,7 @@ const PATCHES: Record<string, KernelFunc> = {
   ResizeNearestNeighborGrad: resizeNearestNeighborGrad as unknown as KernelFunc,
   Slice: sliceKernel as unknown as KernelFunc,
   SplitV: splitV as unknown as KernelFunc,
+  Identity: identityKernel as unknown as KernelFunc,
 };
 
 /**

@@ -66,6 +66,20 @@ Deno.test("wasm patches are registered", () => {
   for (const k of WASM_PATCHED_KERNELS) assert.ok(tf.getKernel(k, "wasm"), k);
 });
 
+Deno.test("Identity shares the buffer: a clone outlives its source and both read the same values", () => {
+  const a = tf.tensor1d([1, 2, 3]);
+  const before = (tf.backend() as unknown as { numDataIds(): number }).numDataIds();
+  const b = tf.clone(a);
+  assert.equal((tf.backend() as unknown as { numDataIds(): number }).numDataIds(), before, "no new buffer");
+  a.dispose();
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  // A variable assigned from a clone and then reassigned keeps the clone intact.
+  const v = tf.variable(b);
+  v.assign(tf.tensor1d([7, 8, 9]));
+  assert.deepEqual(Array.from(b.dataSync()), [1, 2, 3]);
+  tf.dispose([b, v]);
+});
+
 Deno.test("conv2d: dx and dW match cpu for strides, paddings and kernel sizes", async () => {
   const cases: [string, number[], number[], [number, number], "same" | "valid" | number[][]][] = [
     ["3x3 s1 same", [2, 7, 7, 3], [3, 3, 3, 4], [1, 1], "same"],

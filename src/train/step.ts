@@ -3,7 +3,8 @@
  * code: host batch -> MtlBatch -> the method's gradients -> Adam -> EMA.
  *
  * The optimiser is Adam (Kingma & Ba 2015) with ε = 1e-8 and no weight decay, matching the ANT code's
- * AdamW(lr, weight_decay = 0).
+ * AdamW(lr, weight_decay = 0), then the EMA: on the host on wasm/cpu, on the device on webgpu
+ * (src/train/optimizer.ts).
  *
  * Device reads: `step` never reads the loss. Each step's mean loss stays on the backend as a pending scalar
  * until {@link Stepper.readLosses}, which reads every pending loss with one `await data()` (a stack of the
@@ -16,9 +17,11 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Denoiser } from "../models/denoiser.ts";
 import type { MtlBatch, MtlMethod } from "../mtl/method.ts";
 import type { NoiseSchedule } from "../diffusion/schedule.ts";
-import { epsilonLoss } from "../diffusion/loss.ts";
-import { Ema } from "../diffusion/ema.ts";
+import { epsilonLossHost } from "../diffusion/loss.ts";
+import type { Ema } from "../diffusion/ema.ts";
+import { createOptimizer, type OptimizerPlacement } from "./optimizer.ts";
 import { readConcat } from "../runtime/read.ts";
+import { onePassClusterGradients } from "./cluster_pass.ts";
 
 /** A batch on the host: clean data, the noise, the timesteps and each sample's cluster. */
 export interface HostBatch {
@@ -41,6 +44,8 @@ export interface StepperOptions {
   beta2: number;
   /** EMA decay; 0 disables the EMA. */
   emaDecay: number;
+  /** Where Adam and the EMA run (default "auto": host on wasm/cpu, device on webgpu). */
+  optimizer?: OptimizerPlacement;
 }
 
 /** Performs optimisation steps on one model. */
@@ -116,15 +121,14 @@ export function makeMtlBatch(
     cluster: batch.cluster,
     groups,
     schedule,
+    clusterGradientsOnePass(variables) {
+      return onePassClusterGradients(model, schedule, batch, groups, variables);
+    },
     perSampleLoss(indices?: Int32Array): tf.Tensor1D {
-      const n = indices ? indices.length : B;
       const x0 = indices ? takeRows(batch.x0, dim, indices) : batch.x0;
       const noise = indices ? takeRows(batch.noise, dim, indices) : batch.noise;
       const t = indices ? Int32Array.from(indices, (i) => batch.t[i]) : batch.t;
-      const shape = [n, ...model.dataShape];
-      return tf.tidy(() =>
-        epsilonLoss(model, schedule, tf.tensor(x0, shape, "float32"), tf.tensor(noise, shape, "float32"), t)
-      );
+      return epsilonLossHost(model, schedule, x0, noise, t);
     },
   };
 }
@@ -132,11 +136,15 @@ export function makeMtlBatch(
 /** Create a stepper (Adam + optional EMA) for `opts.model` trained with `opts.method`. */
 export function createStepper(opts: StepperOptions): Stepper {
   const { model, method, schedule, k } = opts;
-  const optimizer = tf.train.adam(opts.lr, opts.beta1, opts.beta2, 1e-8);
-  const ema = opts.emaDecay > 0 ? new Ema(model.variables, opts.emaDecay) : null;
+  const optimizer = createOptimizer(
+    model.variables,
+    { lr: opts.lr, beta1: opts.beta1, beta2: opts.beta2, eps: 1e-8 },
+    opts.emaDecay,
+    opts.optimizer,
+  );
   let pending: tf.Scalar[] = [];
   return {
-    ema,
+    ema: optimizer.ema,
     get pendingLosses() {
       return pending.length;
     },
@@ -149,10 +157,15 @@ export function createStepper(opts: StepperOptions): Stepper {
           `method ${method.id} returned ${res.grads.length} gradients for ${model.variables.length} variables`,
         );
       }
-      optimizer.applyGradients(model.variables.map((v, i) => ({ name: v.name, tensor: res.grads[i] })));
-      for (const g of res.grads) g.dispose();
+      try {
+        await optimizer.apply(res.grads, step);
+      } catch (e) {
+        res.loss.dispose();
+        throw e;
+      } finally {
+        for (const g of res.grads) g.dispose();
+      }
       pending.push(res.loss);
-      ema?.update(model.variables, step);
     },
     async readLosses(): Promise<Float32Array> {
       const taken = pending;
@@ -168,7 +181,6 @@ export function createStepper(opts: StepperOptions): Stepper {
       tf.dispose(pending);
       pending = [];
       optimizer.dispose();
-      ema?.dispose();
     },
   };
 }

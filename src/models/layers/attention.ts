@@ -7,7 +7,8 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { groupNorm } from "./group_norm.ts";
+import { groupNormAct } from "./fused_norm.ts";
+import { dense } from "./linear.ts";
 
 /** Parameters of one attention block (projection weights [C, C], biases [C]). */
 export interface AttentionParams {
@@ -32,9 +33,12 @@ export function selfAttention(
 ): tf.Tensor4D {
   const [b, h, w, c] = x.shape;
   const n = h * w, d = c / heads;
-  const flat = tf.reshape(groupNorm(x, p.normGamma, p.normBeta, groups), [b * n, c]) as tf.Tensor2D;
+  const flat = tf.reshape(groupNormAct(x, p.normGamma, p.normBeta, groups, { silu: false }), [
+    b * n,
+    c,
+  ]) as tf.Tensor2D;
   const proj = (wt: tf.Variable, bias: tf.Variable): tf.Tensor3D => {
-    const y = tf.add(tf.matMul(flat, wt as tf.Tensor2D), bias);
+    const y = dense(flat, wt, bias);
     if (heads === 1) return tf.reshape(y, [b, n, d]);
     return tf.reshape(tf.transpose(tf.reshape(y, [b, n, heads, d]), [0, 2, 1, 3]), [b * heads, n, d]);
   };
@@ -42,6 +46,6 @@ export function selfAttention(
   const weights = tf.softmax(tf.mul(tf.matMul(q, k, false, true), 1 / Math.sqrt(d)));
   let out: tf.Tensor = tf.matMul(weights, v);
   if (heads > 1) out = tf.transpose(tf.reshape(out, [b, heads, n, d]), [0, 2, 1, 3]);
-  const y = tf.add(tf.matMul(tf.reshape(out, [b * n, c]) as tf.Tensor2D, p.wo as tf.Tensor2D), p.bo);
+  const y = dense(tf.reshape(out, [b * n, c]) as tf.Tensor2D, p.wo, p.bo);
   return tf.add(x, tf.reshape(y, [b, h, w, c])) as tf.Tensor4D;
 }
