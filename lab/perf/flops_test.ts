@@ -61,8 +61,8 @@ Deno.test("element-wise kernels count 0", () => {
 });
 
 Deno.test("composite layers: dense 2·B·O·(I + I₂), conv as Conv2D, per-segment dW as the whole-batch dW", async () => {
-  const { dense, conv2dSame } = await import("../models/layers/linear.ts");
-  const { segmentConvFilter, segmentMatMulTA } = await import("../models/layers/segments.ts");
+  const { dense, conv2dSame } = await import("../../src/models/layers/linear.ts");
+  const { segmentConvFilter, segmentMatMulTA } = await import("../../src/models/layers/segments.ts");
   const x = tf.ones([8, 5]),
     w = tf.ones([5, 3]),
     b = tf.ones([3]),

@@ -56,8 +56,10 @@ Deno.test("kernels per production step: the profile's count equals an engine.run
     const profiled = await c.profile();
     const counted = await countRunKernel(() => c.block(1));
     assert.equal(profiled.kernels, counted);
-    assert.ok(profiled.kernels > 50, `${profiled.kernels} kernels`);
-    assert.ok(profiled.kernelsByName.some(([n]) => n === "BatchMatMul" || n === "_FusedMatMul"));
+    // The MLP's fused step (composite dense layers, host Adam) runs a few dozen kernels, at least one per
+    // layer forward and backward.
+    assert.ok(profiled.kernels >= 8 && profiled.kernels <= 60, `${profiled.kernels} kernels`);
+    assert.ok(profiled.kernelsByName.some(([n]) => n === "BatchMatMul"), "the weight gradients are matmuls");
   } finally {
     c.dispose();
   }
