@@ -157,7 +157,9 @@ class Checker {
     }
     const entry = registry.get(id)!;
     const merged = { ...(entry.defaults as Record<string, unknown>), ...options };
-    for (const p of entry.validate(merged)) this.problems.push(`${path}.options.${p}`);
+    // Factories may name options "<kind>.<id>.<option>" for library callers; here the path says it all.
+    const own = new RegExp(`^(?:${kind}|method)\\.${id.replace(/[^\w-]/g, "\\$&")}\\.`);
+    for (const p of entry.validate(merged)) this.problems.push(`${path}.options.${p.replace(own, "")}`);
     return { id, options: merged };
   }
 
@@ -173,6 +175,10 @@ class Checker {
     });
     return out;
   }
+}
+
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
 }
 
 function duplicates<T>(xs: T[], key: (x: T) => string): string[] {
@@ -221,7 +227,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
   const datasets = s.datasets === undefined
     ? []
     : c.list("datasets", s.datasets, (p, v) => c.component(p, v, registries.datasets, "dataset"));
-  const modelRaw = s.model ?? SUITE_DEFAULTS.model;
+  const modelRaw = s.model === undefined ? SUITE_DEFAULTS.model : s.model;
   const models = Array.isArray(modelRaw)
     ? c.list("model", modelRaw, (p, v) => c.component(p, v, registries.models, "model"))
     : [c.component("model", modelRaw, registries.models, "model")].filter((m): m is Component => m !== null);
@@ -277,10 +283,10 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
   }
   const steps = s.steps === undefined ? 1 : c.int("steps", s.steps, 1, 1, 100_000_000);
 
-  const trainRaw = s.train ?? {};
+  const trainRaw = s.train === undefined ? {} : s.train;
   const d = SUITE_DEFAULTS;
   let train: RunConfig["train"] = { steps, ...d.train };
-  if (!isObject(trainRaw)) c.add("train", trainRaw, "an object");
+  if (!isObject(trainRaw)) c.add("train", trainRaw, "an object (leave the field out for the defaults)");
   else {
     c.unknownKeys("train", trainRaw, TRAIN_KEYS);
     const unit = (x: number) => x >= 0 && x < 1;
@@ -300,7 +306,28 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     };
   }
 
-  const evalRaw = s.eval ?? {};
+  // ANT's stratified sampler gives each of the k clusters B / k samples of every batch.
+  if (sampler === "stratified" && objectives.length > 0) {
+    const B = train.batchSize;
+    const bad = ks.filter((k) => B % k !== 0);
+    if (bad.length > 0) {
+      const lcm = bad.reduce((a, b) => (a * b) / gcd(a, b), 1);
+      const up = Math.ceil(B / lcm) * lcm, down = Math.floor(B / lcm) * lcm;
+      c.add(
+        "train.batchSize",
+        B,
+        `${B < Math.max(...bad) ? `at least k = ${Math.max(...bad)} and ` : ""}a multiple of every k with ` +
+          `sampler "stratified", which gives each of the k clusters batchSize / k samples (k = ${
+            bad.join(", ")
+          } do${bad.length === 1 ? "es" : ""} not divide ${B}; e.g. ${
+            down >= lcm ? `${down} or ` : ""
+          }${up}, ` +
+          `or sampler: "uniform")`,
+      );
+    }
+  }
+
+  const evalRaw = s.eval === undefined ? {} : s.eval;
   let evalCfg: RunConfig["eval"] = {
     at: [steps],
     samples: d.eval.samples,
@@ -309,7 +336,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     metrics: [...d.eval.metrics],
     useEma: d.eval.useEma,
   };
-  if (!isObject(evalRaw)) c.add("eval", evalRaw, "an object");
+  if (!isObject(evalRaw)) c.add("eval", evalRaw, "an object (leave the field out for the defaults)");
   else {
     c.unknownKeys("eval", evalRaw, EVAL_KEYS);
     let at: number[] = [];
@@ -334,7 +361,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
       for (let x = every; x < steps; x += every) at.push(x);
     }
     if (at[at.length - 1] !== steps) at.push(steps);
-    const samplerRaw = evalRaw.sampler ?? {};
+    const samplerRaw = evalRaw.sampler === undefined ? {} : evalRaw.sampler;
     let evalSampler: RunConfig["eval"]["sampler"] = { ...d.eval.sampler };
     if (!isObject(samplerRaw)) c.add("eval.sampler", samplerRaw, "an object {kind, steps, eta}");
     else {
@@ -387,7 +414,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
   const baselines = c.bool("baselines", s.baselines, d.baselines);
   const backend = c.oneOf("backend", s.backend, BACKENDS, d.backend);
 
-  const regressionRaw = s.regression ?? {};
+  const regressionRaw = s.regression === undefined ? {} : s.regression;
   const regression: ResolvedSuite["regression"] = {
     alpha: d.regression.alpha,
     defaultThreshold: d.regression.defaultThreshold,
