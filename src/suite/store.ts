@@ -6,6 +6,8 @@
  *     reports/<suite>/runs/<id>/log.jsonl     one JSON line per evaluation point reached
  *     reports/<suite>/runs/<id>/result.json   the RunResult; written last, atomically: its presence = done
  *     reports/<suite>/runs/<id>/checkpoint/   optional checkpoints
+ *     reports/<suite>/runs/<id>/.claim        while a process trains the run (src/suite/lock.ts)
+ *     reports/<suite>/.lock, .lock.shard-i-of-n   while a bench runs (src/suite/lock.ts)
  *
  * Every file is written with atomicWriteFile (temp file + rename), so a run killed at any moment leaves
  * either no result or a complete one, plus possibly stray `*.tmp` files that the next run removes.
