@@ -36,6 +36,7 @@ import { groupNorm, silu } from "./layers/group_norm.ts";
 import { type AttentionParams, selfAttention } from "./layers/attention.ts";
 import { Rng } from "../runtime/rng.ts";
 import { badValue, throwIfProblems, unknownOptionProblems } from "../runtime/errors.ts";
+import { unetFootprint } from "./unet_footprint.ts";
 
 /** Options of the U-Net. */
 export interface UnetOptions {
@@ -423,4 +424,6 @@ export const unetFactory: ModelFactory<UnetOptions> = {
   build(options, ctx) {
     return new Unet(options, ctx);
   },
+  shapeProblems: validateUnetForShape,
+  footprint: unetFootprint,
 };
