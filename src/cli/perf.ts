@@ -14,6 +14,8 @@ import { probeAdapter } from "../runtime/webgpu_backend.ts";
 import { renderPerfTable, runPerf, type Workload } from "../runtime/perf_bench.ts";
 import { perfVsTorchMain, VS_TORCH_USAGE } from "./perf_torch.ts";
 import { MODELS } from "../models/registry.ts";
+import { runEntry } from "./entry.ts";
+import { checkWritableDir } from "../runtime/paths.ts";
 import { METHODS } from "../mtl/registry.ts";
 
 const BACKEND_CHOICES = ["available", "auto", "wasm", "cpu", "webgpu"] as const;
@@ -89,7 +91,7 @@ export function parsePerfArgs(args: string[]): PerfArgs {
     repeats: { type: "string" },
     warmup: { type: "string" },
     seed: { type: "string" },
-    out: { type: "string" },
+    out: { type: "string", path: true },
     json: { type: "boolean" },
   });
   if (positionals.length > 0) {
@@ -119,9 +121,15 @@ export function parsePerfArgs(args: string[]): PerfArgs {
     repeats: intFlag("repeats", values.repeats, 10, 1, 100000),
     warmup: intFlag("warmup", values.warmup, 3, 0, 100000),
     seed: intFlag("seed", values.seed, 0, 0, Number.MAX_SAFE_INTEGER),
-    out: typeof values.out === "string" ? values.out : "reports/perf",
+    out: checkedOut(typeof values.out === "string" ? values.out : "reports/perf"),
     json: values.json === true,
   };
+}
+
+/** The output directory, checked before any work (a benchmark must not be lost at the end). */
+function checkedOut(out: string): string {
+  checkWritableDir(out, "--out", "deno task perf writes only under reports/ and .cache/ of the project");
+  return out;
 }
 
 /** The workloads for the chosen models: 2-D data for "mlp", the --shapes images for every other model. */
@@ -229,17 +237,11 @@ export const perfCommand: CliCommand = {
 };
 
 if (import.meta.main) {
-  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
-    console.log(USAGE);
-    Deno.exit(0);
-  }
-  try {
-    Deno.exit(await perfMain(Deno.args));
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
+  await runEntry("perf", () => {
+    if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+      console.log(USAGE);
+      return Promise.resolve(0);
     }
-    throw e;
-  }
+    return perfMain(Deno.args);
+  });
 }
