@@ -64,8 +64,11 @@ export async function runState(dir: string): Promise<RunState> {
 export async function resetRunDir(dir: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   for await (const e of Deno.readDir(dir)) {
+    if (e.name.startsWith(".claim")) continue; // claims and their temporary files belong to src/suite/lock.ts
     if (e.isFile && (e.name.endsWith(".tmp") || e.name === "log.jsonl" || e.name === "result.json")) {
-      await Deno.remove(`${dir}/${e.name}`);
+      await Deno.remove(`${dir}/${e.name}`).catch((err) => {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      });
     }
   }
 }
