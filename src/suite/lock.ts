@@ -31,6 +31,11 @@
  *   that the file still holds the stale holder's nonce, remove it, release `.takeover`, and create the lock
  *   anew. A holder whose file was taken over (it was suspended past `staleMs`) notices at its next
  *   heartbeat (`lost`).
+ * - Network filesystems: link(2) and O_EXCL are atomic on NFSv3+; the create-then-check of conflicting
+ *   locks relies on the directory listing being current (NFS attribute caching can delay it by seconds),
+ *   which is why run claims, not directory locks, are what keeps a run from being trained twice.
+ *
+ * Lock files are JSON: {schema: "antbench.lock/1", kind, pid, host, started, nonce, command, shard?, run?}.
  *
  * @module
  */
