@@ -83,7 +83,7 @@ export { uwGradS, uwLossWeights, uwObjective, uwStationary } from "./src/mtl/uw.
 export { minSnrWeight, p2Weight } from "./src/mtl/snr_weighting.ts";
 
 // --- models ---
-export type { Denoiser, ModelFactory } from "./src/models/denoiser.ts";
+export type { Denoiser, ModelFactory, ModelFootprint } from "./src/models/denoiser.ts";
 export {
   CHECKPOINT_FORMAT,
   loadCheckpoint,
@@ -225,6 +225,7 @@ export { canonicalJson, runHash, runId, withAffinityHash } from "./src/suite/con
 export { parseShard, selectShard } from "./src/suite/shard.ts";
 export type { Shard } from "./src/suite/shard.ts";
 export { runSuite } from "./src/suite/runner.ts";
+export type { LockTiming } from "./src/suite/lock.ts";
 export type {
   ExecContext,
   RunExecutor,
@@ -233,6 +234,7 @@ export type {
   SuiteProgress,
 } from "./src/suite/runner.ts";
 export { createWorkerPool } from "./src/suite/worker_executor.ts";
+export type { WorkerPoolOptions } from "./src/suite/worker_executor.ts";
 export { ANTBENCH_VERSION } from "./src/suite/version.ts";
 export { EMBEDDED_SUITES } from "./benchmarks/mod.ts";
 
@@ -268,6 +270,7 @@ export type {
 export type { ReportSettings } from "./src/report/settings.ts";
 export { decideVerdict, verdictRuleText } from "./src/report/verdict.ts";
 export { generateReport } from "./src/report/generate.ts";
+export type { ReportOptions } from "./src/report/generate.ts";
 export { buildResultsJson, RESULTS_SCHEMA } from "./src/report/results_json.ts";
 export { compareResults, readResultsJson, renderComparison } from "./src/report/compare.ts";
 export type {

@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Run an antbench suite as a Slurm array job: one task per shard, all writing into the same
 # reports/<suite>/ on a shared filesystem (run directories are keyed by content id, so shards never
-# collide, and a resubmitted array resumes: finished runs are skipped).
+# collide, and a resubmitted array resumes: finished runs are skipped). Each task locks only its shard
+# (reports/<suite>/.lock.shard-i-of-n) and claims each run while it trains (runs/<id>/.claim, heartbeat
+# every 15 s); a run whose task was preempted is trained by the next attempt once its heartbeat is 2 min
+# old (src/suite/lock.ts). The hosts' clocks must agree to well within that.
 #
 #   sbatch --array=0-7 docs/slurm_array.sh nightly          # 8 shards of the embedded nightly suite
 #   sbatch --array=0-3 docs/slurm_array.sh my_suite.yaml

@@ -6,6 +6,7 @@
  */
 import { enumFlag, intFlag, numberFlag, parseFlags } from "../../src/cli/args.ts";
 import { badValue, UsageError } from "../../src/runtime/errors.ts";
+import { checkWritableDir } from "../../src/runtime/paths.ts";
 import type { ConcreteBackend } from "../../src/runtime/backend.ts";
 import { resolveAuto } from "../../src/runtime/backend.ts";
 import { probeAdapter } from "../../src/runtime/webgpu_backend.ts";
@@ -101,7 +102,7 @@ export function parsePerfArgs(args: string[]): PerfArgs {
     "load-limit": { type: "string" },
     retries: { type: "string" },
     "allow-noisy": { type: "boolean" },
-    out: { type: "string" },
+    out: { type: "string", path: true },
     json: { type: "boolean" },
   });
   if (positionals.length > 0) {
@@ -157,7 +158,7 @@ export function parsePerfArgs(args: string[]): PerfArgs {
     loadLimit: numberFlag("load-limit", values["load-limit"], FOREIGN_LOAD_LIMIT, 0, 1024),
     retries: intFlag("retries", values.retries, LOAD_RETRIES, 0, 100),
     allowNoisy: values["allow-noisy"] === true,
-    out: typeof values.out === "string" ? values.out : "reports/perf",
+    out: checkedOut(typeof values.out === "string" ? values.out : "reports/perf"),
     json: values.json === true,
   };
 }
@@ -172,6 +173,12 @@ export function workloadsFor(a: Pick<PerfArgs, "models" | "shapes" | "batch">): 
       out.push(workload(model, dataShape, batch));
     }
   }
+  return out;
+}
+
+/** The output directory, checked before any work (a benchmark must not be lost at the end). */
+function checkedOut(out: string): string {
+  checkWritableDir(out, "--out", "deno task perf writes only under reports/ and .cache/ of the project");
   return out;
 }
 

@@ -5,7 +5,7 @@
  *
  * @module
  */
-import { UsageError } from "../../src/runtime/errors.ts";
+import { runEntry } from "../../src/cli/entry.ts";
 import { atomicWriteFile, atomicWriteJson } from "../../src/runtime/atomic_write.ts";
 import { parsePerfArgs, PERF_FLAGS_USAGE, resolveBackends, workloadsFor } from "./args.ts";
 import { type PerfReport, runPerf } from "./step_bench.ts";
@@ -109,17 +109,11 @@ export async function perfMain(args: string[]): Promise<number> {
 }
 
 if (import.meta.main) {
-  if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
-    console.log(USAGE);
-    Deno.exit(0);
-  }
-  try {
-    Deno.exit(await perfMain(Deno.args));
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
+  await runEntry("perf", () => {
+    if (Deno.args.includes("--help") || Deno.args.includes("-h")) {
+      console.log(USAGE);
+      return Promise.resolve(0);
     }
-    throw e;
-  }
+    return perfMain(Deno.args);
+  });
 }

@@ -85,12 +85,12 @@ export const affinityCommand: CliCommand = {
   usage: USAGE,
   async run(args: string[]): Promise<number> {
     const { values, positionals } = parseFlags("affinity", args, {
-      checkpoint: { type: "string", multiple: true },
+      checkpoint: { type: "string", multiple: true, path: true },
       dataset: { type: "string" },
       subset: { type: "string" },
       batch: { type: "string" },
       grid: { type: "string" },
-      out: { type: "string" },
+      out: { type: "string", path: true },
       seed: { type: "string" },
       mode: { type: "string" },
       "sketch-dim": { type: "string" },

@@ -1,42 +1,64 @@
 /**
  * `deno task bench [SUITE] [options]`: validate a suite (embedded name or .json/.yaml file; default
- * "default"), expand it into runs, train the runs that have no result yet (resume) in Web Workers, and
- * write the report under reports/<suite>/. Progress on stderr; exit 0 when every run succeeded, 1 when some
- * failed, 2 on bad input.
+ * "default"), expand it into runs, check everything that can be checked without training
+ * (src/suite/preflight.ts), lock the output directory (src/suite/lock.ts), train the runs that have no
+ * result yet (resume) in Web Workers, and write the report of exactly this suite's runs. Progress on
+ * stderr. Exit codes: {@link EXIT_CODES_HELP}.
  *
  * @module
  */
 import { enumFlag, intFlag, parseFlags } from "./args.ts";
-import { loadSuite } from "../suite/load.ts";
+import { loadSuite, looksLikePath } from "../suite/load.ts";
 import { planRuns } from "../suite/expand.ts";
 import { defaultRegistries } from "../suite/registries.ts";
-import { runSuite } from "../suite/runner.ts";
-import { parseShard } from "../suite/shard.ts";
+import { runLabel, runSuite } from "../suite/runner.ts";
+import { parseShard, selectShard } from "../suite/shard.ts";
 import { createWorkerPool } from "../suite/worker_executor.ts";
 import { chooseBackend } from "../runtime/backend.ts";
 import { generateReport } from "../report/generate.ts";
 import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
 import { sampleGridPng } from "../report/sample_grid.ts";
-import { UsageError } from "../runtime/errors.ts";
+import { badValue, UsageError } from "../runtime/errors.ts";
 import { ProgressReporter } from "./progress.ts";
+import { EXIT, EXIT_CODES_HELP, runEntry, userPath } from "./entry.ts";
+import { ANTBENCH_VERSION } from "../suite/version.ts";
+import { checkWritableDir } from "../runtime/paths.ts";
+import { lockOutputDir, removeStaleTmp } from "../suite/lock.ts";
+import { preflight } from "../suite/preflight.ts";
+import { machineMemory } from "../runtime/machine.ts";
+import { formatBytes, parseBytes } from "../suite/memory.ts";
+import { runDir, runState } from "../suite/store.ts";
 
 /** Usage text of the bench task. */
 export const BENCH_USAGE = `usage: deno task bench [SUITE] [options]
 
-SUITE is an embedded suite name (default, smoke, nightly, ...) or a .json/.yaml/.yml suite file.
+SUITE is an embedded suite name (default, smoke, nightly, ...) or a .json/.yaml/.yml suite file (relative
+paths are taken from the directory you run the command in; paths inside a suite file from the project root).
 Runs go to reports/<suite>/runs/<content id>/ (config.json, log.jsonl, result.json); finished runs are
-skipped, so re-running resumes. The report (README.md, results.json, report.html, ...) is regenerated at
-the end.
+skipped, so re-running resumes. Before anything trains, the suite, its files (affinity matrix, image
+folders), its datasets and every run's estimated peak memory are checked. The report (README.md,
+results.json, report.html, ...) covers exactly this suite's runs and is regenerated at the end.
 
   --jobs N          runs in parallel, one Web Worker each (default: the number of CPU cores; results do
                     not depend on N)
-  --shard i/n       run only shard i of n (0-based; deterministic split by run id)
+  --shard i/n       run only shard i of n (0-based; deterministic split by run id); shards may share one
+                    --out directory, also across hosts on a shared filesystem
   --retry-failed    re-run runs whose stored result is "failed"
   --backend auto|webgpu|wasm|cpu   override the suite's backend
-  --out DIR         output directory (default reports/<suite>)
+  --out DIR         output directory (default reports/<suite>; must be under reports/)
+  --max-memory SIZE per-run memory limit for the estimate check, e.g. 6GiB (default: what wasm32 can
+                    address, 4 GiB, on the wasm backend, and 90% of the machine's memory or cgroup limit
+                    divided by --jobs)
   --checkpoints     keep a checkpoint per evaluation point under runs/<id>/checkpoint
-  --dry-run         validate and list the runs without training
-  --no-report       skip report generation (e.g. per shard; run 'deno task cli merge' later)`;
+  --dry-run         check everything and list the runs with their memory estimates; train nothing
+  --no-report       skip report generation (e.g. per shard; run 'deno task cli report DIR' later)
+  --version         print the antbench version
+
+One bench at a time per directory: a second one exits 2 at once (shards lock only their shard).
+
+${EXIT_CODES_HELP}`;
+
+const WRITE_ROOTS = "deno task bench writes only under reports/ and .cache/ of the project";
 
 /** Run the bench task with `args`; resolves to the exit code. */
 export async function bench(args: string[]): Promise<number> {
@@ -46,17 +68,25 @@ export async function bench(args: string[]): Promise<number> {
     "retry-failed": { type: "boolean" },
     backend: { type: "string" },
     out: { type: "string" },
+    "max-memory": { type: "string" },
     checkpoints: { type: "boolean" },
     "dry-run": { type: "boolean" },
     "no-report": { type: "boolean" },
+    version: { type: "boolean" },
     help: { type: "boolean", short: "h" },
   });
   if (values.help) {
     console.log(BENCH_USAGE);
-    return 0;
+    return EXIT.ok;
+  }
+  if (values.version) {
+    console.log(`antbench ${ANTBENCH_VERSION}`);
+    return EXIT.ok;
   }
   if (positionals.length > 1) {
-    throw new UsageError(`bench: expected at most one suite, got ${positionals.join(" ")}`);
+    throw new UsageError(
+      `bench: expected at most one suite, got ${positionals.length}: ${positionals.join(" ")}`,
+    );
   }
   const jobs = intFlag(
     "jobs",
@@ -66,90 +96,198 @@ export async function bench(args: string[]): Promise<number> {
     64,
   );
   const shard = values.shard === undefined ? undefined : parseShard(String(values.shard));
+  let maxMemory: number | undefined;
+  if (values["max-memory"] !== undefined) {
+    const b = parseBytes(String(values["max-memory"]));
+    if (b === null) {
+      throw new UsageError(
+        badValue("--max-memory", values["max-memory"], "a size such as 6GiB, 512MiB or 8G"),
+      );
+    }
+    maxMemory = b;
+  }
   const registries = defaultRegistries();
-  const suite = await loadSuite(positionals[0] ?? "default", registries);
+  const suiteArg = positionals[0] ?? "default";
+  const suite = await loadSuite(looksLikePath(suiteArg) ? userPath(suiteArg) : suiteArg, registries);
   if (values.backend !== undefined) {
     suite.backend = enumFlag("backend", values.backend, ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
   }
   const runs = await planRuns(suite, registries);
-  const outDir = typeof values.out === "string" ? values.out : `reports/${suite.name}`;
-  if (values["dry-run"]) {
-    for (const r of runs) {
-      const c = r.config;
-      console.log(
-        `${r.id}  ${c.dataset.id}/${c.model.id} ${c.clustering.objective} k=${c.clustering.k} ${c.method.id} seed ${c.seed}`,
+  const selected = shard ? selectShard(runs, shard) : runs;
+  const outDir = typeof values.out === "string" ? userPath(values.out) : `reports/${suite.name}`;
+  const dryRun = values["dry-run"] === true;
+  checkWritableDir(outDir, "--out", WRITE_ROOTS);
+  const say = (line: string) => console.error(`bench: ${line}`);
+  const command = `bench ${suiteArg}${shard ? ` --shard ${shard.index}/${shard.count}` : ""}`;
+  const lock = dryRun ? null : await lockOutputDir(outDir, {
+    command,
+    ...(shard ? { shard } : {}),
+    onTakeover: (h, why) =>
+      say(
+        `taking over the lock of ${outDir} left by ${
+          h ? `pid ${h.pid} on host ${h.host}` : "a process"
+        }: ${why}`,
+      ),
+    onLost: () => say(`warning: the lock of ${outDir} was taken over by another process`),
+  });
+  try {
+    // Resolve the backend once, here: workers get the concrete choice and never probe WebGPU themselves.
+    const backend = await chooseBackend(
+      suite.backend,
+      values.backend !== undefined ? "--backend" : "suite.backend",
+    );
+    const machine = machineMemory();
+    const pre = await preflight(suite, runs, {
+      backend: backend.name,
+      jobs,
+      ...(maxMemory !== undefined ? { maxMemory } : {}),
+      machine,
+    });
+    const estimateOf = (id: string) => {
+      const e = pre.estimates.get(id);
+      return e
+        ? `estimated peak ${formatBytes(backend.name === "wasm" ? e.wasmBytes : e.processBytes)}`
+        : undefined;
+    };
+    if (dryRun) {
+      for (const r of selected) {
+        console.log(`${r.id}  ${runLabel(r.config)}  ${estimateOf(r.id) ?? ""}`.trimEnd());
+      }
+      say(
+        `suite ${suite.name}: ${selected.length} runs${
+          shard ? ` in shard ${shard.index}/${shard.count}` : ""
+        }, ` +
+          `backend ${backend.name} (${backend.reason}), every check passed (dry run, nothing trained)`,
       );
+      return EXIT.ok;
     }
-    console.error(`bench: suite ${suite.name}: ${runs.length} runs (dry run, nothing trained)`);
-    return 0;
+    say(`backend ${backend.name} (${backend.reason})`);
+    if (!shard) {
+      const removed = await removeStaleTmp(outDir);
+      if (removed.length) say(`removed ${removed.length} temporary file(s) left by an interrupted write`);
+    }
+    return await train(suite.name, suiteArg, runs, selected, outDir, {
+      jobs,
+      shard,
+      backend,
+      estimateOf,
+      command,
+      retryFailed: values["retry-failed"] === true,
+      checkpoints: values.checkpoints === true,
+      report: !values["no-report"],
+      suite,
+    });
+  } finally {
+    await lock?.release();
   }
-  // Resolve the backend once, here: workers get the concrete choice and never probe WebGPU themselves.
-  const backend = await chooseBackend(
-    suite.backend,
-    values.backend !== undefined ? "--backend" : "suite.backend",
-  );
-  console.error(`bench: backend ${backend.name} (${backend.reason})`);
-  const pool = createWorkerPool(jobs, backend);
+}
+
+async function train(
+  name: string,
+  suiteArg: string,
+  runs: Awaited<ReturnType<typeof planRuns>>,
+  selected: typeof runs,
+  outDir: string,
+  o: {
+    jobs: number;
+    shard?: { index: number; count: number };
+    backend: Awaited<ReturnType<typeof chooseBackend>>;
+    estimateOf: (id: string) => string | undefined;
+    command: string;
+    retryFailed: boolean;
+    checkpoints: boolean;
+    report: boolean;
+    suite: unknown;
+  },
+): Promise<number> {
+  const say = (line: string) => console.error(`bench: ${line}`);
+  const idOf = new Map(runs.map((r) => [r.config, r.id]));
+  const pool = createWorkerPool(o.jobs, o.backend, {
+    memoryNote: (config) => {
+      const id = idOf.get(config);
+      return id ? o.estimateOf(id) : undefined;
+    },
+  });
   const progress = new ProgressReporter();
   let summary;
   try {
     summary = await runSuite(runs, {
       outDir,
       executor: pool.executor,
-      jobs,
-      ...(shard ? { shard } : {}),
-      retryFailed: values["retry-failed"] === true,
-      checkpoints: values.checkpoints === true,
-      suite,
+      jobs: o.jobs,
+      ...(o.shard ? { shard: o.shard } : {}),
+      retryFailed: o.retryFailed,
+      checkpoints: o.checkpoints,
+      suite: o.suite,
+      command: o.command,
       onProgress: (p) => progress.update(p),
-      onSamples: async (dir, s) => {
-        // 2-D samples are kept (last evaluation) for the report's scatter plots.
-        if (s.dataShape.length === 1 && s.dataShape[0] === 2) {
-          const values = Array.from(
-            s.samples.subarray(0, 2 * Math.min(s.n, 1000)),
-            (v) => Math.round(v * 1e4) / 1e4,
-          );
-          await atomicWriteJson(`${dir}/samples.json`, { step: s.step, values });
-        } else if (s.dataShape.length === 3) {
-          // Image samples: a PNG grid of the first 64 (the last evaluation point's grid is kept).
-          const [h, w, c] = s.dataShape;
-          const n = Math.min(s.n, 64);
-          const png = sampleGridPng(s.samples.subarray(0, n * h * w * c), n, h, w, c, {
-            cols: 8,
-            scale: h < 16 ? 4 : 2,
-          });
-          await atomicWriteFile(`${dir}/samples.png`, png);
-        }
-      },
+      onMessage: (m) => progress.log(`bench: ${m}`),
+      onSamples: writeSamples,
     });
   } finally {
     progress.done();
     pool.close();
   }
-  console.error(
-    `bench: ${suite.name}: ${summary.inShard} runs in shard (${summary.planned} planned), ${summary.skipped} already done, ` +
-      `${summary.executed} executed: ${summary.ok} ok, ${summary.failed} failed`,
+  say(
+    `${name}: ${summary.inShard} runs${o.shard ? ` in shard ${o.shard.index}/${o.shard.count}` : ""} ` +
+      `(${summary.planned} planned), ${summary.skipped} already done, ${summary.executed} executed: ` +
+      `${summary.ok} ok, ${summary.failed} failed` +
+      (summary.byOthers ? `; ${summary.byOthers} trained by another process` : ""),
   );
   for (const f of summary.failures) console.error(`  failed ${f.id}: ${f.error}`);
-  if (!values["no-report"]) {
-    const rep = await generateReport(outDir);
+  if (o.report) {
+    const rep = await generateReport(outDir, { runIds: runs.map((r) => r.id) });
     console.log(
       `bench: report of ${rep.results} runs in ${outDir}/README.md (and ${
         rep.files.filter((f) => f !== "README.md").join(", ")
       })`,
     );
+    if (rep.foreign.length > 0) {
+      say(
+        `${rep.foreign.length} other result(s) in ${outDir}/runs are not part of this suite and stay out of the ` +
+          `report (listed in its README.md); 'deno task cli report ${outDir} --prune' moves them out`,
+      );
+    }
   }
-  return summary.failed > 0 ? 1 : 0;
+  // The exit code reflects every selected run's stored state, not only what ran now.
+  let failed = 0, missing = 0;
+  for (const r of selected) {
+    const state = await runState(runDir(outDir, r.id));
+    if (state === "failed") failed++;
+    else if (state !== "ok") missing++;
+  }
+  if (failed + missing === 0) return EXIT.ok;
+  const earlier = Math.max(0, failed - summary.failed);
+  say(
+    `${failed} of ${selected.length} runs have a failed result` +
+      (earlier > 0 ? ` (${earlier} stored by an earlier invocation and skipped)` : "") +
+      (missing > 0 ? `, ${missing} have no result` : "") +
+      `; 'deno task bench ${suiteArg} --retry-failed' trains the failed ones again`,
+  );
+  return EXIT.failed;
 }
 
-if (import.meta.main) {
-  try {
-    Deno.exit(await bench(Deno.args));
-  } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}`);
-      Deno.exit(2);
-    }
-    throw e;
+/** Keep what the report plots of each evaluation: 2-D samples as JSON, image samples as a PNG grid. */
+async function writeSamples(
+  dir: string,
+  s: { step: number; samples: Float32Array; n: number; dataShape: readonly number[] },
+): Promise<void> {
+  if (s.dataShape.length === 1 && s.dataShape[0] === 2) {
+    const values = Array.from(
+      s.samples.subarray(0, 2 * Math.min(s.n, 1000)),
+      (v) => Math.round(v * 1e4) / 1e4,
+    );
+    await atomicWriteJson(`${dir}/samples.json`, { step: s.step, values });
+  } else if (s.dataShape.length === 3) {
+    // Image samples: a PNG grid of the first 64 (the last evaluation point's grid is kept).
+    const [h, w, c] = s.dataShape;
+    const n = Math.min(s.n, 64);
+    const png = sampleGridPng(s.samples.subarray(0, n * h * w * c), n, h, w, c, {
+      cols: 8,
+      scale: h < 16 ? 4 : 2,
+    });
+    await atomicWriteFile(`${dir}/samples.png`, png);
   }
 }
+
+if (import.meta.main) await runEntry("bench", () => bench(Deno.args));

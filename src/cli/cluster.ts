@@ -64,7 +64,7 @@ export const clusterCommand: CliCommand = {
       k: { type: "string" },
       schedule: { type: "string" },
       T: { type: "string" },
-      affinity: { type: "string" },
+      affinity: { type: "string", path: true },
       json: { type: "boolean" },
     });
     if (positionals.length > 0) {

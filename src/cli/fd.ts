@@ -34,9 +34,9 @@ export const fdCommand: CliCommand = {
       method: { type: "string" },
       infinity: { type: "boolean" },
       seed: { type: "string" },
-      "save-stats": { type: "string" },
+      "save-stats": { type: "string", path: true },
       json: { type: "boolean" },
-    });
+    }, { pathsFrom: 0 });
     const saveStats = values["save-stats"] as string | undefined;
     if (saveStats !== undefined) {
       if (positionals.length !== 1) {

@@ -4,6 +4,8 @@
  * @module
  */
 import type { CliCommand } from "./command.ts";
+import { userPath } from "./entry.ts";
+import { requireFinite, requireFloat } from "../metrics/finite.ts";
 import { enumFlag, intFlag, parseFlags } from "./args.ts";
 import { UsageError } from "../runtime/errors.ts";
 import { initBackend } from "../runtime/backend.ts";
@@ -73,10 +75,10 @@ export const featuresCommand: CliCommand = {
   async run(args: string[]): Promise<number> {
     const { values, positionals } = parseFlags("features", args, {
       epochs: { type: "string" },
-      out: { type: "string" },
-      dir: { type: "string" },
+      out: { type: "string", path: true },
+      dir: { type: "string", path: true },
       backend: { type: "string" },
-      inception: { type: "string" },
+      inception: { type: "string", path: true },
       json: { type: "boolean" },
     });
     const [sub, ...rest] = positionals;
@@ -205,10 +207,12 @@ export const featuresCommand: CliCommand = {
       if (rest.length !== 3) {
         throw new UsageError(`features extract: expected <extractor> IMAGES.npy OUT.npy\n${USAGE}`);
       }
-      const [id, inPath, outPath] = rest;
+      const [id, inPath, outPath] = [rest[0], userPath(rest[1]), userPath(rest[2])];
       await initBackend(backend);
       const ex = await loadFeatureExtractor(id, { inceptionPath: values.inception as string | undefined });
       const arr = await readNpy(inPath);
+      requireFloat(arr, inPath);
+      requireFinite(arr.data, arr.shape.slice(1).reduce((x, y) => x * y, 1) || 1, `${inPath} (row = image)`);
       if (arr.shape.length !== 4) {
         throw new UsageError(`${inPath}: expected images [N, H, W, C]; got shape (${arr.shape.join(", ")})`);
       }

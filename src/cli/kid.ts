@@ -30,7 +30,7 @@ export const kidCommand: CliCommand = {
       "subset-size": { type: "string" },
       seed: { type: "string" },
       json: { type: "boolean" },
-    });
+    }, { pathsFrom: 0 });
     if (positionals.length !== 2) {
       throw new UsageError(`kid: expected two .npy files; got ${positionals.length}\n${USAGE}`);
     }

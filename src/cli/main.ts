@@ -1,10 +1,12 @@
 /**
- * Entry point of `deno task cli <command> [args]`.
+ * Entry point of `deno task cli <command> [args]`. Exit codes: see src/cli/entry.ts.
  *
  * @module
  */
 import { COMMANDS } from "./commands.ts";
-import { UsageError } from "../runtime/errors.ts";
+import { didYouMean } from "./args.ts";
+import { describeError, EXIT, EXIT_CODES_HELP, runEntry } from "./entry.ts";
+import { ANTBENCH_VERSION } from "../suite/version.ts";
 
 /** Former subcommands that live elsewhere now, with where to find them. */
 const MOVED: Record<string, string> = {
@@ -12,7 +14,8 @@ const MOVED: Record<string, string> = {
     "(`deno task perf --help` for its options)",
 };
 
-function help(): string {
+/** The usage text of `deno task cli`. */
+export function cliUsage(): string {
   const width = Math.max(...COMMANDS.map((c) => c.name.length), 4);
   return [
     "usage: deno task cli <command> [options]",
@@ -20,43 +23,65 @@ function help(): string {
     "commands:",
     ...COMMANDS.map((c) => `  ${c.name.padEnd(width)}  ${c.summary}`),
     `  ${"help".padEnd(width)}  this text; 'help <command>' for a command's usage`,
+    "",
+    "Relative paths are taken from the directory you run the command in. --version prints the version.",
+    "",
+    EXIT_CODES_HELP,
   ].join("\n");
 }
 
-/** Run the CLI with `args`; resolves to the exit code. */
+/**
+ * Run the CLI with `args`; resolves to the exit code. A command's expected failures (bad input, missing
+ * permission) resolve to 2 with one line on stderr; anything else propagates (runEntry reports it).
+ */
 export async function main(args: string[]): Promise<number> {
   const [name, ...rest] = args;
-  if (name === undefined || name === "help" || name === "--help" || name === "-h") {
+  if (name === undefined) {
+    console.error(cliUsage());
+    console.error("error: no command given; choose one of the commands above");
+    return EXIT.usage;
+  }
+  if (name === "--version" || name === "version") {
+    console.log(`antbench ${ANTBENCH_VERSION}`);
+    return EXIT.ok;
+  }
+  if (name === "help" || name === "--help" || name === "-h") {
     const cmd = rest[0] === undefined ? undefined : COMMANDS.find((c) => c.name === rest[0]);
-    console.log(cmd ? cmd.usage : help());
-    return 0;
+    if (rest[0] !== undefined && !cmd) {
+      console.error(
+        `error: help: unknown command ${JSON.stringify(rest[0])}; allowed: ${
+          COMMANDS.map((c) => c.name).join(", ")
+        }`,
+      );
+      return EXIT.usage;
+    }
+    console.log(cmd ? cmd.usage : cliUsage());
+    return EXIT.ok;
   }
   const cmd = COMMANDS.find((c) => c.name === name);
   if (!cmd && name in MOVED) {
-    console.error(`"${name}" is not a cli command: ${MOVED[name]}`);
-    return 2;
+    console.error(`error: "${name}" is not a cli command: ${MOVED[name]}`);
+    return EXIT.usage;
   }
   if (!cmd) {
     console.error(
-      `unknown command ${JSON.stringify(name)}; allowed: ${COMMANDS.map((c) => c.name).join(", ")}`,
+      `error: unknown command ${JSON.stringify(name)}${didYouMean(name, COMMANDS.map((c) => c.name), "")}; ` +
+        `allowed: ${COMMANDS.map((c) => c.name).join(", ")}`,
     );
-    return 2;
+    return EXIT.usage;
   }
   if (rest.includes("--help") || rest.includes("-h")) {
     console.log(cmd.usage);
-    return 0;
+    return EXIT.ok;
   }
   try {
     return await cmd.run(rest);
   } catch (e) {
-    if (e instanceof UsageError) {
-      console.error(`error: ${e.message}`);
-      return 2;
-    }
-    throw e;
+    const d = describeError("cli", e);
+    if (d.code !== EXIT.usage) throw e;
+    console.error(d.message);
+    return d.code;
   }
 }
 
-if (import.meta.main) {
-  Deno.exit(await main(Deno.args));
-}
+if (import.meta.main) await runEntry("cli", () => main(Deno.args));

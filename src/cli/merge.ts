@@ -11,13 +11,14 @@ import { parseFlags } from "./args.ts";
 import { listRunIds, readResult, runDir } from "../suite/store.ts";
 import { generateReport } from "../report/generate.ts";
 import { UsageError } from "../runtime/errors.ts";
+import { lockOutputDir } from "../suite/lock.ts";
 import { canonicalJson } from "../suite/content_id.ts";
 import type { RunResult } from "../train/types.ts";
 
 async function copyDir(from: string, to: string): Promise<void> {
   await Deno.mkdir(to, { recursive: true });
   for await (const e of Deno.readDir(from)) {
-    if (e.name.endsWith(".tmp")) continue;
+    if (e.name.endsWith(".tmp") || e.name === ".claim") continue;
     if (e.isDirectory) await copyDir(`${from}/${e.name}`, `${to}/${e.name}`);
     else if (e.isFile) await Deno.copyFile(`${from}/${e.name}`, `${to}/${e.name}`);
   }
@@ -74,10 +75,18 @@ Copies every finished run (runs/<id>/ with result.json) of each SHARD_DIR into O
 over failed results, then runs 'report OUT'. Two different ok results for the same run id are reported as
 conflicts (exit 1). With a shared filesystem (e.g. Slurm) all shards can write one directory directly.`,
   async run(args) {
-    const { values, positionals } = parseFlags("merge", args, { "no-report": { type: "boolean" } });
+    const { values, positionals } = parseFlags("merge", args, { "no-report": { type: "boolean" } }, {
+      pathsFrom: 0,
+    });
     if (positionals.length < 2) throw new UsageError("merge: expected OUT and at least one SHARD_DIR");
     const [out, ...shards] = positionals;
-    const r = await mergeShards(out, shards);
+    const lock = await lockOutputDir(out, { command: "cli merge" });
+    let r;
+    try {
+      r = await mergeShards(out, shards);
+    } finally {
+      await lock.release();
+    }
     console.error(`merge: copied ${r.copied} run(s) into ${out}`);
     if (r.conflicts.length) {
       console.error(`merge: ${r.conflicts.length} conflicting ok result(s): ${r.conflicts.join(", ")}`);

@@ -26,7 +26,7 @@ export const prCommand: CliCommand = {
     const { values, positionals } = parseFlags("pr", args, {
       k: { type: "string" },
       json: { type: "boolean" },
-    });
+    }, { pathsFrom: 0 });
     if (positionals.length !== 2) {
       throw new UsageError(`pr: expected REAL.npy GEN.npy; got ${positionals.length} files\n${USAGE}`);
     }

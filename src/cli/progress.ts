@@ -63,6 +63,12 @@ export class ProgressReporter {
     this.#lastRuns = p.runsDone;
   }
 
+  /** Print a message line without breaking the bar (it is redrawn at the next update). */
+  log(line: string): void {
+    this.#write(this.#tty ? `\r\x1b[K${line}\n` : `${line}\n`);
+    this.#last = -Infinity;
+  }
+
   done(): void {
     if (this.#tty) this.#write("\n");
   }

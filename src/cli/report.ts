@@ -1,6 +1,8 @@
 /**
  * `deno task cli report DIR`: regenerate results.json, README.md, results.csv, report.html,
- * benchmark.json and timing files of a suite output directory from its stored run results.
+ * benchmark.json and timing files of a suite output directory from its stored run results: exactly the
+ * runs of the suite in DIR/suite.json (others are listed as not part of it); `--prune` moves those others
+ * out of runs/.
  *
  * @module
  */
@@ -8,15 +10,43 @@ import type { CliCommand } from "./command.ts";
 import { parseFlags } from "./args.ts";
 import { generateReport } from "../report/generate.ts";
 import { UsageError } from "../runtime/errors.ts";
+import { plannedRunIds } from "../report/membership.ts";
+import { listRunIds, runDir } from "../suite/store.ts";
+import { lockOutputDir } from "../suite/lock.ts";
+
+/**
+ * Move the run directories of DIR that its suite does not plan to DIR/pruned/<id> (under the
+ * whole-directory lock: not while a bench runs there). Returns the moved ids.
+ */
+export async function pruneForeignRuns(dir: string): Promise<string[]> {
+  const plan = await plannedRunIds(dir);
+  if (plan.ids === null) {
+    throw new UsageError(`report --prune: ${dir}: ${plan.note}; cannot tell which runs belong to the suite`);
+  }
+  const lock = await lockOutputDir(dir, { command: "cli report --prune" });
+  try {
+    const planned = new Set(plan.ids);
+    const moved: string[] = [];
+    for (const id of await listRunIds(dir)) {
+      if (planned.has(id)) continue;
+      await Deno.mkdir(`${dir}/pruned`, { recursive: true });
+      await Deno.rename(runDir(dir, id), `${dir}/pruned/${id}`);
+      moved.push(id);
+    }
+    return moved;
+  } finally {
+    await lock.release();
+  }
+}
 
 /** The report command. */
 export const reportCommand: CliCommand = {
   name: "report",
   summary:
     "regenerate a suite's report (results.json, README.md, CSV, HTML, benchmark JSON) from stored results",
-  usage: `usage: deno task cli report DIR [--json]
+  usage: `usage: deno task cli report DIR [--prune] [--json]
 
-Reads DIR/runs/*/result.json (and DIR/suite.json when present) and writes, atomically:
+Reads DIR/suite.json and the results of its runs, DIR/runs/<id>/result.json, and writes, atomically:
   results.json    versioned results (deterministic: no timestamps or durations)
   README.md       tables: mean ± 95% CI over seeds with the real-vs-real floor, Δ vs matched control and
                   vs vanilla (paired t, Holm over the table), verdicts by the stated rule, MDE, steps to
@@ -25,19 +55,46 @@ Reads DIR/runs/*/result.json (and DIR/suite.json when present) and writes, atomi
   report.html     offline page with SVG convergence curves, clusters, affinity heatmap, samples
   benchmark.json  github-action-benchmark customSmallerIsBetter (benchmark-bigger.json: customBiggerIsBetter)
   timing.json, timing.md   wall-clock step times (not deterministic)
+Only the runs of the suite's current expansion enter the tables; other results in DIR/runs (an earlier
+version of the suite file, another antbench version) are listed in README.md as not part of this suite.
+Without DIR/suite.json every stored result is reported.
 
-  --json   print {"dir", "results", "files"} on stdout`,
+  --prune  move the results that are not part of the suite to DIR/pruned/<id>/ (delete that directory to
+           discard them); needs DIR free of a running bench
+  --json   print {"dir", "results", "files", "foreign", "missing"[, "pruned"]} on stdout`,
   async run(args) {
-    const { values, positionals } = parseFlags("report", args, { json: { type: "boolean" } });
+    const { values, positionals } = parseFlags("report", args, {
+      prune: { type: "boolean" },
+      json: { type: "boolean" },
+    }, { pathsFrom: 0 });
     if (positionals.length !== 1) {
       throw new UsageError(
         `report: expected one directory, got ${positionals.length}; usage: deno task cli report DIR`,
       );
     }
-    const dir = positionals[0];
+    const dir = positionals[0].replace(/\/+$/, "") || "/";
+    try {
+      const st = await Deno.stat(dir);
+      if (!st.isDirectory) throw new UsageError(`report: ${dir} is not a directory`);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) throw new UsageError(`report: ${dir}: no such directory`);
+      throw e;
+    }
+    const pruned = values.prune ? await pruneForeignRuns(dir) : undefined;
+    if (pruned) {
+      console.error(`report: moved ${pruned.length} run(s) not part of the suite to ${dir}/pruned/`);
+    }
     const r = await generateReport(dir);
-    if (values.json) console.log(JSON.stringify({ dir, ...r }));
-    else console.log(`report: ${r.results} run results -> ${r.files.map((f) => `${dir}/${f}`).join(", ")}`);
+    if (values.json) console.log(JSON.stringify({ dir, ...r, ...(pruned ? { pruned } : {}) }));
+    else {
+      console.log(`report: ${r.results} run results -> ${r.files.map((f) => `${dir}/${f}`).join(", ")}`);
+      if (r.foreign.length > 0) {
+        console.error(
+          `report: ${r.foreign.length} result(s) in ${dir}/runs are not part of this suite (listed in README.md, ` +
+            `in no table); --prune moves them to ${dir}/pruned/`,
+        );
+      }
+    }
     return 0;
   },
 };

@@ -13,6 +13,7 @@
  */
 import type { AffinityMatrix } from "./objective.ts";
 import { readNpy, writeNpy } from "../metrics/npy.ts";
+import { requireFloat } from "../metrics/finite.ts";
 import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
 import { badValue, formatValue, UsageError } from "../runtime/errors.ts";
 import type { NoiseSchedule } from "../diffusion/schedule.ts";
@@ -51,6 +52,27 @@ function checkFinite(path: string, T: number, data: Float64Array): void {
   }
 }
 
+/** Relative tolerance of the symmetry check: |A[a][b] - A[b][a]| <= tol · max(1, |A[a][b]|, |A[b][a]|). */
+export const AFFINITY_SYMMETRY_TOLERANCE = 1e-6;
+
+/**
+ * Task affinity is symmetric (TAS[a][b] = cos(g_a, g_b) = TAS[b][a]); a matrix that is not, within
+ * {@link AFFINITY_SYMMETRY_TOLERANCE}, is a wrong file or a transposition bug. UsageError naming the entry.
+ */
+export function checkSymmetric(path: string, T: number, data: Float64Array): void {
+  for (let a = 0; a < T; a++) {
+    for (let b = a + 1; b < T; b++) {
+      const x = data[a * T + b], y = data[b * T + a];
+      if (Math.abs(x - y) > AFFINITY_SYMMETRY_TOLERANCE * Math.max(1, Math.abs(x), Math.abs(y))) {
+        throw new UsageError(
+          `affinity ${formatValue(path)}: not symmetric: [${a}][${b}] = ${x} but [${b}][${a}] = ${y} ` +
+            `(task affinity cos(g_a, g_b) is symmetric; tolerance ${AFFINITY_SYMMETRY_TOLERANCE} relative)`,
+        );
+      }
+    }
+  }
+}
+
 /** Parse the JSON form (object with `matrix`, or a bare array of rows). */
 export function parseAffinityJson(text: string, path = "affinity.json", expectedT?: number): AffinityMatrix {
   let parsed: unknown;
@@ -80,16 +102,19 @@ export function parseAffinityJson(text: string, path = "affinity.json", expected
       data[a * T + b] = v;
     });
   });
+  checkSymmetric(path, T, data);
   return { T, data };
 }
 
 /**
- * Read a task-affinity matrix from `.npy` (2-D, float or int) or `.json`. With `expectedT`, the size must
- * match. Errors (missing file, wrong shape, non-finite entries, other extensions) are UsageErrors.
+ * Read a task-affinity matrix from `.npy` (2-D, float32 or float64) or `.json`. With `expectedT`, the size
+ * must match. Errors (missing file, wrong shape, non-finite or asymmetric entries, other extensions) are
+ * UsageErrors.
  */
 export async function readAffinity(path: string, expectedT?: number): Promise<AffinityMatrix> {
   if (path.endsWith(".npy")) {
     const arr = await readNpy(path);
+    requireFloat(arr, `affinity ${formatValue(path)}`);
     if (arr.shape.length !== 2) {
       throw new UsageError(
         `affinity ${formatValue(path)}: expected a 2-D array; got shape (${arr.shape.join(", ")})`,
@@ -98,6 +123,7 @@ export async function readAffinity(path: string, expectedT?: number): Promise<Af
     const T = checkSquare(path, arr.shape[0], arr.shape[1], expectedT);
     const data = Float64Array.from(arr.data);
     checkFinite(path, T, data);
+    checkSymmetric(path, T, data);
     return { T, data };
   }
   if (path.endsWith(".json")) {

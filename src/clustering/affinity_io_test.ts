@@ -43,7 +43,13 @@ Deno.test("affinity io: .npy and .json round-trip the matrix exactly", async () 
 
 Deno.test("affinity io: JSON forms and their errors", () => {
   assert.deepEqual(parseAffinityJson("[[1, 0.5], [0.5, 1]]").data, Float64Array.from([1, 0.5, 0.5, 1]));
-  assert.deepEqual(parseAffinityJson('{"matrix": [[1, 2], [3, 4]]}').data, Float64Array.from([1, 2, 3, 4]));
+  assert.deepEqual(parseAffinityJson('{"matrix": [[1, 2], [2, 4]]}').data, Float64Array.from([1, 2, 2, 4]));
+  assert.throws(
+    () => parseAffinityJson('{"matrix": [[1, 2], [3, 4]]}'),
+    /not symmetric: \[0\]\[1\] = 2 but \[1\]\[0\] = 3/,
+  );
+  // Within the relative tolerance 1e-6 (float32 round-trips of a symmetric matrix pass).
+  assert.equal(parseAffinityJson("[[1, 0.5], [0.5000004, 1]]").T, 2);
   assert.throws(() => parseAffinityJson("[[1, 2, 3], [1, 2, 3]]"), /got 2 x 3/);
   assert.throws(() => parseAffinityJson("[[1, 2], [3]]"), /row 1 has 1 entries/);
   assert.throws(() => parseAffinityJson('[[1, "x"], [3, 4]]'), /\[0\]\[1\]: got "x"/);

@@ -6,6 +6,7 @@
  * @module
  */
 import { badValue, UsageError } from "../runtime/errors.ts";
+import { requireFinite } from "./finite.ts";
 
 /** Mean and covariance of N samples in d dimensions (float64). */
 export interface GaussianStats {
@@ -37,6 +38,7 @@ export function gaussianStats(x: Float32Array | Float64Array, n: number, d: numb
   if (x.length !== n * d) {
     throw new UsageError(`features: got ${x.length} values; expected N·d = ${n}·${d} = ${n * d}`);
   }
+  requireFinite(x, d, "features");
   const mu = new Float64Array(d);
   for (let r = 0; r < n; r++) {
     const o = r * d;
@@ -89,14 +91,8 @@ export function checkStatsPair(a: GaussianStats, b: GaussianStats): number {
         `${name} statistics: sigma has ${s.sigma.length} entries; expected d·d = ${k * k}`,
       );
     }
-    for (let i = 0; i < s.mu.length; i++) {
-      if (!Number.isFinite(s.mu[i])) throw new UsageError(`${name} statistics: mu[${i}] is ${s.mu[i]}`);
-    }
-    for (let i = 0; i < s.sigma.length; i++) {
-      if (!Number.isFinite(s.sigma[i])) {
-        throw new UsageError(`${name} statistics: sigma[${i}] is ${s.sigma[i]}`);
-      }
-    }
+    requireFinite(s.mu, k, `${name} statistics: mu`);
+    requireFinite(s.sigma, k, `${name} statistics: sigma`);
   }
   if (b.mu.length !== d) {
     throw new UsageError(`statistics dimensions differ: first has d = ${d}, second has d = ${b.mu.length}`);

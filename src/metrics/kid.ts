@@ -18,6 +18,7 @@
 import { rngFor } from "../runtime/rng.ts";
 import { badValue, UsageError } from "../runtime/errors.ts";
 import { checkMetricNumber, type MetricFactory, unknownMetricOptions } from "./metric.ts";
+import { requireFinite } from "./finite.ts";
 
 /** Options of {@link kernelInceptionDistance}. */
 export interface KidOptions {
@@ -179,6 +180,8 @@ export function kernelInceptionDistance(
   if (real.length % d !== 0 || gen.length % d !== 0) {
     throw new UsageError(`KID: feature sizes ${real.length} and ${gen.length} are not multiples of d = ${d}`);
   }
+  requireFinite(real, d, "KID: real features");
+  requireFinite(gen, d, "KID: generated features");
   const nr = real.length / d, ng = gen.length / d;
   const S = opts.subsets ?? KID_DEFAULT_SUBSETS;
   const nMin = Math.min(nr, ng);

@@ -8,6 +8,7 @@ import { UsageError } from "../runtime/errors.ts";
 import { asMatrix, readNpy } from "./npy.ts";
 import { readFidStats } from "./npz.ts";
 import { type GaussianStats, gaussianStats } from "./gaussian_stats.ts";
+import { requireFinite, requireFloat } from "./finite.ts";
 
 /** An N×d feature matrix read from a file. */
 export interface FeatureFile {
@@ -17,12 +18,18 @@ export interface FeatureFile {
   data: Float32Array | Float64Array;
 }
 
-/** Read an N×d feature matrix from a .npy file (N ≥ minRows). */
+/**
+ * Read an N×d feature matrix from a .npy file (N ≥ minRows): float32/float64 and finite, or a UsageError
+ * naming the file (and the row and column of a non-finite value).
+ */
 export async function loadFeatures(path: string, minRows = 2): Promise<FeatureFile> {
   if (!path.endsWith(".npy")) {
     throw new UsageError(`${path}: expected a .npy file holding an N x d feature matrix`);
   }
-  const m = asMatrix(await readNpy(path), path, minRows);
+  const arr = await readNpy(path);
+  requireFloat(arr, path);
+  const m = asMatrix(arr, path, minRows);
+  requireFinite(m.data, m.d, path);
   return { path, ...m };
 }
 

@@ -2,7 +2,8 @@
  * NumPy `.npy` files (format versions 1.0, 2.0 and 3.0, as specified in numpy/lib/format.py): read and
  * write little-endian float32/float64 arrays in C order, so statistics and features can be exchanged with
  * numpy, pytorch-fid and clean-fid. Reading also accepts little-endian int32/int64/uint8 (converted to
- * float64) for label and index files.
+ * float64, with the stored dtype in `stored`) for counts, labels and indices; features, statistics and
+ * affinity matrices must be floats (src/metrics/finite.ts).
  *
  * Layout: magic "\x93NUMPY", major, minor, header length (uint16 LE for v1, uint32 LE for v2/v3), an ASCII
  * (v3: UTF-8) Python dict literal `{'descr': '<f4', 'fortran_order': False, 'shape': (N, d), }` padded with
@@ -17,6 +18,11 @@ import { atomicWriteFile } from "../runtime/atomic_write.ts";
 export interface NpyArray {
   /** numpy dtype descriptor of the data as returned: "<f4" or "<f8". */
   dtype: "<f4" | "<f8";
+  /**
+   * The dtype stored in the file when it was not a float (e.g. "<i8", converted to float64 on read);
+   * feature and statistics loaders refuse such arrays (src/metrics/finite.ts).
+   */
+  stored?: string;
   /** Shape; [] for a 0-d scalar. */
   shape: number[];
   /** Values in C (row-major) order. */
@@ -116,7 +122,9 @@ export function parseNpy(bytes: Uint8Array, name = "npy"): NpyArray {
     default:
       data = Float64Array.from(raw);
   }
-  return { dtype: dt.float, shape, data };
+  return descr === "<f4" || descr === "<f8"
+    ? { dtype: dt.float, shape, data }
+    : { dtype: dt.float, stored: descr, shape, data };
 }
 
 /** Serialise an array as a .npy file (version 1.0 unless the header needs 2.0), C order, little endian. */

@@ -14,6 +14,7 @@ import { UsageError } from "../runtime/errors.ts";
 import { atomicWriteFile } from "../runtime/atomic_write.ts";
 import { formatNpy, type NpyArray, parseNpy } from "./npy.ts";
 import type { GaussianStats } from "./gaussian_stats.ts";
+import { requireFinite, requireFloat } from "./finite.ts";
 
 const CRC_TABLE = (() => {
   const t = new Uint32Array(256);
@@ -231,6 +232,8 @@ export function fidStatsFromArrays(arrays: Map<string, NpyArray>, name = "npz"):
   if (mu.shape.length !== 1 || mu.shape[0] < 1) {
     throw new UsageError(`${name}: "mu" must have shape (d,); got (${mu.shape.join(", ")})`);
   }
+  requireFloat(mu, `${name}: "mu"`);
+  requireFloat(sigma, `${name}: "sigma"`);
   const d = mu.shape[0];
   if (sigma.shape.length !== 2 || sigma.shape[0] !== sigma.shape[1]) {
     throw new UsageError(`${name}: "sigma" must be square (d, d); got (${sigma.shape.join(", ")})`);
@@ -241,9 +244,8 @@ export function fidStatsFromArrays(arrays: Map<string, NpyArray>, name = "npz"):
     );
   }
   const m = Float64Array.from(mu.data), s = Float64Array.from(sigma.data);
-  if (!m.every(Number.isFinite) || !s.every(Number.isFinite)) {
-    throw new UsageError(`${name}: "mu" or "sigma" contains NaN or infinite values`);
-  }
+  requireFinite(m, d, `${name}: "mu"`);
+  requireFinite(s, d, `${name}: "sigma"`);
   const nArr = arrays.get("n");
   const n = nArr && nArr.data.length === 1 ? nArr.data[0] : 0;
   if (nArr && (!Number.isInteger(n) || n < 2)) {

@@ -14,6 +14,7 @@
  */
 import { badValue, UsageError } from "../runtime/errors.ts";
 import { checkMetricNumber, type MetricFactory, unknownMetricOptions } from "./metric.ts";
+import { requireFinite } from "./finite.ts";
 
 /** Precision and recall of one comparison. */
 export interface PrecisionRecall {
@@ -102,6 +103,8 @@ export function precisionRecall(
       `precision/recall: sizes ${real.length} and ${gen.length} are not multiples of d = ${d}`,
     );
   }
+  requireFinite(real, d, "precision/recall: real features");
+  requireFinite(gen, d, "precision/recall: generated features");
   const r = Float64Array.from(real), g = Float64Array.from(gen);
   const rr = kthNeighbourRadii(r, d, k), rg = kthNeighbourRadii(g, d, k);
   return { precision: manifoldCoverage(g, r, rr, d), recall: manifoldCoverage(r, g, rg, d), k };

@@ -14,6 +14,7 @@
 import { rngFor } from "../runtime/rng.ts";
 import { badValue, UsageError } from "../runtime/errors.ts";
 import { checkMetricNumber, type MetricFactory, unknownMetricOptions } from "./metric.ts";
+import { requireFinite } from "./finite.ts";
 
 /** Options of {@link slicedWasserstein}. */
 export interface SlicedWassersteinOptions {
@@ -82,6 +83,8 @@ export function slicedWasserstein(
   if (x.length % d !== 0 || y.length % d !== 0) {
     throw new UsageError(`swd: sample sizes ${x.length} and ${y.length} are not multiples of d = ${d}`);
   }
+  requireFinite(x, d, "swd: first sample");
+  requireFinite(y, d, "swd: second sample");
   const n = x.length / d;
   if (y.length / d !== n || n === 0) {
     throw new UsageError(

@@ -39,6 +39,20 @@ export interface ModelBuildContext {
   initSeed: number;
 }
 
+/**
+ * Sizes that bound a model's memory, computed from the options and the data shape without building it
+ * (src/suite/memory.ts turns them into a run's peak-memory estimate).
+ */
+export interface ModelFootprint {
+  /** Number of scalar parameters (exactly what `paramCount()` of the built model returns). */
+  params: number;
+  /**
+   * float32 values produced by one forward pass per sample (every op's output, summed): what a
+   * training step keeps alive for the backward pass, and a sampling pass holds until its tidy ends.
+   */
+  activations: number;
+}
+
 /** A registered model architecture. */
 export interface ModelFactory<O = Record<string, unknown>> {
   readonly id: string;
@@ -51,4 +65,8 @@ export interface ModelFactory<O = Record<string, unknown>> {
    */
   validate(options: Record<string, unknown>): string[];
   build(options: O, ctx: ModelBuildContext): Denoiser;
+  /** Problems of (valid) options with a data shape, e.g. an MLP given images; empty when they fit. */
+  shapeProblems?(options: O, dataShape: readonly number[]): string[];
+  /** Parameter and activation counts for a data shape the options fit (see {@link ModelFootprint}). */
+  footprint?(options: O, dataShape: readonly number[]): ModelFootprint;
 }

@@ -14,7 +14,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Denoiser, ModelBuildContext, ModelFactory } from "./denoiser.ts";
+import type { Denoiser, ModelBuildContext, ModelFactory, ModelFootprint } from "./denoiser.ts";
 import { timestepEmbedding } from "./time_embedding.ts";
 import { fanInUniform } from "./init.ts";
 import { dense } from "./layers/linear.ts";
@@ -97,6 +97,19 @@ function positiveInt(problems: string[], o: Record<string, unknown>, key: string
   }
 }
 
+/**
+ * Parameters and per-sample forward activations of the MLP for d-dimensional data: the weights of the
+ * layout in the module doc, and the op outputs of the forward pass (embedding: t·f, sin, cos (timeDim/2
+ * each), concat (timeDim) = 2.5·timeDim; first layer: two matmuls, two adds, the activation = 5H, or 6H with SiLU's sigmoid; each
+ * further layer: matmul, add, activation = 3H (4H); output: matmul, add = 2d).
+ */
+export function mlpFootprint(o: MlpOptions, d: number): ModelFootprint {
+  const H = o.hidden, act = o.activation === "silu" ? 2 : 1;
+  const params = (d + o.timeDim) * H + H + (o.depth - 1) * (H * H + H) + H * d + d;
+  const activations = 2.5 * o.timeDim + (4 + act) * H + (o.depth - 1) * (2 + act) * H + 2 * d;
+  return { params, activations };
+}
+
 /** The "mlp" model factory. */
 export const mlpFactory: ModelFactory<MlpOptions> = {
   id: "mlp",
@@ -117,5 +130,13 @@ export const mlpFactory: ModelFactory<MlpOptions> = {
   },
   build(options, ctx) {
     return new Mlp(options, ctx);
+  },
+  shapeProblems(_options, dataShape) {
+    return dataShape.length === 1
+      ? []
+      : [`mlp: needs vector data (shape [d], e.g. the 2-D toys); got shape [${dataShape.join(", ")}]`];
+  },
+  footprint(options, dataShape) {
+    return mlpFootprint(options, dataShape[0]);
   },
 };

@@ -38,6 +38,7 @@ import { avgPool2x, concatChannels, upsample2x } from "./layers/resample.ts";
 import { type AttentionParams, selfAttention } from "./layers/attention.ts";
 import { Rng } from "../runtime/rng.ts";
 import { badValue, throwIfProblems, unknownOptionProblems } from "../runtime/errors.ts";
+import { unetFootprint } from "./unet_footprint.ts";
 
 /** Options of the U-Net. */
 export interface UnetOptions {
@@ -427,4 +428,6 @@ export const unetFactory: ModelFactory<UnetOptions> = {
   build(options, ctx) {
     return new Unet(options, ctx);
   },
+  shapeProblems: validateUnetForShape,
+  footprint: unetFootprint,
 };

@@ -101,4 +101,10 @@ export interface MtlMethodFactory<O = Record<string, unknown>> {
   /** Problems with user options (merged over defaults), each naming option, value and what is allowed. */
   validate(options: Record<string, unknown>): string[];
   create(options: O, ctx: MtlContext): MtlMethod;
+  /**
+   * How a step takes gradients, for the memory estimate (src/suite/memory.ts): "batch" (the default) is one
+   * backward pass over the whole batch; "per-cluster" is one pass per cluster on its samples, keeping the
+   * k gradients and their [k, P] stack alive together.
+   */
+  readonly gradients?: "batch" | "per-cluster";
 }

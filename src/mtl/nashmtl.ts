@@ -104,6 +104,7 @@ export const nashMtlFactory: MtlMethodFactory<NashMtlOptions> = {
   reference:
     "Navon et al. 2022 (Eq. 3; official constraints: alpha_i (M alpha)_i = 1 on the raw Gram matrix); " +
     "ANT-NashMTL: sum_i alpha_i l_i / k, recomputed every 25 steps, grad-norm clip 1",
+  gradients: "per-cluster",
   defaults: { updateEvery: 25, maxNorm: 1 },
   validate(options) {
     return [

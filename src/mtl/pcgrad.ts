@@ -40,6 +40,7 @@ export const pcgradFactory: MtlMethodFactory<PcgradOptions> = {
   id: "pcgrad",
   description: "PCGrad: per-cluster gradients, conflicting components projected out in a seeded random order",
   reference: "Yu et al. 2020 (Alg. 1); ANT-PCGrad (Go et al. 2023), g_i = grad(l_i / k), update = sum_i g'_i",
+  gradients: "per-cluster",
   defaults: {},
   validate(options) {
     return unknownOptions("pcgrad", options, []);

@@ -20,11 +20,22 @@ import { benchmarkEntries } from "./benchmark_json.ts";
 import { buildTiming, renderTimingMarkdown } from "./timing.ts";
 import { UsageError } from "../runtime/errors.ts";
 import { reportSettings } from "./settings.ts";
+import { foreignSection, splitBySuite } from "./membership.ts";
 
 /** Files written by {@link generateReport}. */
 export interface ReportFiles {
   results: number;
   files: string[];
+  /** Ids of stored results that are not part of the suite (listed in README.md, in no table). */
+  foreign: string[];
+  /** Planned runs without a result (0 when the plan is unknown). */
+  missing: number;
+}
+
+/** Options of {@link generateReport}. */
+export interface ReportOptions {
+  /** The suite's planned run ids (default: re-derived from DIR/suite.json; without one, every result). */
+  runIds?: readonly string[];
 }
 
 async function readAffinity(path: string): Promise<number[][] | null> {
@@ -61,8 +72,11 @@ async function readExtras(outDir: string, affinityPaths: string[]): Promise<Html
   return extras;
 }
 
-/** Regenerate the report files of `outDir`. Throws UsageError when there are no results. */
-export async function generateReport(outDir: string): Promise<ReportFiles> {
+/**
+ * Regenerate the report files of `outDir` from the results of the suite's planned runs (see
+ * src/report/membership.ts). Throws UsageError when none of them has a result.
+ */
+export async function generateReport(outDir: string, opts: ReportOptions = {}): Promise<ReportFiles> {
   let suite = outDir.replace(/\/+$/, "").split("/").pop() ?? "suite";
   let description = "";
   let regression: unknown;
@@ -74,9 +88,17 @@ export async function generateReport(outDir: string): Promise<ReportFiles> {
     regression = s.regression;
     settings = reportSettings(s);
   } catch { /* suite.json is optional: merged or hand-assembled directories may lack it */ }
-  const results = await readAllResults(outDir);
+  const stored = await readAllResults(outDir);
+  const membership = await splitBySuite(outDir, stored, opts.runIds);
+  const results = membership.inSuite;
   if (results.length === 0) {
-    throw new UsageError(`report: no run results under ${outDir}/runs/*/result.json`);
+    throw new UsageError(
+      `report: no run results under ${outDir}/runs/*/result.json` +
+        (membership.foreign.length > 0
+          ? ` for the ${membership.planned?.length} runs of suite ${suite} (${membership.foreign.length} stored ` +
+            `result(s) are not part of it: an older suite file or antbench version; --prune moves them out)`
+          : ""),
+    );
   }
   const groups = aggregate(results, settings);
   const affinityPaths = [
@@ -85,7 +107,7 @@ export async function generateReport(outDir: string): Promise<ReportFiles> {
   const extras = await readExtras(outDir, affinityPaths);
   const files: [string, string][] = [
     ["results.json", JSON.stringify(buildResultsJson(suite, results, groups, regression), null, 1) + "\n"],
-    ["README.md", renderMarkdown(suite, description, results, groups)],
+    ["README.md", renderMarkdown(suite, description, results, groups) + foreignSection(membership, outDir)],
     ["results.csv", renderCsv(groups)],
     ["report.html", renderHtml(suite, description, groups, extras)],
     ["timing.md", renderTimingMarkdown(suite, groups)],
@@ -99,5 +121,11 @@ export async function generateReport(outDir: string): Promise<ReportFiles> {
     written.push("benchmark-bigger.json");
   }
   await atomicWriteJson(`${outDir}/timing.json`, buildTiming(groups));
-  return { results: results.length, files: written.sort() };
+  const have = new Set(results.map((r) => r.id));
+  return {
+    results: results.length,
+    files: written.sort(),
+    foreign: membership.foreign.map((r) => r.id),
+    missing: membership.planned ? membership.planned.filter((id) => !have.has(id)).length : 0,
+  };
 }

@@ -12,7 +12,8 @@ let counter = 0;
 export async function atomicWriteFile(path: string, data: Uint8Array | string): Promise<void> {
   const slash = path.lastIndexOf("/");
   if (slash > 0) await Deno.mkdir(path.slice(0, slash), { recursive: true });
-  const tmp = `${path}.${Deno.pid}.${counter++}.tmp`;
+  // pid + counter + random: unique also between processes of several hosts writing one shared directory.
+  const tmp = `${path}.${Deno.pid}.${counter++}.${crypto.randomUUID().slice(0, 8)}.tmp`;
   try {
     if (typeof data === "string") await Deno.writeTextFile(tmp, data);
     else await Deno.writeFile(tmp, data);

@@ -27,12 +27,29 @@ export function formatValue(value: unknown): string {
   }
 }
 
-/** Throw a UsageError listing all problems at once (no-op for an empty list). */
+/**
+ * Throw a UsageError listing all problems at once (no-op for an empty list): one line for one problem,
+ * `context: N problems` and one indented line per problem otherwise.
+ */
 export function throwIfProblems(context: string, problems: string[]): void {
   if (problems.length === 0) return;
+  if (problems.length === 1) throw new UsageError(`${context}: ${problems[0]}`);
   throw new UsageError(
-    `${context}: ${problems.length} problem(s)\n` + problems.map((p) => `  - ${p}`).join("\n"),
+    `${context}: ${problems.length} problems\n` + problems.map((p) => `  - ${p}`).join("\n"),
   );
+}
+
+/**
+ * An environment that cannot work: a missing permission, an output directory in use by another process,
+ * a machine without what the run needs. Exit code 2, like a UsageError.
+ */
+export class EnvironmentError extends Error {
+  override name = "EnvironmentError";
+}
+
+/** True for Deno's permission errors (NotCapable with --no-prompt, PermissionDenied from the OS). */
+export function isPermissionError(e: unknown): e is Error {
+  return e instanceof Deno.errors.NotCapable || e instanceof Deno.errors.PermissionDenied;
 }
 
 /** One problem per key of `options` that is not a key of `defaults` (a misspelt or unsupported option). */

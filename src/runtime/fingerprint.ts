@@ -5,6 +5,7 @@
  *
  * @module
  */
+import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { version_wasm } from "@tensorflow/tfjs-backend-wasm";
@@ -50,12 +51,14 @@ export interface EnvironmentFingerprint {
   cpuModel: string | null;
 }
 
-/** First "model name" of /proc/cpuinfo, when readable (Linux, --allow-read). */
+/**
+ * The CPU model from node:os `cpus()` (needs --allow-sys=cpus, which every task grants; Deno refuses
+ * /proc/cpuinfo without --allow-all). Null only where the OS does not say.
+ */
 function cpuModel(): string | null {
   try {
-    const text = Deno.readTextFileSync("/proc/cpuinfo");
-    const m = text.match(/^model name\s*:\s*(.+)$/m);
-    return m ? m[1].trim() : null;
+    const model = os.cpus()[0]?.model?.trim();
+    return model ? model : null;
   } catch {
     return null;
   }

@@ -105,7 +105,9 @@ export class Checker {
     }
     const entry = registry.get(id)!;
     const merged = { ...(entry.defaults as Record<string, unknown>), ...options };
-    for (const p of entry.validate(merged)) this.problems.push(`${path}.options.${p}`);
+    // Factories may name options "<kind>.<id>.<option>" for library callers; here the path says it all.
+    const own = new RegExp(`^(?:${kind}|method)\\.${id.replace(/[^\w-]/g, "\\$&")}\\.`);
+    for (const p of entry.validate(merged)) this.problems.push(`${path}.options.${p.replace(own, "")}`);
     return { id, options: merged };
   }
 

@@ -9,7 +9,7 @@
 // @ts-types="../../node_modules/yaml/dist/index.d.ts"
 import { parse as parseYaml } from "../../node_modules/yaml/browser/index.js";
 import { EMBEDDED_SUITES } from "../../benchmarks/mod.ts";
-import { UsageError } from "../runtime/errors.ts";
+import { isPermissionError, UsageError } from "../runtime/errors.ts";
 import { defaultRegistries, type SuiteRegistries } from "./registries.ts";
 import { type ResolvedSuite, resolveSuite } from "./validate.ts";
 
@@ -20,7 +20,7 @@ export function parseSuiteText(text: string, path: string): unknown {
     if (/\.json$/i.test(path)) return JSON.parse(text);
   } catch (e) {
     throw new UsageError(
-      `${path}: not valid ${/\.json$/i.test(path) ? "JSON" : "YAML"}: ${(e as Error).message}`,
+      `${path}: not valid ${/\.json$/i.test(path) ? "JSON" : "YAML"}: ${(e as Error).message.split("\n")[0]}`,
     );
   }
   throw new UsageError(`${path}: unknown suite file type; allowed: .json, .yaml, .yml`);
@@ -55,6 +55,8 @@ export async function loadSuite(
   try {
     text = await Deno.readTextFile(arg);
   } catch (e) {
+    if (isPermissionError(e)) throw e; // the entry point says which permission, and how to get it
+    if (e instanceof Deno.errors.NotFound) throw new UsageError(`suite file ${arg}: no such file`);
     throw new UsageError(`suite file ${arg}: cannot read (${(e as Error).message})`);
   }
   return resolveSuite(parseSuiteText(text, arg), registries, arg);

@@ -7,6 +7,12 @@
  * A run that throws is recorded as a failed result and the suite continues, exactly like a run that
  * diverges (runTraining returns status "failed").
  *
+ * Concurrency (src/suite/lock.ts): each run is claimed (runs/<id>/.claim) before it trains and released
+ * after its result is written. A run claimed by another live process is left to it: the runner goes on
+ * with the others, then waits for that run's result (polling every `pollMs`), and trains it itself only
+ * if the claim goes stale. So processes sharing a directory (overlapping shards, a second bench) train
+ * every run once, and each returns only when every run of its selection has a result.
+ *
  * @module
  */
 import type { EvalPoint, RunConfig, RunResult } from "../train/types.ts";
@@ -15,6 +21,7 @@ import { selectShard, type Shard } from "./shard.ts";
 import { resetRunDir, runDir, runState, writeConfig, writeLog, writeResult } from "./store.ts";
 import { runHash } from "./content_id.ts";
 import { atomicWriteJson } from "../runtime/atomic_write.ts";
+import { claimRun, describeHolder, holderInfo, type LockTiming } from "./lock.ts";
 
 /** Progress of one run as reported by an executor. */
 export interface ExecProgress {
@@ -73,6 +80,14 @@ export interface RunSuiteOptions {
   onSamples?: (dir: string, s: ExecSamples, config: RunConfig) => Promise<void>;
   /** Extra JSON written to outDir/suite.json (the resolved suite). */
   suite?: unknown;
+  /** Who claims the runs, for other processes' messages (default "bench"). */
+  command?: string;
+  /** Heartbeat and staleness of run claims (default DEFAULT_LOCK_TIMING). */
+  lockTiming?: LockTiming;
+  /** How often to look again at runs claimed by another process (default 5 s). */
+  pollMs?: number;
+  /** Diagnostics (claims taken over, runs left to other processes); default: none. */
+  onMessage?: (line: string) => void;
 }
 
 /** What a suite run did. */
@@ -84,6 +99,8 @@ export interface RunSuiteSummary {
   ok: number;
   failed: number;
   failures: { id: string; error: string }[];
+  /** Runs that another process trained (or was training) while this one ran. */
+  byOthers: number;
 }
 
 /** A short human label of a run, e.g. "swissroll/mlp snr k=5 uw seed 1". */
@@ -130,6 +147,7 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
     ok: 0,
     failed: 0,
     failures: [],
+    byOthers: 0,
   };
   const progress: SuiteProgress = {
     runsTotal: todo.length,
@@ -141,11 +159,59 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
   };
   opts.onProgress?.({ ...progress });
 
-  const runOne = async (run: PlannedRun): Promise<void> => {
+  const done = (state: string) => state === "ok" || (state === "failed" && !opts.retryFailed);
+  const claimInfo = (id: string) =>
+    holderInfo("claim", opts.command ?? "bench", {
+      run: id,
+      ...(opts.shard ? { shard: `${opts.shard.index}/${opts.shard.count}` } : {}),
+    });
+  const told = new Set<string>();
+
+  /** Train `run` unless another process has it; "busy" when a live claim belongs to someone else. */
+  const runOne = async (run: PlannedRun): Promise<"done" | "busy"> => {
     const dir = runDir(opts.outDir, run.id);
+    const label = runLabel(run.config);
+    const claim = await claimRun(dir, claimInfo(run.id), {
+      ...(opts.lockTiming ? { timing: opts.lockTiming } : {}),
+      onTakeover: (h, why) =>
+        opts.onMessage?.(
+          `taking over run ${run.id} (${label}) from ${
+            h ? describeHolder(h) : "an unreadable claim"
+          }: ${why}`,
+        ),
+      onLost: () =>
+        opts.onMessage?.(`the claim of run ${run.id} was taken over by another process (heartbeat too late)`),
+    });
+    if (!claim.held) {
+      if (!told.has(run.id)) {
+        told.add(run.id);
+        opts.onMessage?.(
+          `run ${run.id} (${label}) is being trained by ${
+            claim.holder ? describeHolder(claim.holder) : "another process"
+          }; waiting for it`,
+        );
+      }
+      return "busy";
+    }
+    try {
+      // Another process may have finished it between the scan and the claim.
+      if (done(await runState(dir))) {
+        summary.byOthers++;
+        progress.runsDone++;
+        progress.stepsDone += run.config.train.steps;
+        opts.onProgress?.({ ...progress });
+        return "done";
+      }
+      await trainOne(run, dir, label);
+      return "done";
+    } finally {
+      await claim.held.release();
+    }
+  };
+
+  const trainOne = async (run: PlannedRun, dir: string, label: string): Promise<void> => {
     await resetRunDir(dir);
     await writeConfig(dir, run.id, await runHash(run.config), run.config);
-    const label = runLabel(run.config);
     const log: unknown[] = [];
     let lastStep = 0;
     let writes = Promise.resolve();
@@ -196,9 +262,28 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
     opts.onProgress?.({ ...progress });
   };
 
-  let next = 0;
+  // Runs busy elsewhere wait in `deferred` and are looked at again when the queue is empty.
+  const queue = [...todo];
+  const deferred: PlannedRun[] = [];
+  const pollMs = opts.pollMs ?? 5000;
   const worker = async () => {
-    while (next < todo.length) await runOne(todo[next++]);
+    while (true) {
+      const run = queue.shift();
+      if (run) {
+        if ((await runOne(run)) === "busy") deferred.push(run);
+        continue;
+      }
+      if (deferred.length === 0) return;
+      await new Promise((r) => setTimeout(r, pollMs));
+      for (const r of deferred.splice(0)) {
+        if (done(await runState(runDir(opts.outDir, r.id)))) {
+          summary.byOthers++;
+          progress.runsDone++;
+          progress.stepsDone += r.config.train.steps;
+          opts.onProgress?.({ ...progress });
+        } else queue.push(r);
+      }
+    }
   };
   await Promise.all(Array.from({ length: Math.min(jobs, todo.length) }, worker));
   return summary;

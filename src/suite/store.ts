@@ -6,6 +6,8 @@
  *     reports/<suite>/runs/<id>/log.jsonl     one JSON line per evaluation point reached
  *     reports/<suite>/runs/<id>/result.json   the RunResult; written last, atomically: its presence = done
  *     reports/<suite>/runs/<id>/checkpoint/   optional checkpoints
+ *     reports/<suite>/runs/<id>/.claim        while a process trains the run (src/suite/lock.ts)
+ *     reports/<suite>/.lock, .lock.shard-i-of-n   while a bench runs (src/suite/lock.ts)
  *
  * Every file is written with atomicWriteFile (temp file + rename), so a run killed at any moment leaves
  * either no result or a complete one, plus possibly stray `*.tmp` files that the next run removes.
@@ -62,8 +64,11 @@ export async function runState(dir: string): Promise<RunState> {
 export async function resetRunDir(dir: string): Promise<void> {
   await Deno.mkdir(dir, { recursive: true });
   for await (const e of Deno.readDir(dir)) {
+    if (e.name.startsWith(".claim")) continue; // claims and their temporary files belong to src/suite/lock.ts
     if (e.isFile && (e.name.endsWith(".tmp") || e.name === "log.jsonl" || e.name === "result.json")) {
-      await Deno.remove(`${dir}/${e.name}`);
+      await Deno.remove(`${dir}/${e.name}`).catch((err) => {
+        if (!(err instanceof Deno.errors.NotFound)) throw err;
+      });
     }
   }
 }

@@ -19,6 +19,7 @@ const base = {
   methods: ["uw", { id: "nashmtl", options: { updateEvery: 5 } }, "pcgrad"],
   seeds: 3,
   steps: 100,
+  train: { batchSize: 240 }, // a multiple of every k: the stratified sampler splits batches evenly
 };
 
 function problemsOf(raw: unknown): string[] {
@@ -26,7 +27,10 @@ function problemsOf(raw: unknown): string[] {
     resolveSuite(raw, reg, "suite.json");
   } catch (e) {
     assert.ok(e instanceof UsageError, `expected UsageError, got ${e}`);
-    return e.message.split("\n").slice(1).map((l) => l.replace(/^ {2}- /, ""));
+    const lines = e.message.split("\n");
+    // One problem: "suite.json: <problem>"; several: a header, then one "  - <problem>" line each.
+    if (lines.length === 1) return [lines[0].replace(/^suite\.json: /, "")];
+    return lines.slice(1).map((l) => l.replace(/^ {2}- /, ""));
   }
   return [];
 }

@@ -21,6 +21,8 @@ export interface SyntheticOptions {
   crash?: string[];
   /** Called once per executed run (to count executions). */
   onRun?: (config: RunConfig) => void;
+  /** Wall-clock time each run takes (ms; default 0), for concurrency tests. */
+  delayMs?: number;
 }
 
 /** Even split of 0..T-1 into k inclusive intervals. */
@@ -35,6 +37,7 @@ function evenClusters(T: number, k: number): [number, number][] {
 export function syntheticExecutor(opts: SyntheticOptions = {}): RunExecutor {
   return async (config: RunConfig, ctx: ExecContext): Promise<RunResult> => {
     opts.onRun?.(config);
+    if (opts.delayMs) await new Promise((r) => setTimeout(r, opts.delayMs));
     if (opts.crash?.includes(config.method.id)) throw new Error(`synthetic crash of ${config.method.id}`);
     const rng = rngFor(config.seed, "synthetic", config.clustering.k);
     const effect = opts.effect?.[config.method.id] ?? 0;

@@ -88,6 +88,10 @@ const EVAL_SAMPLER_KEYS = ["kind", "steps", "eta"];
 const EXCLUDE_KEYS = ["dataset", "model", "objective", "k", "method"];
 const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
 
+function gcd(a: number, b: number): number {
+  return b === 0 ? a : gcd(b, a % b);
+}
+
 /**
  * Validate a raw suite and resolve it. Throws a UsageError listing every problem (each naming the field
  * path, the value and what is allowed) when anything is wrong. `source` names the file in the message.
@@ -123,7 +127,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
   const datasets = s.datasets === undefined
     ? []
     : c.list("datasets", s.datasets, (p, v) => c.component(p, v, registries.datasets, "dataset"));
-  const modelRaw = s.model ?? SUITE_DEFAULTS.model;
+  const modelRaw = s.model === undefined ? SUITE_DEFAULTS.model : s.model;
   const models = Array.isArray(modelRaw)
     ? c.list("model", modelRaw, (p, v) => c.component(p, v, registries.models, "model"))
     : [c.component("model", modelRaw, registries.models, "model")].filter((m): m is Component => m !== null);
@@ -179,10 +183,10 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
   }
   const steps = s.steps === undefined ? 1 : c.int("steps", s.steps, 1, 1, 100_000_000);
 
-  const trainRaw = s.train ?? {};
+  const trainRaw = s.train === undefined ? {} : s.train;
   const d = SUITE_DEFAULTS;
   let train: RunConfig["train"] = { steps, ...d.train };
-  if (!isObject(trainRaw)) c.add("train", trainRaw, "an object");
+  if (!isObject(trainRaw)) c.add("train", trainRaw, "an object (leave the field out for the defaults)");
   else {
     c.unknownKeys("train", trainRaw, TRAIN_KEYS);
     const unit = (x: number) => x >= 0 && x < 1;
@@ -202,7 +206,28 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     };
   }
 
-  const evalRaw = s.eval ?? {};
+  // ANT's stratified sampler gives each of the k clusters B / k samples of every batch.
+  if (sampler === "stratified" && objectives.length > 0) {
+    const B = train.batchSize;
+    const bad = ks.filter((k) => B % k !== 0);
+    if (bad.length > 0) {
+      const lcm = bad.reduce((a, b) => (a * b) / gcd(a, b), 1);
+      const up = Math.ceil(B / lcm) * lcm, down = Math.floor(B / lcm) * lcm;
+      c.add(
+        "train.batchSize",
+        B,
+        `${B < Math.max(...bad) ? `at least k = ${Math.max(...bad)} and ` : ""}a multiple of every k with ` +
+          `sampler "stratified", which gives each of the k clusters batchSize / k samples (k = ${
+            bad.join(", ")
+          } do${bad.length === 1 ? "es" : ""} not divide ${B}; e.g. ${
+            down >= lcm ? `${down} or ` : ""
+          }${up}, ` +
+          `or sampler: "uniform")`,
+      );
+    }
+  }
+
+  const evalRaw = s.eval === undefined ? {} : s.eval;
   let headline: string = d.eval.metrics[0];
   let evalCfg: RunConfig["eval"] = {
     at: defaultEvalSteps(steps),
@@ -213,7 +238,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     useEma: d.eval.useEma,
     floorResamples: d.eval.floorResamples,
   };
-  if (!isObject(evalRaw)) c.add("eval", evalRaw, "an object");
+  if (!isObject(evalRaw)) c.add("eval", evalRaw, "an object (leave the field out for the defaults)");
   else {
     c.unknownKeys("eval", evalRaw, EVAL_KEYS);
     let at: number[] = [];
@@ -251,7 +276,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
       c.problems.length === problemsBefore ? atSource : "default",
       atSource === "eval.every" ? evalRaw.every : evalRaw.at,
     );
-    const samplerRaw = evalRaw.sampler ?? {};
+    const samplerRaw = evalRaw.sampler === undefined ? {} : evalRaw.sampler;
     let evalSampler: RunConfig["eval"]["sampler"] = { ...d.eval.sampler };
     if (!isObject(samplerRaw)) c.add("eval.sampler", samplerRaw, "an object {kind, steps, eta}");
     else {
@@ -317,7 +342,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
   const verdict = resolveVerdict(c, s.verdict, headline);
   const backend = c.oneOf("backend", s.backend, BACKENDS, d.backend);
 
-  const regressionRaw = s.regression ?? {};
+  const regressionRaw = s.regression === undefined ? {} : s.regression;
   const regression: ResolvedSuite["regression"] = {
     alpha: d.regression.alpha,
     defaultThreshold: d.regression.defaultThreshold,

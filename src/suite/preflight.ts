@@ -1,0 +1,221 @@
+/**
+ * Everything about a suite that can be checked without training, checked before anything trains (by
+ * `deno task bench` and its `--dry-run`): what src/suite/validate.ts cannot see because it needs files or
+ * the machine.
+ *
+ * - Files named by the suite (`affinity`, `eval.inception`, a folder dataset's `dir`) exist, are readable
+ *   and resolve (realpath) to places the task may read (src/runtime/paths.ts).
+ * - The task-affinity matrix is a finite, symmetric T x T matrix (src/clustering/affinity_io.ts).
+ * - Every dataset loads (files present, checksums, every image of a folder decodes), has training samples
+ *   and enough held-out samples for `eval.referenceSamples`, and names a known feature space.
+ * - Every model fits its data's shape (an MLP needs vectors, a U-Net images whose size halves per level).
+ * - Every run's estimated peak memory (src/suite/memory.ts) fits: the 4 GiB wasm32 heap on the wasm
+ *   backend, and the machine's memory (or cgroup limit) shared by `jobs` parallel runs; `maxMemory`
+ *   replaces both limits.
+ *
+ * All problems are collected and thrown at once as one UsageError.
+ *
+ * @module
+ */
+import type { Component } from "../train/types.ts";
+import type { Dataset } from "../data/dataset.ts";
+import type { PlannedRun } from "./expand.ts";
+import type { ResolvedSuite } from "./validate.ts";
+import { getDatasetFactory } from "../data/registry.ts";
+import { resolveDataPath } from "../data/files.ts";
+import { getModelFactory } from "../models/registry.ts";
+import { readAffinity } from "../clustering/affinity_io.ts";
+import { FEATURE_EXTRACTOR_IDS } from "../metrics/features/registry.ts";
+import { canonicalJson } from "./content_id.ts";
+import { realPathInside } from "../runtime/paths.ts";
+import { throwIfProblems } from "../runtime/errors.ts";
+import type { MachineMemory } from "../runtime/machine.ts";
+import {
+  estimateRunMemory,
+  formatBytes,
+  MEMORY_COEFFICIENTS,
+  type MemoryEstimate,
+  WASM_HEAP_LIMIT,
+} from "./memory.ts";
+import { runLabel } from "./runner.ts";
+
+/** Options of {@link preflight}. */
+export interface PreflightOptions {
+  /** The concrete backend the runs will use. */
+  backend: "wasm" | "webgpu" | "cpu";
+  /** Runs in parallel. */
+  jobs: number;
+  /** A user's per-run memory limit in bytes (replaces the wasm heap cap and the machine's share). */
+  maxMemory?: number;
+  /** The machine's memory (null: unknown, not checked). */
+  machine: MachineMemory | null;
+  /** Dataset cache directory (default .cache). */
+  cacheDir?: string;
+}
+
+/** What preflight learnt: each run's memory estimate and the limits used. */
+export interface PreflightResult {
+  estimates: Map<string, MemoryEstimate | null>;
+  /** Per-run limit on the process memory (bytes; Infinity when unknown). */
+  processLimit: number;
+  /** Per-run limit on the wasm heap (bytes; Infinity off wasm). */
+  wasmLimit: number;
+}
+
+function message(e: unknown): string {
+  return e instanceof Error ? e.message : String(e);
+}
+
+/** The share of the machine's memory one run may use: 90% of it, split over `jobs`. */
+export function perRunShare(machine: MachineMemory, jobs: number): number {
+  return (0.9 * machine.bytes) / jobs;
+}
+
+/** Check a suite before training (see the module doc); throws one UsageError listing every problem. */
+export async function preflight(
+  suite: ResolvedSuite,
+  runs: readonly PlannedRun[],
+  opts: PreflightOptions,
+): Promise<PreflightResult> {
+  const problems: string[] = [];
+  const cacheDir = opts.cacheDir ?? ".cache";
+
+  // Files named by the suite.
+  if (suite.affinity !== undefined && runs.some((r) => r.config.clustering.affinity !== undefined)) {
+    try {
+      await realPathInside(suite.affinity, "affinity");
+      await readAffinity(suite.affinity, suite.T);
+    } catch (e) {
+      problems.push(message(e).startsWith("affinity") ? message(e) : `affinity: ${message(e)}`);
+    }
+  }
+  if (suite.eval.inception !== undefined) {
+    try {
+      await realPathInside(suite.eval.inception, "eval.inception");
+    } catch (e) {
+      problems.push(message(e));
+    }
+  }
+
+  // Datasets: load each once (what every run would do first).
+  const loaded = new Map<string, Dataset | null>();
+  for (const [i, ds] of suite.datasets.entries()) {
+    const key = canonicalJson(ds);
+    const field = `datasets[${i}] (${ds.id})`;
+    try {
+      if (typeof ds.options.dir === "string" && ds.options.dir !== "") {
+        await realPathInside(resolveDataPath(ds.options.dir), `datasets[${i}].options.dir`, "directory");
+      }
+      const f = getDatasetFactory(ds.id);
+      const data = await f.load({ ...(f.defaults as Record<string, unknown>), ...ds.options }, { cacheDir });
+      loaded.set(key, data);
+      if (data.nTrain < 1) problems.push(`${field}: has no training samples`);
+      try {
+        data.reference(suite.eval.referenceSamples, 0);
+      } catch (e) {
+        problems.push(`${field}: eval.referenceSamples = ${suite.eval.referenceSamples}: ${message(e)}`);
+      }
+      if (!FEATURE_EXTRACTOR_IDS.includes(data.featureSpace)) {
+        problems.push(
+          `${field}: feature space ${JSON.stringify(data.featureSpace)} is unknown; allowed: ${
+            FEATURE_EXTRACTOR_IDS.join(", ")
+          }`,
+        );
+      } else if (data.featureSpace === "inception" && suite.eval.inception === undefined) {
+        problems.push(
+          `${field}: uses the "inception" feature space, which needs eval.inception (the path of a tfjs Inception-v3 model.json)`,
+        );
+      }
+    } catch (e) {
+      loaded.set(key, null);
+      problems.push(message(e).startsWith(`datasets[${i}]`) ? message(e) : `${field}: ${message(e)}`);
+    }
+  }
+
+  // Models against their data's shape.
+  const shapeSeen = new Set<string>();
+  for (const [mi, model] of suite.models.entries()) {
+    const f = getModelFactory(model.id);
+    for (const [di, ds] of suite.datasets.entries()) {
+      const data = loaded.get(canonicalJson(ds));
+      if (!data || !f.shapeProblems) continue;
+      const opts = { ...(f.defaults as Record<string, unknown>), ...model.options };
+      for (const p of f.shapeProblems(opts, data.dataShape)) {
+        const text = `model${
+          suite.models.length > 1 ? `[${mi}]` : ""
+        }.options on datasets[${di}] (${ds.id}): ${p}`;
+        if (!shapeSeen.has(text)) problems.push(text);
+        shapeSeen.add(text);
+      }
+    }
+  }
+  const shapeBad = shapeSeen.size > 0;
+
+  // Memory.
+  const wasmLimit = opts.backend === "wasm" ? (opts.maxMemory ?? WASM_HEAP_LIMIT) : Infinity;
+  const processLimit = opts.maxMemory ?? (opts.machine ? perRunShare(opts.machine, opts.jobs) : Infinity);
+  const estimates = new Map<string, MemoryEstimate | null>();
+  // One problem per blamed field; it names the largest estimate and how many runs it concerns.
+  const memoryProblems = new Map<string, { bytes: number; limit: string; runs: string[] }>();
+  for (const run of runs) {
+    const data = loaded.get(canonicalJson(run.config.dataset as Component));
+    if (!data || shapeBad) continue;
+    const est = estimateRunMemory(run.config, data);
+    estimates.set(run.id, est);
+    if (!est) continue;
+    const host = est.processBytes - (opts.backend === "webgpu" ? est.wasmBytes : 0);
+    let over: { bytes: number; limit: string } | null = null;
+    if (est.wasmBytes > wasmLimit) {
+      over = {
+        bytes: est.wasmBytes,
+        limit: opts.maxMemory !== undefined
+          ? `--max-memory ${formatBytes(wasmLimit)}`
+          : `the ${formatBytes(WASM_HEAP_LIMIT)} that tfjs-wasm (wasm32) can address`,
+      };
+    } else if (host > processLimit) {
+      over = {
+        bytes: host,
+        limit: opts.maxMemory !== undefined
+          ? `--max-memory ${formatBytes(processLimit)}`
+          : `${formatBytes(processLimit)}, the share of one of ${opts.jobs} parallel run(s) in 90% of this ` +
+            `machine's ${formatBytes(opts.machine!.bytes)} (${opts.machine!.source})` +
+            (opts.jobs > 1 ? "; use fewer --jobs" : ""),
+      };
+    }
+    if (!over) continue;
+    const key = blame(run, est);
+    const entry = memoryProblems.get(key) ?? { bytes: 0, limit: over.limit, runs: [] };
+    if (over.bytes > entry.bytes) Object.assign(entry, over);
+    entry.runs.push(runLabel(run.config));
+    memoryProblems.set(key, entry);
+  }
+  const memoryKind = opts.backend === "wasm" ? "wasm heap" : "memory";
+  for (const [why, { bytes, limit, runs: labels }] of memoryProblems) {
+    problems.push(
+      `${why}: estimated peak ${memoryKind} ${formatBytes(bytes)} per run exceeds ${limit} ` +
+        `(${labels.length === 1 ? `run ${labels[0]}` : `${labels.length} runs, e.g. ${labels[0]}`}; ` +
+        `make it smaller, or pass --max-memory to override the estimate; formula: src/suite/memory.ts)`,
+    );
+  }
+  throwIfProblems(`suite ${suite.name}`, problems);
+  return { estimates, processLimit, wasmLimit };
+}
+
+/** The field that dominates a run's estimate, with its value and the estimate's inputs. */
+function blame(run: PlannedRun, est: MemoryEstimate): string {
+  const c = run.config;
+  const { alpha, beta } = MEMORY_COEFFICIENTS;
+  const act = alpha * c.train.batchSize * est.activations;
+  const evalAct = beta * Math.min(c.eval.samples, 500) * est.activations;
+  const inputs = `${est.params.toLocaleString("en-US")} parameters, ${
+    Math.round(est.activations).toLocaleString("en-US")
+  } activations per sample`;
+  if (evalAct > act && 4 * evalAct > est.trainBytes) {
+    return `eval.samples: got ${c.eval.samples} (sampled in batches of up to 500; ${inputs})`;
+  }
+  if (act > 16 * est.params) return `train.batchSize: got ${c.train.batchSize} (${inputs})`;
+  return `model ${c.model.id}: ${
+    est.params.toLocaleString("en-US")
+  } parameters (a training step holds about 16 ` +
+    `float32 copies of them: weights, Adam moments, EMA, gradients, the optimiser's temporaries)`;
+}
