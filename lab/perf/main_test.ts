@@ -28,11 +28,14 @@ Deno.test("perfMain writes perf.json and perf.md outside reports/perf whatever t
 
 Deno.test("perfMain: a noisy result is not written into reports/perf/ but into .cache/perf/, exit code 1", async () => {
   const cwd = Deno.cwd();
+  const initCwd = Deno.env.get("INIT_CWD");
   const root = await Deno.makeTempDir();
   // A busy process outside the benchmark's process tree: about one core of foreign load in every round.
   const stop = await foreignBusyLoop();
   try {
     Deno.chdir(root);
+    // Command-line paths are taken from the caller's directory (INIT_CWD under deno task): here, root.
+    Deno.env.set("INIT_CWD", root);
     // 30 steps per round: long enough for the tick resolution of /proc to resolve the 0.3-core limit.
     const args = [...SMALL, "--repeats", "30", "--warmup", "0", "--retries", "1", "--out", "reports/perf/x"];
     const code = await perfMain(args);
@@ -52,6 +55,8 @@ Deno.test("perfMain: a noisy result is not written into reports/perf/ but into .
   } finally {
     stop();
     Deno.chdir(cwd);
+    if (initCwd === undefined) Deno.env.delete("INIT_CWD");
+    else Deno.env.set("INIT_CWD", initCwd);
     await Deno.remove(root, { recursive: true });
   }
 });

@@ -50,7 +50,7 @@ Deno.test("runPerf on wasm (MLP, batch 10): rows, exact matmul FLOPs, per-round 
 
   const bad = await runPerf({
     backends: ["wasm"],
-    workloads: [{ model: "unet", dataset: { id: "swissroll", options: {} }, dataShape: [2], batch: 4 }],
+    workloads: [{ model: "unet", dataset: { id: "swissroll", options: {} }, dataShape: [2], batch: 5 }],
     methods: [],
     rounds: 1,
     repeats: 1,

@@ -89,7 +89,7 @@ const CASES: [string, string[], Expect][] = [
   }],
   ["affinity file missing", [`${S}/aff_missing.json`, "--dry-run"], {
     code: 2,
-    message: /^suite aff: affinity: ".*aff_none\.json": no such file$/,
+    message: /^(suite aff: )?(clustering\.)?affinity: ".*aff_none\.json": no such file$/,
   }],
   ["affinity file not valid JSON", [`${S}/aff_bad.json.suite.json`, "--dry-run"], {
     code: 2,

@@ -33,7 +33,8 @@ export function tinySuite(name: string, over: Record<string, unknown> = {}): Rec
     steps: 4,
     T: 20,
     train: { batchSize: 32 },
-    eval: { samples: 50, referenceSamples: 50, sampler: { steps: 2 }, metrics: ["fd"] },
+    eval: { samples: 50, referenceSamples: 50, sampler: { steps: 2 }, metrics: ["fd"], floorResamples: 2 },
+    controls: false,
     ...over,
   };
 }

@@ -28,6 +28,9 @@ export async function fileSha256(path: string, field: string): Promise<string> {
   try {
     bytes = await Deno.readFile(path);
   } catch (e) {
+    if (e instanceof Deno.errors.NotFound) {
+      throw new UsageError(`${field}: ${JSON.stringify(path)}: no such file`);
+    }
     throw new UsageError(`${field}: cannot read ${JSON.stringify(path)} (${(e as Error).message})`);
   }
   return sha256Hex(bytes);

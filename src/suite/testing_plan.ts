@@ -19,7 +19,8 @@ export async function testPlan(): Promise<{ suite: ResolvedSuite; runs: PlannedR
     seeds: 2,
     steps: 40,
     T: 100,
-    eval: { every: 10, metrics: ["fd", "swd"] },
+    eval: { every: 10, metrics: ["fd", "swd"], minPoints: 4 },
+    controls: false,
   }, reg);
   return { suite, runs: await planRuns(suite, reg) };
 }
