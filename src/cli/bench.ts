@@ -13,7 +13,7 @@ import { defaultRegistries } from "../suite/registries.ts";
 import { runSuite } from "../suite/runner.ts";
 import { parseShard } from "../suite/shard.ts";
 import { createWorkerPool } from "../suite/worker_executor.ts";
-import { chooseBackend } from "../runtime/backend.ts";
+import { BACKEND_NAMES, chooseBackend, DEFAULT_NATIVE_THREADS } from "../runtime/backend.ts";
 import { generateReport } from "../report/generate.ts";
 import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
 import { sampleGridPng } from "../report/sample_grid.ts";
@@ -32,7 +32,9 @@ the end.
                     not depend on N)
   --shard i/n       run only shard i of n (0-based; deterministic split by run id)
   --retry-failed    re-run runs whose stored result is "failed"
-  --backend auto|webgpu|wasm|cpu   override the suite's backend
+  --backend auto|webgpu|native|wasm|cpu   override the suite's backend
+  --threads N       native backend: BLAS/oneDNN threads per job (default 1; results are bit-identical
+                    only at the same N, which the environment fingerprint records)
   --out DIR         output directory (default reports/<suite>)
   --checkpoints     keep a checkpoint per evaluation point under runs/<id>/checkpoint
   --dry-run         validate and list the runs without training
@@ -45,6 +47,7 @@ export async function bench(args: string[]): Promise<number> {
     shard: { type: "string" },
     "retry-failed": { type: "boolean" },
     backend: { type: "string" },
+    threads: { type: "string" },
     out: { type: "string" },
     checkpoints: { type: "boolean" },
     "dry-run": { type: "boolean" },
@@ -69,7 +72,7 @@ export async function bench(args: string[]): Promise<number> {
   const registries = defaultRegistries();
   const suite = await loadSuite(positionals[0] ?? "default", registries);
   if (values.backend !== undefined) {
-    suite.backend = enumFlag("backend", values.backend, ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+    suite.backend = enumFlag("backend", values.backend, BACKEND_NAMES, "auto");
   }
   const runs = await planRuns(suite, registries);
   const outDir = typeof values.out === "string" ? values.out : `reports/${suite.name}`;
@@ -87,6 +90,7 @@ export async function bench(args: string[]): Promise<number> {
   const backend = await chooseBackend(
     suite.backend,
     values.backend !== undefined ? "--backend" : "suite.backend",
+    { nativeThreads: intFlag("threads", values.threads, DEFAULT_NATIVE_THREADS, 1, 256) },
   );
   console.error(`bench: backend ${backend.name} (${backend.reason})`);
   const pool = createWorkerPool(jobs, backend);

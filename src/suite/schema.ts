@@ -92,7 +92,7 @@ export interface SuiteSpec {
   exclude?: ExclusionSpec[];
   /** Add the vanilla baseline per dataset and model (default true). */
   baselines?: boolean;
-  backend?: "auto" | "webgpu" | "wasm" | "cpu";
+  backend?: "auto" | "webgpu" | "native" | "wasm" | "cpu";
   regression?: RegressionSpec;
 }
 

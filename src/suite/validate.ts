@@ -60,7 +60,7 @@ const TRAIN_KEYS = ["batchSize", "lr", "beta1", "beta2", "emaDecay"];
 const EVAL_KEYS = ["at", "every", "samples", "referenceSamples", "sampler", "metrics", "useEma", "inception"];
 const EVAL_SAMPLER_KEYS = ["kind", "steps", "eta"];
 const EXCLUDE_KEYS = ["dataset", "model", "objective", "k", "method"];
-const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
+const BACKENDS = ["auto", "webgpu", "native", "wasm", "cpu"] as const;
 
 function isObject(v: unknown): v is Record<string, unknown> {
   return typeof v === "object" && v !== null && !Array.isArray(v);
