@@ -70,7 +70,7 @@ export interface NativeInfo {
   openblas: OpenBlasInfo;
   /** oneDNN, when loaded (it then runs the convolutions). */
   onednn: DnnlInfo | null;
-  /** The library running Conv2D and its gradients. */
+  /** The library running Conv2D and its gradients (with oneDNN, 1×1 gradients still run on OpenBLAS). */
   conv: "onednn" | "openblas";
   threads: number;
 }

@@ -7,9 +7,9 @@
  * | kernel | native implementation |
  * |---|---|
  * | `BatchMatMul`, `_FusedMatMul` | OpenBLAS `cblas_sgemm` (transposes in the call; a broadcast right operand folds the batch into M; bias + activation in one pass after) |
- * | `Conv2D`, `FusedConv2D` | oneDNN forward convolution (bias fused), else OpenBLAS tap GEMMs / im2col (src/runtime/native/gemm_conv.ts) |
- * | `Conv2DBackpropFilter` | oneDNN backward-weights, else OpenBLAS |
- * | `Conv2DBackpropInput` | oneDNN backward-data, else OpenBLAS |
+ * | `Conv2D`, `FusedConv2D` | oneDNN forward convolution (bias fused), else OpenBLAS tap GEMMs / im2col (src/runtime/native/gemm_conv.ts) + sger for the bias |
+ * | `Conv2DBackpropFilter` | oneDNN backward-weights (1×1: OpenBLAS, one GEMM), else OpenBLAS |
+ * | `Conv2DBackpropInput` | oneDNN backward-data (1×1: OpenBLAS, one GEMM), else OpenBLAS |
  *
  * Cases outside these (non-float32, NCHW, PReLU activation, a bias that is not per-channel, general batch
  * broadcasting) go to the kernel that was registered before (antbench's wasm patch or the stock kernel).
@@ -23,7 +23,13 @@ import { backend_util, util } from "@tensorflow/tfjs-core";
 import type { KernelConfig, KernelFunc, NamedAttrMap, TensorInfo } from "@tensorflow/tfjs-core";
 import type { OpenBlas } from "./openblas.ts";
 import type { Dnnl } from "./dnnl.ts";
-import { convBackpropFilter, convBackpropInput, convForward, type ConvGeometry } from "./gemm_conv.ts";
+import {
+  convAlgorithm,
+  convBackpropFilter,
+  convBackpropInput,
+  convForward,
+  type ConvGeometry,
+} from "./gemm_conv.ts";
 
 /** The kernels {@link installNativeKernels} replaces on the wasm backend. */
 export const NATIVE_KERNELS = [
@@ -35,7 +41,7 @@ export const NATIVE_KERNELS = [
   "Conv2DBackpropInput",
 ] as const;
 
-/** Which library runs the convolutions: oneDNN when loaded ("auto"), or OpenBLAS GEMMs. */
+/** Which library runs the convolutions: "auto" (oneDNN when loaded, 1×1 gradients on OpenBLAS), oneDNN, or OpenBLAS. */
 export type ConvEngine = "auto" | "onednn" | "openblas";
 
 interface WasmBackendLike {
@@ -206,7 +212,13 @@ function fusedMatMul(args: Args): TensorInfo | TensorInfo[] {
   const backend = args.backend as WasmBackendLike;
   const out = runMatMul(backend, a, b, ta, tb, plan);
   const alpha = (args.attrs.leakyreluAlpha as number | undefined) ?? 0.2;
-  epilogue(heap(backend, out), plan.n, bias ? heap(backend, bias) : null, act, alpha);
+  const yv = heap(backend, out), bv = bias ? heap(backend, bias) : null;
+  if (bv && bv.length === plan.n) {
+    state!.blas.addRowBias(yv, yv.length / plan.n, plan.n, bv);
+    if (act !== "linear") epilogue(yv, plan.n, null, act, alpha);
+  } else if (bv || act !== "linear") {
+    epilogue(yv, plan.n, bv, act, alpha);
+  }
   return out;
 }
 
@@ -257,7 +269,18 @@ function convInfo(xShape: number[], filterShape: number[], a: ConvAttrs): backen
   );
 }
 
-const useDnnl = () => state!.dnnl !== null && state!.conv !== "openblas";
+/**
+ * Whether oneDNN runs this convolution kernel: always with conv "onednn", never with "openblas"; with "auto"
+ * everything except the gradients of pointwise (1×1, stride 1, unpadded) convolutions, which are single
+ * zero-copy GEMMs on the activations that OpenBLAS ran 1.5–3× faster than oneDNN's reorders + kernel
+ * (lab/native/bench_kernels.ts).
+ */
+function useDnnl(kind: "forward" | "backprop", g: ConvGeometry): boolean {
+  const s = state!;
+  if (s.dnnl === null || s.conv === "openblas") return false;
+  if (s.conv === "onednn") return true;
+  return !(kind === "backprop" && convAlgorithm(g) === "pointwise");
+}
 
 function conv2d(name: "Conv2D" | "FusedConv2D", args: Args): TensorInfo | TensorInfo[] {
   const { x, filter, bias, preluActivationWeights } = args.inputs;
@@ -275,13 +298,15 @@ function conv2d(name: "Conv2D" | "FusedConv2D", args: Args): TensorInfo | Tensor
   const out = backend.makeOutput([g.n, g.oh, g.ow, g.co], "float32");
   const xv = heap(backend, x), wv = heap(backend, filter), yv = heap(backend, out);
   const bv = bias ? heap(backend, bias) : null;
-  count(`${name}:${useDnnl() ? "onednn" : "openblas"}`);
-  if (useDnnl()) {
+  const dnnl = useDnnl("forward", g);
+  count(`${name}:${dnnl ? "onednn" : "openblas"}`);
+  if (dnnl) {
     state!.dnnl!.convForward(g, xv, wv, bv, yv);
     if (act !== "linear") epilogue(yv, co, null, act, a.leakyreluAlpha ?? 0.2);
   } else {
     convForward(state!.blas, g, xv, wv, yv);
-    if (bv || act !== "linear") epilogue(yv, co, bv, act, a.leakyreluAlpha ?? 0.2);
+    if (bv) state!.blas.addRowBias(yv, g.n * g.oh * g.ow, co, bv);
+    if (act !== "linear") epilogue(yv, co, null, act, a.leakyreluAlpha ?? 0.2);
   }
   return out;
 }
@@ -294,8 +319,9 @@ function backpropFilter(args: Args): TensorInfo | TensorInfo[] {
   const backend = args.backend as WasmBackendLike, g = geometryOf(info);
   const out = backend.makeOutput([g.kh, g.kw, g.c, g.co], "float32");
   const xv = heap(backend, x), dyv = heap(backend, dy), dwv = heap(backend, out);
-  count(`Conv2DBackpropFilter:${useDnnl() ? "onednn" : "openblas"}`);
-  if (useDnnl()) state!.dnnl!.convBackpropFilter(g, xv, dyv, dwv);
+  const dnnl = useDnnl("backprop", g);
+  count(`Conv2DBackpropFilter:${dnnl ? "onednn" : "openblas"}`);
+  if (dnnl) state!.dnnl!.convBackpropFilter(g, xv, dyv, dwv);
   else convBackpropFilter(state!.blas, g, xv, dyv, dwv);
   return out;
 }
@@ -308,8 +334,9 @@ function backpropInput(args: Args): TensorInfo | TensorInfo[] {
   const backend = args.backend as WasmBackendLike, g = geometryOf(info);
   const out = backend.makeOutput([g.n, g.h, g.w, g.c], "float32");
   const dyv = heap(backend, dy), wv = heap(backend, filter), dxv = heap(backend, out);
-  count(`Conv2DBackpropInput:${useDnnl() ? "onednn" : "openblas"}`);
-  if (useDnnl()) state!.dnnl!.convBackpropInput(g, dyv, wv, dxv);
+  const dnnl = useDnnl("backprop", g);
+  count(`Conv2DBackpropInput:${dnnl ? "onednn" : "openblas"}`);
+  if (dnnl) state!.dnnl!.convBackpropInput(g, dyv, wv, dxv);
   else convBackpropInput(state!.blas, g, dyv, wv, dxv);
   return out;
 }

@@ -64,6 +64,10 @@ const SYMBOLS = {
     ],
     result: "void",
   },
+  cblas_sger: {
+    parameters: ["i32", "i32", "i32", "f32", "buffer", "i32", "buffer", "i32", "buffer", "i32"],
+    result: "void",
+  },
   cblas_dsyrk: {
     parameters: ["i32", "i32", "i32", "i32", "i32", "f64", "buffer", "i32", "f64", "buffer", "i32"],
     result: "void",
@@ -157,6 +161,8 @@ export interface OpenBlas {
     c: Float64Array,
     ldc: number,
   ): void;
+  /** Row-major A[m×n] += 1·biasᵀ (a per-column bias on every row; BLAS sger with a vector of ones). */
+  addRowBias(a: Float32Array, m: number, n: number, bias: Float32Array): void;
   /** The upper triangle of the row-major n×n C = α·AᵀA + β·C, for a row-major k×n A (leading dimension lda). */
   dsyrkUpperAtA(
     n: number,
@@ -290,6 +296,7 @@ function bind(
   const t = (x: boolean) => (x ? CBLAS.Trans : CBLAS.NoTrans);
   const ch = (c: string) => new Uint8Array([c.charCodeAt(0)]);
   const i32 = (v: number) => new Int32Array([v]);
+  let ones = new Float32Array(0);
   return {
     info,
     sgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
@@ -299,6 +306,11 @@ function bind(
     dgemm(ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc) {
       if (m === 0 || n === 0) return;
       s.cblas_dgemm(CBLAS.RowMajor, t(ta), t(tb), m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    },
+    addRowBias(a, m, n, bias) {
+      if (m === 0 || n === 0) return;
+      if (ones.length < m) ones = new Float32Array(Math.max(m, 2 * ones.length)).fill(1);
+      s.cblas_sger(CBLAS.RowMajor, m, n, 1, ones, 1, bias, 1, a, n);
     },
     dsyrkUpperAtA(n, k, alpha, a, lda, beta, c) {
       s.cblas_dsyrk(CBLAS.RowMajor, CBLAS.Upper, CBLAS.Trans, n, k, alpha, a, lda, beta, c, n);
