@@ -67,11 +67,13 @@ export interface BackendInfo {
 
 /** What the native backend loaded (recorded in the environment fingerprint). */
 export interface NativeInfo {
+  /** OpenBLAS (GEMMs; always loaded when the native backend is active). */
   openblas: OpenBlasInfo;
   /** oneDNN, when loaded (it then runs the convolutions). */
   onednn: DnnlInfo | null;
   /** The library running Conv2D and its gradients (with oneDNN, 1×1 gradients still run on OpenBLAS). */
   conv: "onednn" | "openblas";
+  /** Threads of both libraries (fixed per run: reruns are bit-identical at the same count). */
   threads: number;
 }
 

@@ -74,6 +74,7 @@ const MD_BYTES = 2048, OPDESC_BYTES = 16384;
 
 /** What was loaded, for the environment fingerprint. */
 export interface DnnlInfo {
+  /** The library file loaded. */
   path: string;
   /** "major.minor.patch (hash)". */
   version: string;

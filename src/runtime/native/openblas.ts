@@ -115,6 +115,7 @@ const SYMBOLS = {
 
 /** What was loaded, for the environment fingerprint. */
 export interface OpenBlasInfo {
+  /** The library file loaded. */
   path: string;
   /** `openblas_get_config()`, e.g. "OpenBLAS 0.3.21 NO_LAPACKE DYNAMIC_ARCH NO_AFFINITY Cooperlake MAX_THREADS=64". */
   config: string;
