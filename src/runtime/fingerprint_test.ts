@@ -40,8 +40,8 @@ Deno.test("fingerprint records the native libraries: path, OpenBLAS config and c
   assert.ok(Deno.statSync(n.openblas.path).isFile);
   assert.match(n.openblas.config, /^OpenBLAS \d+\.\d+\.\d+/);
   assert.ok(n.openblas.config.includes(n.openblas.coreName), "the config string names the core in use");
-  if (n.openblas.coreType) {
-    assert.equal(n.openblas.coreType.value.toLowerCase(), n.openblas.coreName.toLowerCase());
+  if (n.openblas.coreType.inEffect) {
+    assert.equal(n.openblas.coreType.inEffect.toLowerCase(), n.openblas.coreName.toLowerCase());
   }
   // Independent source: the Debian package database, where available.
   const dpkg = async (pkg: string) => {

@@ -121,8 +121,13 @@ export interface OpenBlasInfo {
   config: string;
   /** `openblas_get_corename()`: the kernel set in use. */
   coreName: string;
-  /** OPENBLAS_CORETYPE in effect at load time and who set it (null: OpenBLAS's own detection). */
-  coreType: { value: string; setBy: "user" | "antbench" } | null;
+  /**
+   * `inEffect`: OPENBLAS_CORETYPE when the library was loaded (null: OpenBLAS's own detection); `policy`:
+   * the value antbench sets when the user has not ({@link openblasCoreTypeFor}). They differ only when the
+   * user chose another core. (Recorded this way because a Web Worker sees the variable its process's main
+   * thread set and cannot tell who set it.)
+   */
+  coreType: { inEffect: string | null; policy: string | null };
   /** Thread count now set. */
   threads: number;
 }
@@ -245,19 +250,17 @@ export function openblasLoadFailure(): string {
 export function loadOpenBlas(): OpenBlas | null {
   if (loaded !== undefined) return loaded;
   const candidates = openblasCandidates(Deno.build.arch, envGet("ANTBENCH_OPENBLAS"));
-  const userCore = envGet("OPENBLAS_CORETYPE");
-  let coreType: OpenBlasInfo["coreType"] = userCore ? { value: userCore, setBy: "user" } : null;
-  if (!userCore) {
-    const want = openblasCoreTypeFor(x86Features() ?? cpuFlags());
-    if (want) {
-      try {
-        Deno.env.set("OPENBLAS_CORETYPE", want);
-        coreType = { value: want, setBy: "antbench" };
-      } catch {
-        // no --allow-env=OPENBLAS_CORETYPE: OpenBLAS detects the core itself (possibly a slow fallback).
-      }
+  const policy = openblasCoreTypeFor(x86Features() ?? cpuFlags());
+  let inEffect = envGet("OPENBLAS_CORETYPE") ?? null;
+  if (inEffect === null && policy !== null) {
+    try {
+      Deno.env.set("OPENBLAS_CORETYPE", policy);
+      inEffect = policy;
+    } catch {
+      // no --allow-env=OPENBLAS_CORETYPE: OpenBLAS detects the core itself (possibly a slow fallback).
     }
   }
+  const coreType = { inEffect, policy };
   const reasons: string[] = [];
   for (const path of candidates) {
     let lib: Deno.DynamicLibrary<typeof SYMBOLS>;
