@@ -15,11 +15,22 @@ export {
   activeBackend,
   BACKEND_NAMES,
   chooseBackend,
+  DEFAULT_NATIVE_THREADS,
   initBackend,
+  nativeLoadFailure,
   parseBackendName,
   resolveAuto,
 } from "./src/runtime/backend.ts";
-export type { BackendChoice, BackendInfo, BackendName, ConcreteBackend } from "./src/runtime/backend.ts";
+export type {
+  BackendChoice,
+  BackendInfo,
+  BackendName,
+  ChooseOptions,
+  ConcreteBackend,
+  NativeInfo,
+} from "./src/runtime/backend.ts";
+export type { OpenBlasInfo } from "./src/runtime/native/openblas.ts";
+export type { DnnlInfo } from "./src/runtime/native/dnnl.ts";
 export {
   patchCpuKernels,
   patchWasmKernels,
@@ -120,6 +131,7 @@ export { areaResize } from "./src/data/resize.ts";
 // --- metrics ---
 export { frechetDetails, frechetDistance, gaussianStats } from "./src/metrics/frechet.ts";
 export type { FrechetDetails, FrechetMethod, FrechetOptions, GaussianStats } from "./src/metrics/frechet.ts";
+export type { LinalgEngine } from "./src/metrics/native_linalg.ts";
 export {
   randomDirections,
   slicedWasserstein,

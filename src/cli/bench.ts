@@ -14,7 +14,7 @@ import { defaultRegistries } from "../suite/registries.ts";
 import { runLabel, runSuite } from "../suite/runner.ts";
 import { parseShard, selectShard } from "../suite/shard.ts";
 import { createWorkerPool } from "../suite/worker_executor.ts";
-import { chooseBackend } from "../runtime/backend.ts";
+import { BACKEND_NAMES, chooseBackend, DEFAULT_NATIVE_THREADS } from "../runtime/backend.ts";
 import { generateReport } from "../report/generate.ts";
 import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
 import { sampleGridPng } from "../report/sample_grid.ts";
@@ -44,7 +44,9 @@ results.json, report.html, ...) covers exactly this suite's runs and is regenera
   --shard i/n       run only shard i of n (0-based; deterministic split by run id); shards may share one
                     --out directory, also across hosts on a shared filesystem
   --retry-failed    re-run runs whose stored result is "failed"
-  --backend auto|webgpu|wasm|cpu   override the suite's backend
+  --backend auto|webgpu|native|wasm|cpu   override the suite's backend
+  --threads N       native backend: BLAS/oneDNN threads per job (default 1; results are bit-identical
+                    only at the same N, which the environment fingerprint records)
   --out DIR         output directory (default reports/<suite>; must be under reports/)
   --max-memory SIZE per-run memory limit for the estimate check, e.g. 6GiB (default: what wasm32 can
                     address, 4 GiB, on the wasm backend, and 90% of the machine's memory or cgroup limit
@@ -67,6 +69,7 @@ export async function bench(args: string[]): Promise<number> {
     shard: { type: "string" },
     "retry-failed": { type: "boolean" },
     backend: { type: "string" },
+    threads: { type: "string" },
     out: { type: "string" },
     "max-memory": { type: "string" },
     checkpoints: { type: "boolean" },
@@ -110,7 +113,7 @@ export async function bench(args: string[]): Promise<number> {
   const suiteArg = positionals[0] ?? "default";
   const suite = await loadSuite(looksLikePath(suiteArg) ? userPath(suiteArg) : suiteArg, registries);
   if (values.backend !== undefined) {
-    suite.backend = enumFlag("backend", values.backend, ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+    suite.backend = enumFlag("backend", values.backend, BACKEND_NAMES, "auto");
   }
   const runs = await planRuns(suite, registries);
   const selected = shard ? selectShard(runs, shard) : runs;
@@ -135,6 +138,7 @@ export async function bench(args: string[]): Promise<number> {
     const backend = await chooseBackend(
       suite.backend,
       values.backend !== undefined ? "--backend" : "suite.backend",
+      { nativeThreads: intFlag("threads", values.threads, DEFAULT_NATIVE_THREADS, 1, 256) },
     );
     const machine = machineMemory();
     const pre = await preflight(suite, runs, {
@@ -146,7 +150,9 @@ export async function bench(args: string[]): Promise<number> {
     const estimateOf = (id: string) => {
       const e = pre.estimates.get(id);
       return e
-        ? `estimated peak ${formatBytes(backend.name === "wasm" ? e.wasmBytes : e.processBytes)}`
+        ? `estimated peak ${
+          formatBytes(backend.name === "wasm" || backend.name === "native" ? e.wasmBytes : e.processBytes)
+        }`
         : undefined;
     };
     if (dryRun) {

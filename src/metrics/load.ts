@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { LinalgEngine } from "./native_linalg.ts";
 import { UsageError } from "../runtime/errors.ts";
 import { asMatrix, readNpy } from "./npy.ts";
 import { readFidStats } from "./npz.ts";
@@ -34,11 +35,11 @@ export async function loadFeatures(path: string, minRows = 2): Promise<FeatureFi
 }
 
 /** Fréchet statistics from a .npz (mu, sigma) or computed from a .npy feature matrix. */
-export async function loadStats(path: string): Promise<GaussianStats> {
+export async function loadStats(path: string, linalg: LinalgEngine = "auto"): Promise<GaussianStats> {
   if (path.endsWith(".npz")) return await readFidStats(path);
   if (path.endsWith(".npy")) {
     const f = await loadFeatures(path, 2);
-    return gaussianStats(f.data, f.n, f.d);
+    return gaussianStats(f.data, f.n, f.d, { linalg });
   }
   throw new UsageError(`${path}: expected a .npz with mu and sigma, or a .npy N x d feature matrix`);
 }

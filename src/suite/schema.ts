@@ -127,7 +127,7 @@ export interface SuiteSpec {
   controls?: boolean;
   /** How the report decides verdicts (see {@link VerdictSpec}). */
   verdict?: VerdictSpec;
-  backend?: "auto" | "webgpu" | "wasm" | "cpu";
+  backend?: "auto" | "webgpu" | "native" | "wasm" | "cpu";
   regression?: RegressionSpec;
 }
 
