@@ -132,6 +132,15 @@ export async function bench(args: string[]): Promise<number> {
         }: ${why}`,
       ),
     onLost: () => say(`warning: the lock of ${outDir} was taken over by another process`),
+    onWait: (h, ms) =>
+      say(
+        `shard ${shard?.index}/${shard?.count} of ${outDir} is locked by ${
+          h ? `pid ${h.pid} on host ${h.host}` : "a process"
+        }; waiting up to ${
+          Math.round(ms / 1000)
+        } s for it to finish or for its heartbeat to stop (a task that ` +
+          `died on another host)`,
+      ),
   });
   try {
     // Resolve the backend once, here: workers get the concrete choice and never probe WebGPU themselves.
