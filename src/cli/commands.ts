@@ -14,6 +14,8 @@ import { reportCommand } from "./report.ts";
 import { compareCommand } from "./compare.ts";
 import { powerCommand } from "./power.ts";
 import { mergeCommand } from "./merge.ts";
+import { slurmCommand } from "./slurm.ts";
+import { k8sCommand } from "./k8s.ts";
 
 /** Every subcommand. Add one line per command file. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -27,4 +29,6 @@ export const COMMANDS: readonly CliCommand[] = [
   compareCommand,
   powerCommand,
   mergeCommand,
+  slurmCommand,
+  k8sCommand,
 ];
