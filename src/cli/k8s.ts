@@ -119,7 +119,7 @@ test parses it and checks its fields); unlike 'cli slurm' it has never run under
   --gpus-per-task G   nvidia.com/gpu limit per pod; G > 0 runs the shards with --backend webgpu (default 0)
   --mem M             memory request and limit, a quantity such as 4Gi (default ${K8S_DEFAULTS.mem})
   --max-parallel P    at most P pods at once (parallelism; default N)
-  --backend B         auto | webgpu | wasm | cpu for every shard
+  --backend B         ${LAUNCH_BACKENDS.join(" | ")} for every shard
   --out DIR           output directory under reports/ (default reports/<suite>)
   --name NAME         the Job's name (default antbench-<suite>)`,
   async run(args) {

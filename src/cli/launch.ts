@@ -18,9 +18,10 @@ import { badValue, EnvironmentError, formatValue, UsageError } from "../runtime/
 import { REPO_ROOT } from "../data/files.ts";
 import { callerDir } from "./entry.ts";
 import { intFlag } from "./args.ts";
+import { BACKEND_NAMES } from "../runtime/backend.ts";
 
-/** Backends a shard may be told to use (`deno task bench --backend`). */
-export const LAUNCH_BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
+/** Backends a shard may be told to use: those of `deno task bench --backend`. */
+export const LAUNCH_BACKENDS = BACKEND_NAMES;
 
 /** A validated sharded sweep. Paths are relative to the project root (where every task runs). */
 export interface LaunchPlan {

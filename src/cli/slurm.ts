@@ -231,7 +231,9 @@ died is trained again.
   --mem M              memory per task, e.g. 4G (default ${SLURM_DEFAULTS.mem})
   --time T             time limit per task and for the report job (default ${SLURM_DEFAULTS.time})
   --max-parallel P     at most P tasks at once (--array=0-(N-1)%P)
-  --backend B          auto | webgpu | wasm | cpu for every shard (default: webgpu with GPUs, else the suite's)
+  --backend B          ${
+    LAUNCH_BACKENDS.join(" | ")
+  } for every shard (default: webgpu with GPUs, else the suite's)
   --out DIR            output directory under reports/ (default reports/<suite>)
   --tasks LIST         submit only these array indices (e.g. 2,5 or 0-3) to resubmit some shards
   --dry-run            check everything and print the two scripts; write and submit nothing

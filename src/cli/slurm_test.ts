@@ -144,7 +144,7 @@ Deno.test("slurm: bad flags are one-line UsageErrors before anything is written 
     [["nightly", "--shards", "4", "--gpus-per-task", "-1"], /--gpus-per-task: got "-1"/],
     [
       ["nightly", "--shards", "4", "--backend", "cuda"],
-      /--backend: got "cuda"; allowed: auto \| webgpu \| wasm \| cpu/,
+      /--backend: got "cuda"; allowed: auto \| webgpu \| native \| wasm \| cpu/,
     ],
     [["nightly", "--shards", "4", "--tasks", "4"], /--tasks: got "4"; allowed: indices from 0 to 3/],
     [["nightly", "--shards", "4", "--tasks", "1,,2"], /--tasks: got "1,,2"; allowed: array indices/],
