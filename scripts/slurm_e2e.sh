@@ -105,6 +105,10 @@ trap 'FINAL="slurm e2e: FAILED (interrupted)"; exit 130' INT
 trap 'FINAL="slurm e2e: FAILED (terminated, or over its ${LIMIT} s limit)"; exit 143' TERM
 
 [ -x node_modules/.bin/deno ] || fail "node_modules/.bin/deno is missing: run bash scripts/setup.sh first"
+case "$(realpath node_modules)/" in
+  "$ROOT"/*) ;;
+  *) fail "node_modules leads to $(realpath node_modules), outside this checkout: deno task bench may read only the project; run this in a checkout with its own install (bash scripts/setup.sh)" ;;
+esac
 
 # ---- Slurm and munge: install when missing (root and the Debian packages reachable), else skip.
 tools=(sbatch squeue scancel scontrol sinfo slurmctld slurmd munged munge unmunge)
