@@ -48,8 +48,7 @@ import {
   chooseBackend,
   initBackend,
 } from "../../src/runtime/backend.ts";
-import { cpuFlags, openblasCoreTypeFor } from "../../src/runtime/native/openblas.ts";
-import { x86Features } from "../../src/runtime/native/cmem.ts";
+import { openblasCoreType } from "../../src/runtime/native/openblas.ts";
 import { environmentFingerprint } from "../../src/runtime/fingerprint.ts";
 import { TORCH_PYTHON, torchVersion } from "../parity/export.ts";
 import { type Contender, createContender } from "../perf/contender.ts";
@@ -61,30 +60,13 @@ import { type Workload, workloadConfigs } from "../perf/workloads.ts";
 /** Methods the PyTorch reference implements (lab/torch/methods.py). */
 export const TORCH_METHODS: readonly string[] = ["vanilla", "uw", "pcgrad", "nashmtl"];
 
-function envGet(name: string): string | undefined {
-  try {
-    return Deno.env.get(name);
-  } catch {
-    return undefined;
-  }
-}
-
-/**
- * The OPENBLAS_CORETYPE antbench's own OpenBLAS loads with (src/runtime/native/openblas.ts): the user's
- * value when set, else antbench's choice from the CPU's features; null when OpenBLAS detects the core
- * itself.
- */
-export function antbenchOpenBlasCoreType(): string | null {
-  return envGet("OPENBLAS_CORETYPE") ?? openblasCoreTypeFor(x86Features() ?? cpuFlags());
-}
-
 /**
  * The variables the PyTorch process is started with (on top of the inherited environment):
  * OMP_WAIT_POLICY=PASSIVE (idle OpenMP threads would otherwise spin while antbench runs, skewing the
  * interleaving) and the OPENBLAS_CORETYPE antbench uses, so that both sides run the same OpenBLAS kernels.
  */
 export function torchEnvironment(): Record<string, string> {
-  const core = antbenchOpenBlasCoreType();
+  const core = openblasCoreType();
   return { OMP_WAIT_POLICY: "PASSIVE", ...(core ? { OPENBLAS_CORETYPE: core } : {}) };
 }
 

@@ -1,16 +1,10 @@
 import assert from "node:assert/strict";
 import { renderVsTorch, splitVsArgs, vsBackend, vsTorchMarkdown } from "./vs_main.ts";
-import {
-  antbenchOpenBlasCoreType,
-  runVsTorch,
-  torchEnvironment,
-  TorchPeer,
-  type VsTorchReport,
-} from "./vs_torch.ts";
+import { runVsTorch, torchEnvironment, TorchPeer, type VsTorchReport } from "./vs_torch.ts";
 import { workload } from "../perf/workloads.ts";
 import { TORCH_PYTHON } from "../parity/export.ts";
 import { nativeLoadFailure } from "../../src/runtime/backend.ts";
-import { cpuFlags, openblasCoreTypeFor } from "../../src/runtime/native/openblas.ts";
+import { cpuFlags, openblasCoreType, openblasCoreTypeFor } from "../../src/runtime/native/openblas.ts";
 import { UsageError } from "../../src/runtime/errors.ts";
 
 Deno.test("perf --vs: its own flags are split from perf's, in both --flag value and --flag=value forms", () => {
@@ -221,7 +215,7 @@ Deno.test("torch environment: the OPENBLAS_CORETYPE antbench uses (the user's, e
   // Independent source of the policy's input: /proc/cpuinfo (antbench itself reads CPUID through glibc).
   const policy = openblasCoreTypeFor(cpuFlags());
   await withCoreTypeEnv(undefined, () => {
-    assert.equal(antbenchOpenBlasCoreType(), policy);
+    assert.equal(openblasCoreType(), policy);
     assert.deepEqual(torchEnvironment(), {
       OMP_WAIT_POLICY: "PASSIVE",
       ...(policy ? { OPENBLAS_CORETYPE: policy } : {}),
