@@ -9,7 +9,7 @@ import { runEntry } from "../../src/cli/entry.ts";
 import { atomicWriteFile, atomicWriteJson } from "../../src/runtime/atomic_write.ts";
 import { parsePerfArgs, PERF_FLAGS_USAGE, resolveBackends, workloadsFor } from "./args.ts";
 import { type PerfReport, runPerf } from "./step_bench.ts";
-import { nativeLabel, renderPerfNotes, renderPerfTable } from "./render.ts";
+import { kernelEnvLabel, nativeLabel, renderPerfNotes, renderPerfTable } from "./render.ts";
 import { machineFp32Peak } from "./peak.ts";
 import { chooseOutputDir, divertedMessage } from "./publish.ts";
 import { perfVsTorchMain, VS_TORCH_USAGE } from "../torch/vs_main.ts";
@@ -65,6 +65,7 @@ export function perfMarkdown(report: PerfReport): string {
     ...renderPerfNotes(report).flatMap((n) => [n, ""]),
     "Environments:",
     ...envLines,
+    `- kernel variables (OpenBLAS, oneDNN, OpenMP): ${kernelEnvLabel(report.kernelEnvironment)}`,
     "",
   ].join("\n");
 }

@@ -79,6 +79,12 @@ export function nativeLabel(n: NativeInfo): string {
     `${n.threads} thread${n.threads === 1 ? "" : "s"} per job`;
 }
 
+/** "A=1, B=2" for the set variables of {@link kernelEnvironment}'s record, "none set" otherwise. */
+export function kernelEnvLabel(env: Record<string, string | null> | undefined): string {
+  const set = Object.entries(env ?? {}).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
+  return set.length ? set.join(", ") : "none set";
+}
+
 /** The peak's formula, inputs and assumption, as Markdown lines. */
 export function peakNotes(peak: Fp32Peak | null): string[] {
   if (!peak) return ["fp32 peak: unknown (no /proc/cpuinfo clock on this machine)."];

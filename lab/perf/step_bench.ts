@@ -31,6 +31,7 @@ import {
 } from "../../src/runtime/backend.ts";
 import { type EnvironmentFingerprint, environmentFingerprint } from "../../src/runtime/fingerprint.ts";
 import { type Contender, createContender } from "./contender.ts";
+import { kernelEnvironment } from "./kernel_env.ts";
 import { FOREIGN_LOAD_LIMIT, LOAD_RETRIES, measuredRound, type RoundLoad } from "./load.ts";
 import type { Fp32Peak } from "./peak.ts";
 import { median, type RatioSummary, roundRatios, summarize, type TimeStats } from "./stats.ts";
@@ -122,6 +123,8 @@ export interface PerfReport {
   kernelSource: string;
   peak: Fp32Peak | null;
   environments: Partial<Record<ConcreteBackend, EnvironmentFingerprint>>;
+  /** The kernel-selecting variables of the native libraries (lab/perf/kernel_env.ts). */
+  kernelEnvironment: Record<string, string | null>;
   rounds: PerfRound[];
   rows: PerfRow[];
 }
@@ -422,6 +425,7 @@ export async function runPerf(opts: PerfOptions): Promise<PerfReport> {
     kernelSource: KERNEL_SOURCE,
     peak: opts.peak ?? null,
     environments,
+    kernelEnvironment: kernelEnvironment(),
     rounds: allRounds,
     rows,
   };

@@ -39,6 +39,7 @@ from reference import Ema, build_model, eps_loss, make_schedule, to_model_input 
 from methods import METHODS  # noqa: E402
 
 
+# The same list as lab/perf/kernel_env.ts (antbench's side).
 KERNEL_ENV = ("OPENBLAS_CORETYPE", "OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "OMP_WAIT_POLICY",
               "DNNL_MAX_CPU_ISA", "ONEDNN_MAX_CPU_ISA", "MKL_NUM_THREADS")
 

@@ -12,7 +12,7 @@ import { TORCH_INSTALL_HINT, TORCH_PYTHON, torchVersion } from "../parity/export
 import { BACKEND_CHOICES, parsePerfArgs, workloadsFor } from "../perf/args.ts";
 import type { BackendName } from "../../src/runtime/backend.ts";
 import type { NativeInfo } from "../../src/runtime/backend.ts";
-import { nativeLabel } from "../perf/render.ts";
+import { kernelEnvLabel, nativeLabel } from "../perf/render.ts";
 import { machineFp32Peak } from "../perf/peak.ts";
 import { chooseOutputDir, divertedMessage } from "../perf/publish.ts";
 import { loadLabel, peakNotes } from "../perf/render.ts";
@@ -67,6 +67,7 @@ export function antbenchLine(report: VsTorchReport): string {
     tfjs?: { core?: string };
     backend?: { name?: string; reason?: string | null };
     native?: NativeInfo | null;
+    environment?: Record<string, string | null>;
   };
   const s = report.settings;
   const backend = a.backend?.name ?? "?";
@@ -82,7 +83,7 @@ export function antbenchLine(report: VsTorchReport): string {
       : backend === "wasm"
       ? " (tfjs-wasm: one thread)"
       : "") +
-    ".";
+    `; kernel variables: ${kernelEnvLabel(a.environment)}.`;
 }
 
 /** The PyTorch side in one line: version, BLAS (OpenBLAS core and who chose it), oneDNN ISA, threads. */

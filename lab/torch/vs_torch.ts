@@ -52,6 +52,7 @@ import { openblasCoreType } from "../../src/runtime/native/openblas.ts";
 import { environmentFingerprint } from "../../src/runtime/fingerprint.ts";
 import { TORCH_PYTHON, torchVersion } from "../parity/export.ts";
 import { type Contender, createContender } from "../perf/contender.ts";
+import { kernelEnvironment } from "../perf/kernel_env.ts";
 import { FOREIGN_LOAD_LIMIT, LOAD_RETRIES, measuredRound, type RoundLoad } from "../perf/load.ts";
 import type { Fp32Peak } from "../perf/peak.ts";
 import { median, type RatioSummary, roundRatios, summarize, type TimeStats } from "../perf/stats.ts";
@@ -515,6 +516,7 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
       tfjsBackend: tf.getBackend(),
       threadsPerJob: 1,
       threadedArm: threaded ? { jobs: 1, threads: o.threads } : null,
+      environment: kernelEnvironment(),
     },
     // torchInfo.environment: the variables as bench.py saw them; startEnvironment: what was passed.
     torch: { python: TORCH_PYTHON, ...torchInfo, startEnvironment: torchEnv },
