@@ -198,6 +198,7 @@ export async function perfVsTorchMain(args: string[]): Promise<number> {
     ...(hasFlag("repeats") ? [] : ["--repeats", "5"]),
     ...(hasFlag("warmup") ? [] : ["--warmup", "2"]),
   ]);
+  const backend = vsBackend(base.backends);
   const cores = navigator.hardwareConcurrency || 1;
   const tag = typeof values.tag === "string" ? values.tag : "vs";
   if (!/^[A-Za-z0-9_.-]+$/.test(tag)) throw new UsageError(badValue("--tag", tag, "letters, digits, _ . -"));
@@ -209,7 +210,7 @@ export async function perfVsTorchMain(args: string[]): Promise<number> {
     return 1;
   }
   const report = await runVsTorch({
-    backend: vsBackend(base.backends),
+    backend,
     workloads: workloadsFor(base),
     methods: ["vanilla", ...base.methods],
     rounds: base.rounds,
