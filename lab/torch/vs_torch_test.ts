@@ -6,6 +6,7 @@ import { TORCH_PYTHON } from "../parity/export.ts";
 import { nativeLoadFailure } from "../../src/runtime/backend.ts";
 import { cpuFlags, openblasCoreType, openblasCoreTypeFor } from "../../src/runtime/native/openblas.ts";
 import { UsageError } from "../../src/runtime/errors.ts";
+import { readCpuinfo } from "../perf/procfs.ts";
 
 Deno.test("perf --vs: its own flags are split from perf's, in both --flag value and --flag=value forms", () => {
   const { own, rest } = splitVsArgs([
@@ -212,8 +213,14 @@ async function withCoreTypeEnv<T>(value: string | undefined, f: () => Promise<T>
 }
 
 Deno.test("torch environment: the OPENBLAS_CORETYPE antbench uses (the user's, else its CPU policy), OMP passive", async () => {
-  // Independent source of the policy's input: /proc/cpuinfo (antbench itself reads CPUID through glibc).
-  const policy = openblasCoreTypeFor(cpuFlags());
+  // Independent source of the policy's input: /proc/cpuinfo (antbench itself reads CPUID through glibc),
+  // read by a child process (Deno refuses /proc without --allow-all).
+  const info = await readCpuinfo();
+  if (info === null) {
+    console.warn("vs_torch_test: no /proc/cpuinfo; the policy cannot be checked independently");
+    return;
+  }
+  const policy = openblasCoreTypeFor(cpuFlags(info));
   await withCoreTypeEnv(undefined, () => {
     assert.equal(openblasCoreType(), policy);
     assert.deepEqual(torchEnvironment(), {
