@@ -12,6 +12,9 @@
  * - each Python interpreter (default: /usr/bin/python3, Debian's numpy/scipy on the system BLAS, and the
  *   `python3` on PATH when it is another one), running fd_scipy.py.
  * `--threads T` sets OPENBLAS_NUM_THREADS for every contender (default: unset, each library's default).
+ * Every contender gets the OPENBLAS_CORETYPE antbench's OpenBLAS uses (src/runtime/native/openblas.ts):
+ * numpy/scipy run on the same system OpenBLAS, which would otherwise pick slow Prescott kernels on CPUs
+ * newer than it knows; the value is recorded.
  * The 1-minute load average before and after each run is recorded: publish only quiet results.
  *
  * @module
@@ -19,7 +22,7 @@
 import { parseArgs } from "node:util";
 import { npyArray, writeNpy } from "../../src/metrics/npy.ts";
 import { rngFor } from "../../src/runtime/rng.ts";
-import { loadOpenBlas } from "../../src/runtime/native/openblas.ts";
+import { loadOpenBlas, openblasCoreType } from "../../src/runtime/native/openblas.ts";
 
 interface Sample {
   contender: string;
@@ -86,7 +89,11 @@ if (import.meta.main) {
     },
   });
   const n = Number(values.n), d = Number(values.d), rounds = Number(values.rounds);
-  const env: Record<string, string> = values.threads ? { OPENBLAS_NUM_THREADS: values.threads } : {};
+  const core = openblasCoreType();
+  const env: Record<string, string> = {
+    ...(values.threads ? { OPENBLAS_NUM_THREADS: values.threads } : {}),
+    ...(core ? { OPENBLAS_CORETYPE: core } : {}),
+  };
   const dir = await Deno.makeTempDir({ prefix: "antbench-fd-" });
   try {
     const w = rngFor(1, "fd-vs-scipy-mix").normalArray(d * d).map((v) => v / Math.sqrt(d));
@@ -166,7 +173,7 @@ if (import.meta.main) {
     console.log(
       `Fréchet distance, N = ${n} per side, d = ${d}; ${rounds} interleaved rounds; OPENBLAS_NUM_THREADS=${
         values.threads ?? "(default)"
-      }`,
+      }, OPENBLAS_CORETYPE=${core ?? "(OpenBLAS's own detection)"}`,
     );
     console.log(`| contender | median wall s | FD | ${scipyNames.map((s) => `ratio to ${s}`).join(" | ")} |`);
     console.log(`|---|---|---|${scipyNames.map(() => "---").join("|")}|`);
@@ -191,6 +198,7 @@ if (import.meta.main) {
       d,
       rounds,
       openblasNumThreads: values.threads ?? null,
+      openblasCoreType: core,
       cpuCount: navigator.hardwareConcurrency,
       rows,
       samples,

@@ -1,66 +1,49 @@
 /**
- * One training-step workload for the native-backend laboratory benchmarks (bench_step.ts and its worker):
- * the production step (src/train/step.ts: forward, gradients through the MTL method, Adam, EMA) of a
- * registered model on seeded synthetic batches.
+ * The workloads of the native-backend laboratory benchmarks (bench_step.ts, its worker, bench_kernels.ts):
+ * the workloads of `deno task perf` (lab/perf/workloads.ts: a model on its registered dataset, its run
+ * resolved as a suite resolves it) assembled on the run-assembly seam (src/train/assemble.ts) as
+ * contenders (lab/perf/contender.ts). So these benchmarks time and profile the production step — the
+ * trainer's batches, the method's gradients, Adam, EMA and the trainer's loss reads — and nothing else.
  *
  * @module
  */
-import { makeSchedule } from "../../src/diffusion/schedule.ts";
-import { getModelFactory } from "../../src/models/registry.ts";
-import { getMethodFactory } from "../../src/mtl/registry.ts";
-import { createStepper, type HostBatch, stepAndReadLoss } from "../../src/train/step.ts";
-import { Rng } from "../../src/runtime/rng.ts";
+import type { RunConfig } from "../../src/train/types.ts";
+import { badValue, UsageError } from "../../src/runtime/errors.ts";
+import { DEFAULT_BATCH } from "../perf/args.ts";
+import { type Workload, workload, workloadConfigs } from "../perf/workloads.ts";
 
-/** A model, its sample shape and the batch size. */
-export interface Workload {
-  model: string;
-  dataShape: number[];
-  batch: number;
-}
+export type { Workload } from "../perf/workloads.ts";
 
-/** The issue's three workloads: MLP (batch 256), U-Net 8×8 and 28×28 (batch 64). */
-export const WORKLOADS: Record<string, Workload> = {
-  mlp: { model: "mlp", dataShape: [2], batch: 256 },
-  unet8: { model: "unet", dataShape: [8, 8, 1], batch: 64 },
-  unet28: { model: "unet", dataShape: [28, 28, 1], batch: 64 },
+/** The issue's three workloads at perf's default batch sizes: the MLP on 2-D data, U-Nets on 8×8 and 28×28. */
+export const WORKLOADS: Readonly<Record<string, Workload>> = {
+  mlp: workload("mlp", [2], DEFAULT_BATCH.toy2d),
+  unet8: workload("unet", [8, 8, 1], DEFAULT_BATCH.image),
+  unet28: workload("unet", [28, 28, 1], DEFAULT_BATCH.image),
 };
 
-/** A seeded synthetic batch (k = 5 uniform timestep clusters). */
-export function syntheticBatch(w: Workload, step: number): HostBatch {
-  const dim = w.dataShape.reduce((a, b) => a * b, 1), rng = new Rng(7919 + step);
-  const t = Int32Array.from({ length: w.batch }, () => rng.int(0, 1000));
-  return {
-    x0: rng.normalArray(w.batch * dim),
-    noise: rng.normalArray(w.batch * dim),
-    t,
-    cluster: Int32Array.from(t, (v) => Math.floor((v * 5) / 1000)),
-  };
+/** The workloads named in a comma list (flag `flag`), optionally at another batch size. */
+export function namedWorkloads(list: string, flag = "--workloads", batch?: number): Workload[] {
+  return list.split(",").map((s) => s.trim()).filter((s) => s !== "").map((name) => {
+    const w = WORKLOADS[name];
+    if (!w) throw new UsageError(badValue(flag, name, Object.keys(WORKLOADS).join(", ")));
+    return batch === undefined ? structuredClone(w) : { ...structuredClone(w), batch };
+  });
 }
 
-/** A stepper for `w` with `method` at k = 5; `step(s)` runs step s and resolves to its loss. */
-export function makeTrainer(w: Workload, method = "vanilla") {
-  const schedule = makeSchedule("linear", 1000);
-  const mf = getModelFactory(w.model);
-  const model = mf.build({ ...mf.defaults }, { dataShape: w.dataShape, T: 1000, initSeed: 1 });
-  const fac = getMethodFactory(method);
-  const meth = fac.create({ ...fac.defaults }, { k: 5, schedule, runSeed: 1 });
-  const stepper = createStepper({
-    model,
-    method: meth,
-    schedule,
-    k: 5,
-    lr: 1e-4,
-    beta1: 0.9,
-    beta2: 0.999,
-    emaDecay: 0.995,
+/**
+ * The resolved run configuration of `w` with `method` (the vanilla baseline: k = 1; any other method at k
+ * timestep clusters), as `deno task perf` times it; `steps` is recorded in the config.
+ */
+export function workloadRun(
+  w: Workload,
+  method = "vanilla",
+  o: { k?: number; seed?: number; steps?: number } = {},
+): RunConfig {
+  const configs = workloadConfigs(w, {
+    methods: method === "vanilla" ? [] : [method],
+    k: o.k ?? 5,
+    seed: o.seed ?? 0,
+    steps: o.steps ?? 100,
   });
-  const batches = Array.from({ length: 4 }, (_, i) => syntheticBatch(w, i));
-  return {
-    step: (s: number) => stepAndReadLoss(stepper, batches[s % 4], s),
-    dispose: () => {
-      stepper.dispose();
-      meth.dispose();
-      model.dispose();
-    },
-  };
+  return configs[configs.length - 1];
 }

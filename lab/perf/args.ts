@@ -8,37 +8,42 @@ import { enumFlag, intFlag, numberFlag, parseFlags } from "../../src/cli/args.ts
 import { badValue, UsageError } from "../../src/runtime/errors.ts";
 import { checkWritableDir } from "../../src/runtime/paths.ts";
 import type { ConcreteBackend } from "../../src/runtime/backend.ts";
-import { resolveAuto } from "../../src/runtime/backend.ts";
+import { DEFAULT_NATIVE_THREADS, nativeLoadFailure, resolveAuto } from "../../src/runtime/backend.ts";
 import { probeAdapter } from "../../src/runtime/webgpu_backend.ts";
 import { MODELS } from "../../src/models/registry.ts";
 import { METHODS } from "../../src/mtl/registry.ts";
 import { FOREIGN_LOAD_LIMIT, LOAD_RETRIES } from "./load.ts";
 import { SHAPE_DATASETS, type Workload, workload } from "./workloads.ts";
 
-const BACKEND_CHOICES = ["available", "auto", "wasm", "cpu", "webgpu"] as const;
+/** Values of `--backend`: the backends of `deno task bench` and `available`. */
+export const BACKEND_CHOICES = ["available", "auto", "native", "wasm", "cpu", "webgpu"] as const;
 
 /** Default batch sizes: the default suite's (2-D data) and the digits8 suite's (images); multiples of 5. */
 export const DEFAULT_BATCH = { toy2d: 250, image: 60 } as const;
 
 /** Usage of the shared flags. */
-export const PERF_FLAGS_USAGE =
-  `  --backend LIST   comma list of available | auto | wasm | cpu | webgpu (default: available = wasm,
-                   cpu for small models only, and webgpu when a hardware (non-fallback) adapter exists)
+export const PERF_FLAGS_USAGE = `  --backend LIST   comma list of ${
+  BACKEND_CHOICES.join(" | ")
+} (default: available = native
+                   when its libraries load, wasm, cpu for small samples only, and webgpu when a hardware
+                   (non-fallback) adapter exists; auto = the backend training picks here)
+  --threads N      native backend: BLAS/oneDNN threads per job, as \`deno task bench --threads\` (default
+                   ${DEFAULT_NATIVE_THREADS}; GFLOP/s are then compared with the peak of N cores)
   --models LIST    comma list of model ids (default: all registered: ${[...MODELS.keys()].join(", ")})
   --methods LIST   comma list of MTL method ids, or "all": one row per method at k timestep clusters,
                    with its ratio to the vanilla baseline (default: none; allowed: ${
-    [...METHODS.keys()].join(", ")
-  })
+  [...METHODS.keys()].join(", ")
+})
   --k N            clusters for --methods rows (default 5)
   --shapes LIST    image shapes for image models: ${
-    Object.keys(SHAPE_DATASETS).filter((s) => s !== "2").join(", ")
-  }
+  Object.keys(SHAPE_DATASETS).filter((s) => s !== "2").join(", ")
+}
                    (default: 8x8x1,28x28x1); each trains on its dataset: ${
-    Object.entries(SHAPE_DATASETS).map(([s, d]) =>
-      `${s} ${d.id}${Object.keys(d.options).length ? JSON.stringify(d.options) : ""}`
-    )
-      .join(", ")
-  }
+  Object.entries(SHAPE_DATASETS).map(([s, d]) =>
+    `${s} ${d.id}${Object.keys(d.options).length ? JSON.stringify(d.options) : ""}`
+  )
+    .join(", ")
+}
   --batch N        batch size of every workload (default: ${DEFAULT_BATCH.toy2d} for 2-D data, ${DEFAULT_BATCH.image} for images;
                    with --methods a multiple of --k: the stratified sampler splits the batch evenly)
   --rounds N       interleaved, load-checked rounds (default 3)
@@ -70,6 +75,8 @@ function parseShape(s: string): number[] {
 /** Parsed perf settings. */
 export interface PerfArgs {
   backends: ("available" | "auto" | ConcreteBackend)[];
+  /** Threads per job of the native backend. */
+  threads: number;
   models: string[];
   methods: string[];
   k: number;
@@ -90,6 +97,7 @@ export interface PerfArgs {
 export function parsePerfArgs(args: string[]): PerfArgs {
   const { values, positionals } = parseFlags("perf", args, {
     backend: { type: "string" },
+    threads: { type: "string" },
     models: { type: "string" },
     methods: { type: "string" },
     k: { type: "string" },
@@ -146,6 +154,7 @@ export function parsePerfArgs(args: string[]): PerfArgs {
   }
   return {
     backends,
+    threads: intFlag("threads", values.threads, DEFAULT_NATIVE_THREADS, 1, 256),
     models,
     methods,
     k,
@@ -182,17 +191,28 @@ function checkedOut(out: string): string {
   return out;
 }
 
-/** Resolve `available` / `auto` to concrete backends (in a stable order, without duplicates). */
-export async function resolveBackends(req: PerfArgs["backends"]): Promise<ConcreteBackend[]> {
+/**
+ * Resolve `available` / `auto` to concrete backends (in a stable order, without duplicates). `auto` is what
+ * training picks here (src/runtime/backend.ts: webgpu on a hardware adapter, else native when its
+ * libraries load, else wasm); `available` is native (when it loads), wasm, cpu, and webgpu on a hardware
+ * adapter. An explicit `native` stays native: where it cannot load, its rows fail with the reason.
+ */
+export async function resolveBackends(
+  req: PerfArgs["backends"],
+  nativeFailure: () => string | null = nativeLoadFailure,
+): Promise<ConcreteBackend[]> {
   const out: ConcreteBackend[] = [];
   const add = (b: ConcreteBackend) => {
     if (!out.includes(b)) out.push(b);
   };
   for (const b of req) {
     if (b === "available" || b === "auto") {
-      const auto = resolveAuto(await probeAdapter()).name;
+      const adapter = await probeAdapter();
+      const native = nativeFailure();
+      const auto = resolveAuto(adapter, native).name;
       if (b === "auto") add(auto);
       else {
+        if (native === null) add("native");
         add("wasm");
         add("cpu");
         if (auto === "webgpu") add("webgpu");

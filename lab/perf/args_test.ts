@@ -1,6 +1,8 @@
 import assert from "node:assert/strict";
 import { DEFAULT_BATCH, parsePerfArgs, resolveBackends, workloadsFor } from "./args.ts";
 import { UsageError } from "../../src/runtime/errors.ts";
+import { chooseBackend, nativeLoadFailure } from "../../src/runtime/backend.ts";
+import { probeAdapter } from "../../src/runtime/webgpu_backend.ts";
 
 function usageError(args: string[], pattern: RegExp) {
   assert.throws(() => parsePerfArgs(args), (e: unknown) => {
@@ -24,7 +26,7 @@ Deno.test("perf flags: defaults and clear errors naming the flag, value and allo
   assert.deepEqual(d.shapes, [[8, 8, 1], [28, 28, 1]]);
   usageError(
     ["--backend", "gpu"],
-    /--backend: got "gpu"; allowed: available \| auto \| wasm \| cpu \| webgpu/,
+    /--backend: got "gpu"; allowed: available \| auto \| native \| wasm \| cpu \| webgpu/,
   );
   usageError(["--models", "mlp,resnet"], /--models: got "resnet"; allowed: .*mlp/);
   usageError(["--methods", "adam"], /--methods: got "adam"; allowed: all, vanilla/);
@@ -66,5 +68,26 @@ Deno.test("perf workloads: 2-D data for mlp, the image shapes for other models, 
 Deno.test("perf backends: explicit lists keep order without duplicates; available always has wasm and cpu", async () => {
   assert.deepEqual(await resolveBackends(["cpu", "wasm", "cpu"]), ["cpu", "wasm"]);
   const avail = await resolveBackends(["available"]);
-  assert.deepEqual(avail.slice(0, 2), ["wasm", "cpu"]);
+  assert.ok(avail.includes("wasm") && avail.includes("cpu"));
+  assert.equal(avail.includes("native"), nativeLoadFailure() === null);
+});
+
+Deno.test("perf backends: available lists native first when it loads; auto is what training picks", async () => {
+  const adapter = await probeAdapter();
+  const gpu: ("webgpu")[] = adapter !== null && !adapter.isFallbackAdapter ? ["webgpu"] : [];
+  assert.deepEqual(await resolveBackends(["available"], () => null), ["native", "wasm", "cpu", ...gpu]);
+  assert.deepEqual(await resolveBackends(["available"], () => "absent"), ["wasm", "cpu", ...gpu]);
+  assert.deepEqual(await resolveBackends(["auto"], () => null), gpu.length ? gpu : ["native"]);
+  assert.deepEqual(await resolveBackends(["auto"], () => "absent"), gpu.length ? gpu : ["wasm"]);
+  assert.deepEqual(await resolveBackends(["native"], () => "absent"), ["native"], "an explicit native stays");
+  const training = await chooseBackend("auto", "--backend", { log: () => {} });
+  assert.deepEqual(await resolveBackends(["auto"]), [training.name]);
+});
+
+Deno.test("perf flags: --backend native and --threads (native threads per job, default 1)", () => {
+  const a = parsePerfArgs(["--backend", "native,wasm", "--threads", "2"]);
+  assert.deepEqual(a.backends, ["native", "wasm"]);
+  assert.equal(a.threads, 2);
+  assert.equal(parsePerfArgs([]).threads, 1);
+  usageError(["--threads", "0"], /--threads: got "0"/);
 });

@@ -12,7 +12,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import { countFlops } from "./flops.ts";
+import { countFlops, kernelFlops, type KernelShapes } from "./flops.ts";
 
 /** A kernel entry of `tf.profile` (the fields used here). */
 export interface ProfiledKernel {
@@ -32,6 +32,10 @@ export interface StepProfile {
   flops: number;
   /** Kernels taking the most time: [name, total ms, calls]. */
   topKernels: [string, number, number][];
+  /** Total kernel time of the step's registered kernels (ms). */
+  kernelMs: number;
+  /** Total kernel time of the matmul/conv kernels (those with FLOPs, lab/perf/flops.ts) in the step (ms). */
+  denseKernelMs: number;
 }
 
 /** True for names that are kernels registered for `backend` (not op scopes). */
@@ -81,10 +85,18 @@ export async function profileStep(step: () => Promise<unknown>): Promise<StepPro
   });
   const list = prof.kernels as unknown as ProfiledKernel[];
   const counts = kernelCounts(list);
+  let kernelMs = 0, denseKernelMs = 0;
+  for (const k of prof.kernels) {
+    if (typeof k.kernelTimeMs !== "number" || !isKernel(k.name)) continue;
+    kernelMs += k.kernelTimeMs;
+    if (kernelFlops(k as KernelShapes) > 0) denseKernelMs += k.kernelTimeMs;
+  }
   return {
     kernels: counts.total,
     kernelsByName: counts.byName,
     flops: countFlops(prof.kernels),
     topKernels: topKernels(list),
+    kernelMs,
+    denseKernelMs,
   };
 }

@@ -9,7 +9,7 @@ import { runEntry } from "../../src/cli/entry.ts";
 import { atomicWriteFile, atomicWriteJson } from "../../src/runtime/atomic_write.ts";
 import { parsePerfArgs, PERF_FLAGS_USAGE, resolveBackends, workloadsFor } from "./args.ts";
 import { type PerfReport, runPerf } from "./step_bench.ts";
-import { renderPerfNotes, renderPerfTable } from "./render.ts";
+import { kernelEnvLabel, nativeLabel, renderPerfNotes, renderPerfTable } from "./render.ts";
 import { machineFp32Peak } from "./peak.ts";
 import { chooseOutputDir, divertedMessage } from "./publish.ts";
 import { perfVsTorchMain, VS_TORCH_USAGE } from "../torch/vs_main.ts";
@@ -20,7 +20,8 @@ export const CPU_MAX_SAMPLE_SIZE = 16;
 /** Usage of `deno task perf`. */
 export const USAGE = `usage: deno task perf [options]
 
-Training-step benchmark: for each registered model on each backend, the production training step (the
+Training-step benchmark: for each registered model on each backend (native = wasm with OpenBLAS/oneDNN
+matmul and convolution kernels), the production training step (the
 run assembled as a suite would train it: the trainer's batches, the method's gradients, Adam, EMA, the
 trainer's loss reads) in load-checked, interleaved rounds. Reports ms/step (median over rounds),
 samples/s, GFLOP/s beside the machine's fp32 peak, kernels per step, and each method's ratio to vanilla.
@@ -48,7 +49,8 @@ export function perfMarkdown(report: PerfReport): string {
       e!.cpuModel ?? report.peak?.cpu.modelName ?? "unknown CPU"
     })` +
     (e!.adapter ? `, adapter "${e!.adapter.description}" (fallback: ${e!.adapter.isFallbackAdapter})` : "") +
-    (e!.wasm.simd === null ? "" : `, wasm SIMD ${e!.wasm.simd}, threads ${e!.wasm.threads}`)
+    (e!.wasm.simd === null ? "" : `, wasm SIMD ${e!.wasm.simd}, threads ${e!.wasm.threads}`) +
+    (e!.native ? `; ${nativeLabel(e!.native)}` : "")
   );
   return [
     "# Training-step benchmark (`deno task perf`)",
@@ -63,6 +65,7 @@ export function perfMarkdown(report: PerfReport): string {
     ...renderPerfNotes(report).flatMap((n) => [n, ""]),
     "Environments:",
     ...envLines,
+    `- kernel variables (OpenBLAS, oneDNN, OpenMP): ${kernelEnvLabel(report.kernelEnvironment)}`,
     "",
   ].join("\n");
 }
@@ -74,6 +77,7 @@ export async function perfMain(args: string[]): Promise<number> {
   const backends = await resolveBackends(a.backends);
   const report = await runPerf({
     backends,
+    nativeThreads: a.threads,
     workloads: workloadsFor(a),
     methods: a.methods,
     rounds: a.rounds,

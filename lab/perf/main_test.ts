@@ -60,3 +60,42 @@ Deno.test("perfMain: a noisy result is not written into reports/perf/ but into .
     await Deno.remove(root, { recursive: true });
   }
 });
+
+Deno.test("perf --backend native where the library cannot load (no --allow-ffi): failed rows naming why, exit 1", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const out = await new Deno.Command(Deno.execPath(), {
+      args: [
+        "run",
+        "--no-prompt",
+        "--allow-read",
+        `--allow-write=${dir}`,
+        "--allow-env",
+        "--allow-sys",
+        new URL("./main.ts", import.meta.url).pathname,
+        ...SMALL,
+        "--backend",
+        "native,wasm",
+        "--warmup",
+        "0",
+        "--load-limit",
+        "1000",
+        "--out",
+        dir,
+      ],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const stderr = new TextDecoder().decode(out.stderr);
+    assert.equal(out.code, 1, stderr);
+    const report = JSON.parse(await Deno.readTextFile(`${dir}/perf.json`));
+    const [native, wasm] = report.rows;
+    assert.equal(native.backend, "native");
+    assert.equal(native.status, "failed");
+    assert.match(native.note, /^backend: native unavailable \(.*not permitted \(run with --allow-ffi=/);
+    assert.equal(wasm.status, "ok", "the other backends still run");
+    assert.equal(report.environments.native, undefined);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});

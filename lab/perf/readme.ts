@@ -36,6 +36,10 @@ const ratio = (r: Ratio) =>
     ? f(r, 2)
     : `${f(r.median, 2)} (${f(r.min, 2)}–${f(r.max, 2)})`;
 
+/** The backend of a row, with its threads per job when more than one (native). */
+const backendLabel = (r: Json) =>
+  typeof r.threads === "number" && r.threads > 1 ? `${r.backend} ×${r.threads}` : String(r.backend);
+
 /** "quiet", "NOISY" or "not recorded" for a report and, when it has them, its row's rounds. */
 function loadStatus(report: Json, row?: Json): string {
   if (!String(report.schema).endsWith("/2")) return "not recorded";
@@ -72,7 +76,7 @@ function stepsTable(reports: readonly Json[]): string[] {
         ? ""
         : ` (${f(100 * (r.fractionOfCorePeak as number))}%)`;
       lines.push(
-        `| ${r.backend} | ${r.model} | ${shape(r)} | ${r.batch} | ${r.params} | ${f(ms)} | ${
+        `| ${backendLabel(r)} | ${r.model} | ${shape(r)} | ${r.batch} | ${r.params} | ${f(ms)} | ${
           f(r.samplesPerSec as number, 0)
         } | ${f(r.gflops as number, 2)}${pct} | ${r.kernelsPerStep ?? "–"} | ${loadStatus(rep, r)} |`,
       );
@@ -90,7 +94,7 @@ function methodsTable(reports: readonly Json[]): string[] {
     for (const r of rep.rows as Json[]) {
       if (r.status !== "ok" || r.method === "vanilla") continue;
       lines.push(
-        `| ${r.backend} | ${r.model} | ${shape(r)} | ${r.batch} | ${r.method} (${r.k}) | ${
+        `| ${backendLabel(r)} | ${r.model} | ${shape(r)} | ${r.batch} | ${r.method} (${r.k}) | ${
           ratio(r.ratioToVanilla as Ratio)
         } | ${r.kernelsPerStep ?? "–"} | ${loadStatus(rep, r)} |`,
       );

@@ -8,6 +8,7 @@
 import type { PerfReport, PerfRound, PerfRow } from "./step_bench.ts";
 import type { RoundLoad } from "./load.ts";
 import type { Fp32Peak } from "./peak.ts";
+import type { NativeInfo } from "../../src/runtime/backend.ts";
 
 const fmt = (x: number | undefined, d = 1) => (x === undefined ? "" : x.toFixed(d));
 
@@ -35,15 +36,16 @@ export function loadLabel(loads: readonly (RoundLoad | null)[], limit: number): 
 export function renderPerfTable(report: PerfReport): string {
   const head = [
     "| backend | model | data | batch | params | method (k) | ms/step | rounds min–max | samples/s | GFLOP/s | " +
-    "% core peak | kernels/step | × vanilla (range) | foreign load (cores) |",
-    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
+    "% core peak | matmul/conv kernels GFLOP/s | kernels/step | × vanilla (range) | foreign load (cores) |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   const lines = report.rows.map((r) => {
     const shape = r.dataShape.join("×");
     const method = r.method === "vanilla" ? "vanilla" : `${r.method} (${r.k})`;
-    const lead = `| ${r.backend} | ${r.model} | ${shape} | ${r.batch} | ${r.params ?? ""} | ${method} |`;
+    const backend = (r.threads ?? 1) > 1 ? `${r.backend} ×${r.threads} threads` : r.backend;
+    const lead = `| ${backend} | ${r.model} | ${shape} | ${r.batch} | ${r.params ?? ""} | ${method} |`;
     if (r.status !== "ok") {
-      return `${lead} ${r.status}: ${(r.note ?? "").replaceAll("|", "/")} | | | | | | | |`;
+      return `${lead} ${r.status}: ${(r.note ?? "").replaceAll("|", "/")} | | | | | | | | |`;
     }
     const byRound = r.msPerStepByRound ?? [];
     const ratio = r.ratioToVanilla;
@@ -52,11 +54,35 @@ export function renderPerfTable(report: PerfReport): string {
       fmt(r.samplesPerSec, 0)
     } | ${fmt(r.gflops, 2)} | ${
       r.fractionOfCorePeak === undefined ? "" : fmt(100 * r.fractionOfCorePeak, 1)
-    } | ${r.kernelsPerStep ?? ""} | ${
+    } | ${fmt(r.denseKernels?.gflops, 1)} | ${r.kernelsPerStep ?? ""} | ${
       ratio ? `${fmt(ratio.median, 2)} (${fmt(ratio.min, 2)}–${fmt(ratio.max, 2)})` : ""
     } | ${load} |`;
   });
   return [...head, ...lines].join("\n");
+}
+
+/**
+ * The native backend's libraries in one line: OpenBLAS version and kernel core (and who chose it), oneDNN
+ * version and effective ISA, the convolution library and the threads per job.
+ */
+export function nativeLabel(n: NativeInfo): string {
+  const b = n.openblas;
+  const version = b.config.match(/^OpenBLAS (\S+)/)?.[1] ?? b.config;
+  const ct = b.coreType;
+  const who = ct.inEffect === null
+    ? "OpenBLAS's own CPU detection"
+    : `OPENBLAS_CORETYPE=${ct.inEffect}${
+      ct.inEffect === ct.policy ? ", antbench's choice from CPUID" : ", set by the user"
+    }`;
+  const dnnl = n.onednn ? `, oneDNN ${n.onednn.version} (ISA ${n.onednn.isa})` : ", no oneDNN";
+  return `native: OpenBLAS ${version} core ${b.coreName} (${who})${dnnl}, convolutions on ${n.conv}, ` +
+    `${n.threads} thread${n.threads === 1 ? "" : "s"} per job`;
+}
+
+/** "A=1, B=2" for the set variables of {@link kernelEnvironment}'s record, "none set" otherwise. */
+export function kernelEnvLabel(env: Record<string, string | null> | undefined): string {
+  const set = Object.entries(env ?? {}).filter(([, v]) => v !== null).map(([k, v]) => `${k}=${v}`);
+  return set.length ? set.join(", ") : "none set";
 }
 
 /** The peak's formula, inputs and assumption, as Markdown lines. */

@@ -5,6 +5,12 @@
  * loss reads — and reports ms/step, samples/s, GFLOP/s beside the machine's fp32 peak (lab/perf/peak.ts),
  * kernels per step (lab/perf/kernels.ts) and each method's step time relative to the vanilla baseline.
  *
+ * Backends: those of training (src/runtime/backend.ts). `native` is the wasm backend with its matmul and
+ * convolution kernels replaced by OpenBLAS/oneDNN ones under the same kernel names, so kernels and FLOPs
+ * are counted the same way; its BLAS/oneDNN threads per job are a setting (`nativeThreads`, default 1 as in
+ * training), and its GFLOP/s are compared with the peak of that many cores. Backends run one after
+ * another (not interleaved with each other): compare backends only from quiet reports.
+ *
  * Rounds: after `warmup` untimed steps, each round times a block of `repeats` steps of every contender of
  * the workload, interleaved (A B C in even rounds, C B A in odd ones) so that drift hits all alike.
  * ms/step of a round = the block's wall time / `repeats`; a row's ms/step is the median over rounds, and
@@ -17,9 +23,15 @@
 import type { RunConfig } from "../../src/train/types.ts";
 import type { Dataset } from "../../src/data/dataset.ts";
 import { getDatasetFactory } from "../../src/data/registry.ts";
-import { type ConcreteBackend, initBackend } from "../../src/runtime/backend.ts";
+import {
+  chooseBackend,
+  type ConcreteBackend,
+  DEFAULT_NATIVE_THREADS,
+  initBackend,
+} from "../../src/runtime/backend.ts";
 import { type EnvironmentFingerprint, environmentFingerprint } from "../../src/runtime/fingerprint.ts";
 import { type Contender, createContender } from "./contender.ts";
+import { kernelEnvironment } from "./kernel_env.ts";
 import { FOREIGN_LOAD_LIMIT, LOAD_RETRIES, measuredRound, type RoundLoad } from "./load.ts";
 import type { Fp32Peak } from "./peak.ts";
 import { median, type RatioSummary, roundRatios, summarize, type TimeStats } from "./stats.ts";
@@ -35,6 +47,8 @@ export interface PerfRow {
   dataset: string;
   dataShape: number[];
   batch: number;
+  /** Threads of the step: the native backend's BLAS/oneDNN threads per job; 1 on every other backend. */
+  threads: number;
   params: number | null;
   method: string;
   /** Clusters of the run (1 for the vanilla baseline). */
@@ -52,8 +66,13 @@ export interface PerfRow {
   /** Matmul/conv FLOPs of one step (from a tf.profile of one extra step). */
   flopsPerStep?: number;
   gflops?: number;
-  /** gflops / the fp32 peak of one core (antbench runs one thread per job). */
+  /** gflops / the fp32 peak of the {@link threads} cores the step may use (one core unless native threads > 1). */
   fractionOfCorePeak?: number;
+  /**
+   * The matmul/conv kernels alone in the profiled step: their kernel time (ms) and FLOPs / that time
+   * (GFLOP/s); on native these are the OpenBLAS / oneDNN calls.
+   */
+  denseKernels?: { ms: number; gflops: number };
   /** Registered-kernel invocations of one production step. */
   kernelsPerStep?: number;
   /** The most frequent kernels of that step: [name, calls]. */
@@ -93,6 +112,8 @@ export interface PerfReport {
     seed: number;
     loadLimitCores: number;
     loadRetries: number;
+    /** Threads per job of the native backend. */
+    nativeThreads: number;
   };
   /** Every kept round was measured and at most the load limit. */
   quiet: boolean;
@@ -102,6 +123,8 @@ export interface PerfReport {
   kernelSource: string;
   peak: Fp32Peak | null;
   environments: Partial<Record<ConcreteBackend, EnvironmentFingerprint>>;
+  /** The kernel-selecting variables of the native libraries (lab/perf/kernel_env.ts). */
+  kernelEnvironment: Record<string, string | null>;
   rounds: PerfRound[];
   rows: PerfRow[];
 }
@@ -117,6 +140,8 @@ export interface PerfOptions {
   warmup: number;
   k?: number;
   seed?: number;
+  /** Threads per job of the native backend (default 1, as training). */
+  nativeThreads?: number;
   /** Load check: the limit in cores (default 0.3) and how often a noisy round is repeated (default 3). */
   loadLimitCores?: number;
   loadRetries?: number;
@@ -136,6 +161,8 @@ export interface WorkloadBenchOptions {
   loadLimitCores?: number;
   loadRetries?: number;
   peak?: Fp32Peak | null;
+  /** Threads of the step (the native backend's per job; default 1): the peak GFLOP/s are compared with. */
+  threads?: number;
   onLog?: (line: string) => void;
 }
 
@@ -143,9 +170,10 @@ function message(e: unknown): string {
   return e instanceof Error ? e.message.split("\n")[0] : String(e);
 }
 
-function baseRow(backend: ConcreteBackend, w: Workload, method: string, k: number): PerfRow {
+function baseRow(backend: ConcreteBackend, w: Workload, method: string, k: number, threads = 1): PerfRow {
   const { model, dataShape, batch } = w;
-  return { backend, model, dataset: w.dataset.id, dataShape, batch, params: null, method, k, status: "ok" };
+  const dataset = w.dataset.id;
+  return { backend, model, dataset, dataShape, batch, threads, params: null, method, k, status: "ok" };
 }
 
 interface Entry {
@@ -180,14 +208,14 @@ export async function benchmarkWorkload(
     dataset = await f.load({ ...f.defaults, ...w.dataset.options }, { cacheDir: ".cache" });
   } catch (e) {
     const rows = ["vanilla", ...methods].map((m) => ({
-      ...baseRow(backend, w, m, m === "vanilla" ? 1 : o.k),
+      ...baseRow(backend, w, m, m === "vanilla" ? 1 : o.k, o.threads),
       status: "failed" as const,
       note: message(e),
     }));
     return { rows, rounds: [] };
   }
   const entries: Entry[] = configs.map((config) => ({
-    row: { ...baseRow(backend, w, config.method.id, config.clustering.k), config },
+    row: { ...baseRow(backend, w, config.method.id, config.clustering.k, o.threads), config },
     times: [],
     roundMs: [],
   }));
@@ -256,7 +284,10 @@ export async function benchmarkWorkload(
           samplesPerSec: (w.batch * 1000) / msPerStep,
           flopsPerStep: p.flops,
           gflops,
-          ...(o.peak ? { fractionOfCorePeak: gflops / o.peak.perCoreGflops } : {}),
+          ...(o.peak ? { fractionOfCorePeak: gflops / (o.peak.perCoreGflops * (o.threads ?? 1)) } : {}),
+          ...(p.denseKernelMs > 0
+            ? { denseKernels: { ms: p.denseKernelMs, gflops: p.flops / (p.denseKernelMs * 1e6) } }
+            : {}),
           kernelsPerStep: p.kernels,
           kernelsByName: p.kernelsByName.slice(0, 12),
           topKernels: p.topKernels,
@@ -288,7 +319,9 @@ function roundId(backend: ConcreteBackend, w: Workload, round: number, attempt: 
 /** How GFLOP/s are computed (recorded in the report). */
 export const FLOP_SOURCE =
   "counted from the input/output shapes of the MatMul and Conv kernels in a tf.profile of one " +
-  "extra step (multiply-add = 2 FLOPs; element-wise kernels not counted); GFLOP/s = FLOPs / ms per step";
+  "extra step (multiply-add = 2 FLOPs; element-wise kernels not counted; on native the same kernels, run " +
+  "by OpenBLAS/oneDNN); GFLOP/s = FLOPs / ms per step; matmul/conv kernels GFLOP/s = FLOPs / the kernel " +
+  "time of those kernels in the profiled step";
 
 /** How kernels per step are counted (recorded in the report). */
 export const KERNEL_SOURCE =
@@ -305,23 +338,44 @@ export async function runPerf(opts: PerfOptions): Promise<PerfReport> {
   const allRounds: PerfRound[] = [];
   const environments: PerfReport["environments"] = {};
   const methodIds = ["vanilla", ...opts.methods.filter((m) => m !== "vanilla")];
+  const nativeThreads = opts.nativeThreads ?? DEFAULT_NATIVE_THREADS;
   for (const backend of opts.backends) {
+    const threads = backend === "native" ? nativeThreads : 1;
     let info;
     try {
-      info = await initBackend(backend);
+      // A native backend that cannot load falls back to wasm in training; here its rows fail instead, so
+      // that a row labelled native is always native.
+      let fallback: string | null = null;
+      const choice = await chooseBackend(backend, "--backend", {
+        nativeThreads,
+        log: (l) => (fallback = l.replace(/^backend: /, "")),
+      });
+      if (choice.name !== backend) throw new Error(fallback ?? `${backend} resolved to ${choice.name}`);
+      info = await initBackend(choice);
+      if (info.name !== backend) throw new Error(`${backend} is unavailable here (${info.reason})`);
     } catch (e) {
       for (const w of opts.workloads) {
-        rows.push({ ...baseRow(backend, w, "vanilla", 1), status: "failed", note: `backend: ${message(e)}` });
+        rows.push({
+          ...baseRow(backend, w, "vanilla", 1, threads),
+          status: "failed",
+          note: `backend: ${message(e)}`,
+        });
       }
       continue;
     }
     environments[backend] = environmentFingerprint(info);
     for (const w of opts.workloads) {
       const skip = opts.skip?.(backend, w) ?? null;
-      const label = `${backend} ${w.model} ${w.dataShape.join("x")} b${w.batch}`;
+      const label = `${backend}${threads > 1 ? ` ×${threads} threads` : ""} ${w.model} ${
+        w.dataShape.join("x")
+      } b${w.batch}`;
       if (skip) {
         for (const m of methodIds) {
-          rows.push({ ...baseRow(backend, w, m, m === "vanilla" ? 1 : k), status: "skipped", note: skip });
+          rows.push({
+            ...baseRow(backend, w, m, m === "vanilla" ? 1 : k, threads),
+            status: "skipped",
+            note: skip,
+          });
         }
         continue;
       }
@@ -335,6 +389,7 @@ export async function runPerf(opts: PerfOptions): Promise<PerfReport> {
         loadLimitCores,
         loadRetries,
         peak: opts.peak,
+        threads,
         onLog: log,
       });
       for (const row of got.rows) {
@@ -354,13 +409,23 @@ export async function runPerf(opts: PerfOptions): Promise<PerfReport> {
   return {
     schema: "antbench.perf/2",
     createdAt: new Date().toISOString(),
-    settings: { rounds, repeats: opts.repeats, warmup: opts.warmup, k, seed, loadLimitCores, loadRetries },
+    settings: {
+      rounds,
+      repeats: opts.repeats,
+      warmup: opts.warmup,
+      k,
+      seed,
+      loadLimitCores,
+      loadRetries,
+      nativeThreads,
+    },
     quiet: noisyRounds === 0 && allRounds.length > 0,
     noisyRounds,
     flopSource: FLOP_SOURCE,
     kernelSource: KERNEL_SOURCE,
     peak: opts.peak ?? null,
     environments,
+    kernelEnvironment: kernelEnvironment(),
     rounds: allRounds,
     rows,
   };

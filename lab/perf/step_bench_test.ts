@@ -3,6 +3,7 @@ import { runPerf } from "./step_bench.ts";
 import { renderPerfNotes, renderPerfTable } from "./render.ts";
 import { workload } from "./workloads.ts";
 import { fp32Peak, parseCpuinfo } from "./peak.ts";
+import { nativeLoadFailure } from "../../src/runtime/backend.ts";
 
 const PEAK = fp32Peak(parseCpuinfo(
   "processor\t: 0\nvendor_id\t: GenuineIntel\ncpu family\t: 6\nmodel\t\t: 207\ncpu MHz\t\t: 2000\n" +
@@ -58,4 +59,49 @@ Deno.test("runPerf on wasm (MLP, batch 10): rows, exact matmul FLOPs, per-round 
   });
   assert.equal(bad.rows[0].status, "failed");
   assert.match(bad.rows[0].note!, /unet/);
+});
+
+Deno.test("runPerf on native: the same rows, FLOPs and kernels as wasm (the native kernels keep the kernel names), its libraries recorded", async () => {
+  const failure = nativeLoadFailure();
+  if (failure !== null) {
+    console.warn(`step_bench_test: native case SKIPPED (library absent: ${failure})`);
+    return;
+  }
+  const report = await runPerf({
+    backends: ["native", "wasm"],
+    nativeThreads: 2,
+    workloads: [workload("mlp", [2], 10), workload("unet", [8, 8, 1], 5)],
+    methods: [],
+    rounds: 1,
+    repeats: 1,
+    warmup: 0,
+    loadLimitCores: 1000,
+    peak: PEAK,
+  });
+  const [nMlp, nUnet, wMlp, wUnet] = report.rows;
+  for (const r of report.rows) assert.equal(r.status, "ok", `${r.backend} ${r.model}: ${r.note}`);
+  assert.deepEqual(report.rows.map((r) => [r.backend, r.model, r.threads]), [
+    ["native", "mlp", 2],
+    ["native", "unet", 2],
+    ["wasm", "mlp", 1],
+    ["wasm", "unet", 1],
+  ]);
+  assert.equal(report.settings.nativeThreads, 2);
+  // The hand count of the MLP (see above) holds on native, and the U-Net counts what wasm counts.
+  assert.equal(nMlp.flopsPerStep, 2 * 10 * 107776);
+  assert.ok(nUnet.flopsPerStep! > 0);
+  assert.equal(nUnet.flopsPerStep, wUnet.flopsPerStep);
+  assert.equal(nMlp.kernelsPerStep, wMlp.kernelsPerStep);
+  assert.equal(nUnet.kernelsPerStep, wUnet.kernelsPerStep);
+  assert.ok(nUnet.denseKernels!.ms > 0 && nUnet.denseKernels!.gflops > 0);
+  // Two threads: compared with the peak of two cores.
+  assert.equal(nMlp.fractionOfCorePeak, nMlp.gflops! / (2 * 128));
+  assert.equal(wMlp.fractionOfCorePeak, wMlp.gflops! / 128);
+  const env = report.environments.native!;
+  assert.equal(env.backend.name, "native");
+  assert.equal(env.native!.threads, 2);
+  assert.equal(env.native!.openblas.threads, 2);
+  assert.match(env.native!.openblas.config, /^OpenBLAS /);
+  assert.equal(report.environments.wasm!.native, null);
+  assert.match(renderPerfTable(report), /\| native ×2 threads \| unet \| 8×8×1 \| 5 \|/);
 });

@@ -3,13 +3,27 @@
  * (lab/torch/bench.py, Debian python3-torch at /usr/bin/python3), timed interleaved on the same machine,
  * for every model workload × MTL method.
  *
- * Four arms per (workload, method), each round running them back to back (the order alternates between
+ * antbench trains on the backend training would use (`backend`, default `auto`: webgpu on a hardware
+ * adapter, else native when OpenBLAS loads, else wasm), chosen once and handed to every worker.
+ *
+ * Arms per (workload, method), each round running them back to back (the order alternates between
  * rounds, A B … then … B A, so neither side always runs first):
- * - `antbench ×1`: one antbench process (tfjs wasm, one thread: tfjs-wasm is single-threaded under Deno);
- * - `torch ×1`: PyTorch with torch.set_num_threads(1) (the per-core comparison);
- * - `torch ×N`: PyTorch with N intra-op threads (its per-machine throughput; N = all cores by default);
+ * - `antbench ×1`: one antbench job, one thread (on native: OpenBLAS and oneDNN at 1 thread);
+ * - `torch ×1`: PyTorch with torch.set_num_threads(1) and OpenBLAS at 1 thread (the per-core comparison);
+ * - `torch ×N`: PyTorch with N intra-op threads and OpenBLAS at N (per machine; N = all cores by default);
  * - `antbench N jobs`: N independent antbench trainings in parallel Web Workers (each its own tfjs
- *   instance on its own core), the way `--jobs N` runs a suite; throughput = N·steps·B / slowest worker.
+ *   instance, one thread each), the way `bench --jobs N` runs a suite; throughput = N·steps·B / slowest
+ *   worker;
+ * - `antbench 1 job × N threads` (native only, N > 1): one worker whose OpenBLAS/oneDNN use N threads, as
+ *   `bench --threads N`; OpenBLAS's count is process-wide, so the worker sets it for its block only.
+ *
+ * Fair libraries: Debian's python3-torch runs its GEMMs on the system BLAS, which is OpenBLAS once
+ * libopenblas0-pthread is installed, and OpenBLAS 0.3.21 runs slow Prescott kernels on CPUs it does not
+ * know unless OPENBLAS_CORETYPE names the core. So the PyTorch process gets the OPENBLAS_CORETYPE antbench
+ * uses ({@link torchEnvironment}), and its OpenBLAS thread count follows each arm's threads
+ * (torch.set_num_threads does not set it). Both sides' libraries (OpenBLAS core, oneDNN ISA, threads) are
+ * recorded in the report.
+ *
  * The antbench arms run the production step: the run assembled as a suite would train it
  * (lab/perf/workloads.ts, lab/perf/contender.ts: the trainer's batches, the method, Adam, EMA, the loss
  * reads). The torch side runs the same model, method, schedule and Adam/EMA settings on numpy batches
@@ -28,10 +42,14 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { RunConfig } from "../../src/train/types.ts";
 import type { Dataset } from "../../src/data/dataset.ts";
 import { getDatasetFactory } from "../../src/data/registry.ts";
-import { initBackend } from "../../src/runtime/backend.ts";
+import { type BackendName, chooseBackend, initBackend } from "../../src/runtime/backend.ts";
 import { environmentFingerprint } from "../../src/runtime/fingerprint.ts";
-import { TORCH_PYTHON, torchVersion } from "../parity/export.ts";
+import { TORCH_PYTHON } from "../parity/export.ts";
+import { torchEnvironment, TorchPeer, WorkerPool } from "./peers.ts";
+
+export { torchEnvironment, TorchPeer, WorkerPool } from "./peers.ts";
 import { type Contender, createContender } from "../perf/contender.ts";
+import { kernelEnvironment } from "../perf/kernel_env.ts";
 import { FOREIGN_LOAD_LIMIT, LOAD_RETRIES, measuredRound, type RoundLoad } from "../perf/load.ts";
 import type { Fp32Peak } from "../perf/peak.ts";
 import { median, type RatioSummary, roundRatios, summarize, type TimeStats } from "../perf/stats.ts";
@@ -39,105 +57,6 @@ import { type Workload, workloadConfigs } from "../perf/workloads.ts";
 
 /** Methods the PyTorch reference implements (lab/torch/methods.py). */
 export const TORCH_METHODS: readonly string[] = ["vanilla", "uw", "pcgrad", "nashmtl"];
-
-/** The long-lived PyTorch benchmark process (line-delimited JSON over stdin/stdout). */
-export class TorchPeer {
-  readonly #child: Deno.ChildProcess;
-  readonly #writer: WritableStreamDefaultWriter<Uint8Array>;
-  readonly #reader: ReadableStreamDefaultReader<string>;
-  #buffer = "";
-
-  private constructor(child: Deno.ChildProcess) {
-    this.#child = child;
-    this.#writer = child.stdin.getWriter();
-    this.#reader = child.stdout.pipeThrough(new TextDecoderStream()).getReader();
-  }
-
-  /** Start lab/torch/bench.py; throws naming the install command when torch is missing. */
-  static async start(python = TORCH_PYTHON): Promise<TorchPeer> {
-    await torchVersion(python);
-    const script = new URL("./bench.py", import.meta.url).pathname;
-    const child = new Deno.Command(python, {
-      args: [script],
-      stdin: "piped",
-      stdout: "piped",
-      stderr: "inherit",
-      // OpenMP would otherwise spin its idle threads while antbench runs (skewing the interleaving).
-      env: { OMP_WAIT_POLICY: "PASSIVE" },
-    }).spawn();
-    return new TorchPeer(child);
-  }
-
-  async #line(): Promise<string> {
-    while (true) {
-      const nl = this.#buffer.indexOf("\n");
-      if (nl >= 0) {
-        const line = this.#buffer.slice(0, nl);
-        this.#buffer = this.#buffer.slice(nl + 1);
-        return line;
-      }
-      const { value, done } = await this.#reader.read();
-      if (done) throw new Error("bench.py exited unexpectedly (see its stderr above)");
-      this.#buffer += value;
-    }
-  }
-
-  /** Send one command; resolves to the reply, throws on {ok: false}. */
-  async request(msg: Record<string, unknown>): Promise<Record<string, unknown>> {
-    await this.#writer.write(new TextEncoder().encode(JSON.stringify(msg) + "\n"));
-    const reply = JSON.parse(await this.#line());
-    if (!reply.ok) throw new Error(`torch: ${reply.error}`);
-    return reply;
-  }
-
-  async close(): Promise<void> {
-    try {
-      await this.request({ cmd: "quit" }).catch(() => {});
-      await this.#writer.close().catch(() => {});
-    } finally {
-      await this.#child.status;
-    }
-  }
-}
-
-/** N antbench Web Workers training the same run in parallel. */
-export class WorkerPool {
-  readonly #workers: Worker[];
-
-  constructor(n: number) {
-    this.#workers = Array.from(
-      { length: n },
-      () => new Worker(new URL("./vs_torch_worker.ts", import.meta.url).href, { type: "module" }),
-    );
-  }
-
-  #ask(w: Worker, msg: unknown): Promise<Record<string, unknown>> {
-    return new Promise((resolve, reject) => {
-      w.onmessage = (e) => (e.data.ok ? resolve(e.data) : reject(new Error(`worker: ${e.data.error}`)));
-      w.onerror = (e) => {
-        e.preventDefault();
-        reject(new Error(`worker: ${e.message}`));
-      };
-      w.postMessage(msg);
-    });
-  }
-
-  /** Every worker assembles `config` (lab/perf/contender.ts) on its own wasm backend. */
-  async setup(config: RunConfig): Promise<void> {
-    await Promise.all(this.#workers.map((w) => this.#ask(w, { cmd: "setup", config })));
-  }
-
-  /** All workers run `steps` timed steps at once; per-worker step times and elapsed wall times. */
-  async run(warmup: number, steps: number): Promise<{ ms: number[][]; elapsedMs: number[] }> {
-    const replies = await Promise.all(this.#workers.map((w) => this.#ask(w, { cmd: "run", warmup, steps })));
-    return { ms: replies.map((r) => r.ms as number[]), elapsedMs: replies.map((r) => r.elapsedMs as number) };
-  }
-
-  async close(): Promise<void> {
-    await Promise.all(this.#workers.map((w) => this.#ask(w, { cmd: "close" }).catch(() => {})));
-    for (const w of this.#workers) w.terminate();
-  }
-}
 
 /** One arm's timings over all rounds. */
 export interface ArmResult {
@@ -173,11 +92,20 @@ export interface VsTorchRow {
   status: "ok" | "failed" | "skipped";
   note?: string;
   params?: { antbench: number; torch: number };
-  arms?: { antbench1: ArmResult; torch1: ArmResult; torchN: ArmResult; antbenchN: ArmResult };
+  arms?: {
+    antbench1: ArmResult;
+    torch1: ArmResult;
+    torchN: ArmResult;
+    antbenchN: ArmResult;
+    /** One job with N native threads (native only, N > 1). */
+    antbench1xN?: ArmResult;
+  };
   /** antbench ×1 / torch ×1 (> 1: antbench faster per core). */
   perCore?: RatioSummary;
   /** antbench N jobs / torch ×N threads (> 1: antbench faster per machine). */
   perMachine?: RatioSummary;
+  /** antbench 1 job × N threads / torch ×N threads (native only). */
+  perMachineThreads?: RatioSummary;
   /** Registered-kernel invocations of one antbench production step. */
   kernelsPerStep?: number;
   /** Matmul/conv FLOPs of one step (antbench's profile; the same model and batch on both sides). */
@@ -202,6 +130,9 @@ export interface VsTorchReport {
     k: number;
     seed: number;
     cores: number;
+    /** antbench's parallel jobs and the threads of the threaded per-machine arms. */
+    jobs: number;
+    threads: number;
     loadLimitCores: number;
     loadRetries: number;
   };
@@ -221,6 +152,8 @@ function arm(label: string, parallelism: number, ms: number[], sps: number[]): A
 
 /** Settings of {@link runVsTorch}. */
 export interface VsTorchOptions {
+  /** antbench's backend (default "auto": what training picks here). */
+  backend?: BackendName;
   workloads: Workload[];
   methods: string[];
   rounds: number;
@@ -228,7 +161,10 @@ export interface VsTorchOptions {
   warmup: number;
   k: number;
   seed: number;
-  /** Parallel antbench jobs and torch threads for the per-machine arms. */
+  /**
+   * Parallel antbench jobs (1 thread each) and the threads of the threaded per-machine arms: torch ×N and,
+   * on native, antbench 1 job × N threads.
+   */
   jobs: number;
   threads: number;
   tag: string;
@@ -238,17 +174,21 @@ export interface VsTorchOptions {
   onLog?: (line: string) => void;
 }
 
-type ArmKey = "a1" | "t1" | "an" | "tn";
+type ArmKey = "a1" | "t1" | "an" | "tn" | "a1n";
 
 /** Time every workload × method on both sides, interleaved, in load-checked rounds. */
 export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
   const log = o.onLog ?? (() => {});
   const loadLimitCores = o.loadLimitCores ?? FOREIGN_LOAD_LIMIT;
   const loadRetries = o.loadRetries ?? LOAD_RETRIES;
-  const info = await initBackend("wasm");
-  const torch = await TorchPeer.start();
+  const choice = await chooseBackend(o.backend ?? "auto", "--backend", { nativeThreads: 1, log });
+  const info = await initBackend(choice);
+  const torchEnv = torchEnvironment();
+  const torch = await TorchPeer.start(TORCH_PYTHON, torchEnv);
   const torchInfo = await torch.request({ cmd: "info" });
-  const pool = new WorkerPool(o.jobs);
+  const pool = new WorkerPool(o.jobs, choice);
+  // One job with N native threads: only where threads mean something (native) and N > 1.
+  const threaded = info.name === "native" && o.threads > 1 ? new WorkerPool(1, choice, o.threads) : null;
   const rows: VsTorchRow[] = [];
   const rounds: VsTorchRound[] = [];
   const methods = ["vanilla", ...o.methods.filter((m) => m !== "vanilla")];
@@ -315,10 +255,12 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
             cluster: first.map((b) => Array.from(b.cluster)),
           });
           await pool.setup(config);
+          await threaded?.setup(config);
           if (o.warmup > 0) await side.block(o.warmup);
           await torch.request({ cmd: "time", id: label, threads: o.threads, warmup: o.warmup, steps: 0 });
-          const acc: Record<ArmKey, number[]> = { a1: [], t1: [], tn: [], an: [] };
-          const sps: Record<ArmKey, number[]> = { a1: [], t1: [], tn: [], an: [] };
+          const keys: ArmKey[] = ["a1", "t1", "an", "tn", ...(threaded ? ["a1n" as const] : [])];
+          const acc: Record<ArmKey, number[]> = { a1: [], t1: [], tn: [], an: [], a1n: [] };
+          const sps: Record<ArmKey, number[]> = { a1: [], t1: [], tn: [], an: [], a1n: [] };
           let noisy = false;
           for (let r = 0; r < o.rounds; r++) {
             let got: Record<ArmKey, { ms: number[]; sps: number }> | null = null;
@@ -340,14 +282,20 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
                 const ms = rep.ms as number[];
                 one[key] = { ms, sps: (o.repeats * w.batch * 1000) / ms.reduce((a, b) => a + b, 0) };
               };
-              const runAN = async () => {
-                const res = await pool.run(r === 0 && attempt === 0 ? o.warmup : 0, o.repeats);
-                one.an = {
+              const runPool = async (p: WorkerPool, jobs: number, key: "an" | "a1n") => {
+                const res = await p.run(r === 0 && attempt === 0 ? o.warmup : 0, o.repeats);
+                one[key] = {
                   ms: res.ms.flat(),
-                  sps: (o.jobs * o.repeats * w.batch * 1000) / Math.max(...res.elapsedMs),
+                  sps: (jobs * o.repeats * w.batch * 1000) / Math.max(...res.elapsedMs),
                 };
               };
-              const order = [runA1, () => runTorch(1, "t1"), runAN, () => runTorch(o.threads, "tn")];
+              const order = [
+                runA1,
+                () => runTorch(1, "t1"),
+                () => runPool(pool, o.jobs, "an"),
+                () => runTorch(o.threads, "tn"),
+                ...(threaded ? [() => runPool(threaded, 1, "a1n")] : []),
+              ];
               for (const f of r % 2 === 0 ? order : order.reverse()) await f();
               got = one as Record<ArmKey, { ms: number[]; sps: number }>;
             }, {
@@ -364,7 +312,7 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
             });
             rounds.push({ row: label, round: r, attempt, kept: true, load: res.load });
             if (res.load === null || !res.load.quiet) noisy = true;
-            for (const key of ["a1", "t1", "an", "tn"] as const) {
+            for (const key of keys) {
               acc[key].push(...got![key].ms);
               sps[key].push(got![key].sps);
             }
@@ -381,9 +329,13 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
               torch1: t1,
               torchN: arm(`torch ×${o.threads} threads`, o.threads, acc.tn, sps.tn),
               antbenchN: arm(`antbench ${o.jobs} jobs`, o.jobs, acc.an, sps.an),
+              ...(threaded
+                ? { antbench1xN: arm(`antbench 1 job × ${o.threads} threads`, o.threads, acc.a1n, sps.a1n) }
+                : {}),
             },
             perCore: roundRatios(sps.a1, sps.t1),
             perMachine: roundRatios(sps.an, sps.tn),
+            ...(threaded ? { perMachineThreads: roundRatios(sps.a1n, sps.tn) } : {}),
             kernelsPerStep: prof.kernels,
             flopsPerStep: prof.flops,
             gflops: {
@@ -409,6 +361,7 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
     }
   } finally {
     await pool.close();
+    await threaded?.close();
     await torch.close();
   }
   const fp = environmentFingerprint(info);
@@ -424,14 +377,23 @@ export async function runVsTorch(o: VsTorchOptions): Promise<VsTorchReport> {
       k: o.k,
       seed: o.seed,
       cores: navigator.hardwareConcurrency,
+      jobs: o.jobs,
+      threads: o.threads,
       loadLimitCores,
       loadRetries,
     },
     quiet: noisyRounds === 0 && rounds.length > 0,
     noisyRounds,
     peak: o.peak ?? null,
-    antbench: { ...fp, tfjsBackend: tf.getBackend(), threadsPerJob: 1 },
-    torch: { python: TORCH_PYTHON, ...torchInfo },
+    antbench: {
+      ...fp,
+      tfjsBackend: tf.getBackend(),
+      threadsPerJob: 1,
+      threadedArm: threaded ? { jobs: 1, threads: o.threads } : null,
+      environment: kernelEnvironment(),
+    },
+    // torchInfo.environment: the variables as bench.py saw them; startEnvironment: what was passed.
+    torch: { python: TORCH_PYTHON, ...torchInfo, startEnvironment: torchEnv },
     rounds,
     rows,
   };

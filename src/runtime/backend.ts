@@ -253,6 +253,32 @@ function enableNative(threads: number): NativeInfo | null {
 }
 
 /**
+ * Change the native backend's thread count: OpenBLAS's (process-wide: every thread of the process then
+ * uses it) and oneDNN's OpenMP count (the calling thread's). For benchmarks that time thread arms one
+ * after another in one process (lab/torch/vs_torch.ts: 1 job × N threads beside N jobs × 1 thread);
+ * training keeps one count per run. Throws when the native backend is not active in this thread.
+ */
+export function setNativeThreads(threads: number): NativeInfo {
+  if (!(Number.isInteger(threads) && threads >= 1 && threads <= 256)) {
+    throw new RangeError(`native threads: got ${threads}; allowed: an integer from 1 to 256`);
+  }
+  const blas = loadOpenBlas();
+  if (active?.name !== "native" || active.native === null || blas === null) {
+    throw new Error("setNativeThreads: the native backend is not active in this thread");
+  }
+  const dnnl = loadDnnl();
+  blas.setThreads(threads);
+  dnnl?.setThreads(threads);
+  active.native = {
+    ...active.native,
+    openblas: { ...blas.info },
+    onednn: dnnl ? { ...dnnl.info } : null,
+    threads,
+  };
+  return active.native;
+}
+
+/**
  * Select and initialise a tfjs backend: a name (resolved here with {@link chooseBackend}) or a choice made
  * earlier. Safe to call repeatedly (switching backends is allowed; tensors then move lazily on first use).
  */

@@ -7,6 +7,7 @@ import {
   nativeLoadFailure,
   parseBackendName,
   resolveAuto,
+  setNativeThreads,
 } from "./backend.ts";
 import { UsageError } from "./errors.ts";
 import { gradientsRegistered } from "./gradients.ts";
@@ -67,6 +68,28 @@ Deno.test("native requested without a loadable library: wasm, with one line sayi
     () => chooseBackend("native", "--threads", { nativeThreads: 0 }),
     /native threads: got 0/,
   );
+});
+
+Deno.test("setNativeThreads: OpenBLAS's count as the library reports it, recorded; refused off native", async () => {
+  await initBackend("wasm");
+  assert.throws(() => setNativeThreads(2), /the native backend is not active/);
+  if (nativeLoadFailure() !== null) {
+    console.warn(`backend_test: setNativeThreads case SKIPPED (library absent: ${nativeLoadFailure()})`);
+    return;
+  }
+  const info = await initBackend("native");
+  try {
+    assert.equal(info.native!.threads, 1);
+    const two = setNativeThreads(2);
+    // openblas_get_num_threads() after the call (the library's own answer), capped by its MAX_THREADS.
+    assert.equal(two.openblas.threads, 2);
+    assert.equal(two.threads, 2);
+    assert.equal(info.native!.threads, 2, "the active backend's record follows");
+    assert.equal(setNativeThreads(1).openblas.threads, 1);
+    assert.throws(() => setNativeThreads(0), /native threads: got 0/);
+  } finally {
+    await initBackend("wasm");
+  }
 });
 
 Deno.test("initBackend: bad name is a UsageError; wasm and cpu initialise with gradients registered", async () => {

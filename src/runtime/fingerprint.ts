@@ -46,7 +46,7 @@ export interface EnvironmentFingerprint {
   wasm: { simd: boolean | null; threads: number | null };
   /**
    * native backend only (else null): OpenBLAS's path, `openblas_get_config()`, `openblas_get_corename()`
-   * and the OPENBLAS_CORETYPE in effect; oneDNN's path and version; the thread count. Bit-identical reruns
+   * and the OPENBLAS_CORETYPE in effect; oneDNN's path, version and effective ISA; the thread count. Bit-identical reruns
    * need the same library, core and thread count.
    */
   native: NativeInfo | null;

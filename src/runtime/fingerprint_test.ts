@@ -2,6 +2,17 @@ import assert from "node:assert/strict";
 import { initBackend, nativeLoadFailure } from "./backend.ts";
 import { environmentFingerprint } from "./fingerprint.ts";
 
+/** /proc/cpuinfo ("" where there is none): read by a child, as Deno refuses /proc without --allow-all. */
+async function cpuinfo(): Promise<string> {
+  try {
+    const out = await new Deno.Command("cat", { args: ["/proc/cpuinfo"], stdout: "piped", stderr: "null" })
+      .output();
+    return out.code === 0 ? new TextDecoder().decode(out.stdout) : "";
+  } catch {
+    return "";
+  }
+}
+
 Deno.test("fingerprint records versions from package.json files and the active wasm backend", async () => {
   const info = await initBackend("wasm");
   const fp = environmentFingerprint(info);
@@ -73,6 +84,36 @@ Deno.test("fingerprint records the native libraries: path, OpenBLAS config and c
       );
     }
     assert.equal(n.conv, "onednn");
+    // The effective ISA follows the CPU's flags (/proc/cpuinfo, an independent source) unless lowered.
+    assert.match(n.onednn.isa, /^cpu_isa_/);
+    const flags = (await cpuinfo()).match(/^flags\s*:(.*)$/m)?.[1] ?? "";
+    const has = (f: string) => flags.split(/\s+/).includes(f);
+    const lowered = Deno.env.get("ONEDNN_MAX_CPU_ISA") ?? Deno.env.get("DNNL_MAX_CPU_ISA");
+    if (!lowered && ["avx512f", "avx512bw", "avx512vl", "avx512dq"].every(has)) {
+      assert.match(n.onednn.isa, /^cpu_isa_avx512_core/);
+    } else if (!lowered && has("avx2") && !has("avx512f")) assert.match(n.onednn.isa, /^cpu_isa_avx2/);
   }
   assert.deepEqual(JSON.parse(JSON.stringify(fp)), fp);
+});
+
+Deno.test("oneDNN's recorded ISA is the library's effective one: DNNL_MAX_CPU_ISA=AVX2 lowers it", async () => {
+  if (nativeLoadFailure() !== null) {
+    console.warn(`fingerprint_test: oneDNN ISA case SKIPPED (library absent: ${nativeLoadFailure()})`);
+    return;
+  }
+  const code = `import { loadDnnl } from ${JSON.stringify(new URL("./native/dnnl.ts", import.meta.url).href)};
+console.log(loadDnnl()?.info.isa ?? "none");`;
+  const out = await new Deno.Command(Deno.execPath(), {
+    args: ["eval", "--no-prompt", "--allow-ffi", "--allow-env", "--allow-read", code],
+    env: { DNNL_MAX_CPU_ISA: "AVX2" },
+    stdout: "piped",
+    stderr: "piped",
+  }).output();
+  assert.equal(out.code, 0, new TextDecoder().decode(out.stderr));
+  const isa = new TextDecoder().decode(out.stdout).trim();
+  if (isa === "none") return; // oneDNN absent (OpenBLAS alone runs the native backend)
+  const info = await cpuinfo();
+  if (info === "") return; // no /proc/cpuinfo: nothing to compare with
+  if (/^flags\s*:.* avx2( |$)/m.test(info)) assert.equal(isa, "cpu_isa_avx2");
+  else assert.notEqual(isa, "cpu_isa_avx2", "a CPU without AVX2 cannot run AVX2 kernels");
 });

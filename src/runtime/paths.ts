@@ -57,7 +57,9 @@ export function checkWritableDir(dir: string, field: string, allowed: string): v
       probe = up;
     }
   }
-  const rest = dir.slice(probe.length);
+  // The part of `dir` below the existing ancestor; "." stands for the working directory, not a prefix.
+  const prefix = dir.startsWith(probe) && (dir.length === probe.length || dir[probe.length] === "/");
+  const rest = prefix ? dir.slice(probe.length) : `/${dir}`;
   const target = probe === dir ? real : `${real}${rest.startsWith("/") ? "" : "/"}${rest}`;
   const writable = (p: string) => Deno.permissions.querySync({ name: "write", path: p }).state === "granted";
   if (!writable(target)) {

@@ -23,6 +23,8 @@ import { libcPath, readBytes, readCString } from "./cmem.ts";
 const U = "usize", B = "buffer";
 const SYMBOLS = {
   dnnl_version: { parameters: [], result: U },
+  dnnl_get_effective_cpu_isa: { parameters: [], result: "i32" },
+  dnnl_cpu_isa2str: { parameters: ["i32"], result: U },
   dnnl_engine_create: { parameters: [B, "i32", U], result: "i32" },
   dnnl_stream_create: { parameters: [B, U, "u32"], result: "i32" },
   dnnl_memory_desc_init_by_tag: { parameters: [B, "i32", B, "i32", "i32"], result: "i32" },
@@ -78,6 +80,12 @@ export interface DnnlInfo {
   path: string;
   /** "major.minor.patch (hash)". */
   version: string;
+  /**
+   * `dnnl_get_effective_cpu_isa()` as `dnnl_cpu_isa2str` names it (e.g. "cpu_isa_avx512_core_bf16"): the widest
+   * instruction set its JIT kernels may use here (lowered by `ONEDNN_MAX_CPU_ISA` / `DNNL_MAX_CPU_ISA`); "unknown" when the
+   * name cannot be read.
+   */
+  isa: string;
   /** The OpenMP thread count set for the calling thread (oneDNN's threading runtime here is OpenMP). */
   threads: number;
 }
@@ -214,7 +222,8 @@ function bind(lib: Deno.DynamicLibrary<typeof SYMBOLS>, path: string, version: s
   try {
     gomp = Deno.dlopen(gompPath(), { omp_set_num_threads: { parameters: ["i32"], result: "void" } }).symbols;
   } catch { /* no permission: OpenMP's default (OMP_NUM_THREADS or all cores) */ }
-  const info: DnnlInfo = { path, version, threads: 0 };
+  const isa = readCString(s.dnnl_cpu_isa2str(s.dnnl_get_effective_cpu_isa())).trim() || "unknown";
+  const info: DnnlInfo = { path, version, isa, threads: 0 };
   const cache = new Map<string, Prim>();
 
   const md = (d: number[], tag: number): Uint8Array => {

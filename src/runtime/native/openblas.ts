@@ -234,6 +234,15 @@ function envGet(name: string): string | undefined {
   }
 }
 
+/**
+ * The OPENBLAS_CORETYPE antbench's OpenBLAS loads with: the user's value when set, else
+ * {@link openblasCoreTypeFor} of this CPU; null: OpenBLAS's own detection. For peer processes that run the
+ * same OpenBLAS and should run the same kernels (the PyTorch and scipy comparisons of lab/).
+ */
+export function openblasCoreType(): string | null {
+  return envGet("OPENBLAS_CORETYPE") ?? openblasCoreTypeFor(x86Features() ?? cpuFlags());
+}
+
 let loaded: OpenBlas | null | undefined;
 let loadFailure = "";
 
