@@ -28,6 +28,7 @@ import { preflight } from "../suite/preflight.ts";
 import { machineMemory } from "../runtime/machine.ts";
 import { formatBytes, parseBytes } from "../suite/memory.ts";
 import { runDir, runState } from "../suite/store.ts";
+import { compareReproduction } from "../report/reproduce.ts";
 
 /** Usage text of the bench task. */
 export const BENCH_USAGE = `usage: deno task bench [SUITE] [options]
@@ -107,6 +108,9 @@ export async function bench(args: string[]): Promise<number> {
     maxMemory = b;
   }
   const registries = defaultRegistries();
+  // A plain `deno task bench` is the main job: the default suite from scratch in a fresh directory, then the
+  // reproduction check against the published results (never their directory).
+  const fresh = positionals[0] === undefined && values.out === undefined;
   const suiteArg = positionals[0] ?? "default";
   const suite = await loadSuite(looksLikePath(suiteArg) ? userPath(suiteArg) : suiteArg, registries);
   if (values.backend !== undefined) {
@@ -114,7 +118,11 @@ export async function bench(args: string[]): Promise<number> {
   }
   const runs = await planRuns(suite, registries);
   const selected = shard ? selectShard(runs, shard) : runs;
-  const outDir = typeof values.out === "string" ? userPath(values.out) : `reports/${suite.name}`;
+  const outDir = typeof values.out === "string"
+    ? userPath(values.out)
+    : fresh
+    ? await freshDir(`reports/.local/${suite.name}`)
+    : `reports/${suite.name}`;
   const dryRun = values["dry-run"] === true;
   checkWritableDir(outDir, "--out", WRITE_ROOTS);
   const say = (line: string) => console.error(`bench: ${line}`);
@@ -162,11 +170,12 @@ export async function bench(args: string[]): Promise<number> {
       return EXIT.ok;
     }
     say(`backend ${backend.name} (${backend.reason})`);
+    if (fresh) say(`training suite ${suite.name} from scratch into ${outDir}`);
     if (!shard) {
       const removed = await removeStaleTmp(outDir);
       if (removed.length) say(`removed ${removed.length} temporary file(s) left by an interrupted write`);
     }
-    return await train(suite.name, suiteArg, runs, selected, outDir, {
+    const code = await train(suite.name, suiteArg, runs, selected, outDir, {
       jobs,
       shard,
       backend,
@@ -177,6 +186,8 @@ export async function bench(args: string[]): Promise<number> {
       report: !values["no-report"],
       suite,
     });
+    if (shard) return code;
+    return Math.max(code, await reproductionCheck(`reports/${suite.name}`, outDir, runs.map((r) => r.id)));
   } finally {
     await lock?.release();
   }
@@ -265,6 +276,40 @@ async function train(
       `; 'deno task bench ${suiteArg} --retry-failed' trains the failed ones again`,
   );
   return EXIT.failed;
+}
+
+/** `base-<UTC date>-<time>`, with a counter when that directory exists already. */
+async function freshDir(base: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, "").replace(/[-:]/g, "").replace("T", "-");
+  for (let i = 1;; i++) {
+    const dir = i === 1 ? `${base}-${stamp}` : `${base}-${stamp}-${i}`;
+    try {
+      await Deno.stat(dir);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return dir;
+      throw e;
+    }
+  }
+}
+
+/**
+ * After a bench into a directory other than the published one, compare its runs with the published results
+ * of the same suite (when there are any) and print the verdict line last, on stdout. Resolves to the exit
+ * code of the check: 1 only for a difference on the same environment (src/report/reproduce.ts).
+ */
+async function reproductionCheck(published: string, outDir: string, runIds: string[]): Promise<number> {
+  const norm = (p: string) => p.replace(/\/+$/, "").replace(/^\.\//, "");
+  if (norm(published) === norm(outDir)) return EXIT.ok;
+  try {
+    if (!(await Deno.stat(`${published}/runs`)).isDirectory) return EXIT.ok;
+  } catch {
+    console.error(`bench: no published results in ${published}/ to compare with`);
+    return EXIT.ok;
+  }
+  const rep = await compareReproduction(published, outDir, { runIds });
+  for (const d of rep.details) console.log(d);
+  console.log(rep.line);
+  return rep.exitCode;
 }
 
 /** Keep what the report plots of each evaluation: 2-D samples as JSON, image samples as a PNG grid. */

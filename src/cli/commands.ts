@@ -14,6 +14,7 @@ import { reportCommand } from "./report.ts";
 import { compareCommand } from "./compare.ts";
 import { powerCommand } from "./power.ts";
 import { mergeCommand } from "./merge.ts";
+import { reproduceCommand } from "./reproduce.ts";
 
 /** Every subcommand. Add one line per command file. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -27,4 +28,5 @@ export const COMMANDS: readonly CliCommand[] = [
   compareCommand,
   powerCommand,
   mergeCommand,
+  reproduceCommand,
 ];
