@@ -11,7 +11,7 @@ import { enumFlag, intFlag, parseFlags } from "./args.ts";
 import { loadSuite, looksLikePath } from "../suite/load.ts";
 import { planRuns } from "../suite/expand.ts";
 import { defaultRegistries } from "../suite/registries.ts";
-import { runLabel, runSuite } from "../suite/runner.ts";
+import { type ExecSamples, runLabel, runSuite } from "../suite/runner.ts";
 import { parseShard, selectShard } from "../suite/shard.ts";
 import { createWorkerPool } from "../suite/worker_executor.ts";
 import { chooseBackend } from "../runtime/backend.ts";
@@ -312,26 +312,38 @@ async function reproductionCheck(published: string, outDir: string, runIds: stri
   return rep.exitCode;
 }
 
-/** Keep what the report plots of each evaluation: 2-D samples as JSON, image samples as a PNG grid. */
-async function writeSamples(
-  dir: string,
-  s: { step: number; samples: Float32Array; n: number; dataShape: readonly number[] },
-): Promise<void> {
+/**
+ * Keep what the report plots of each evaluation, in the run directory: 2-D samples as JSON
+ * (`samples.json`: step and rounded x, y pairs), image samples as a PNG grid of the first 64
+ * (`samples.png`, with `samples.json` giving its step); the latest evaluation's replace the earlier ones.
+ * At the first evaluation also the real reference samples the metrics compare with (`reference.json` or
+ * `reference.png`), for the report's reference panel.
+ */
+export async function writeSamples(dir: string, s: ExecSamples): Promise<void> {
+  const round = (a: Float32Array, n: number) =>
+    Array.from(a.subarray(0, 2 * n), (v) => Math.round(v * 1e4) / 1e4);
   if (s.dataShape.length === 1 && s.dataShape[0] === 2) {
-    const values = Array.from(
-      s.samples.subarray(0, 2 * Math.min(s.n, 1000)),
-      (v) => Math.round(v * 1e4) / 1e4,
-    );
-    await atomicWriteJson(`${dir}/samples.json`, { step: s.step, values });
-  } else if (s.dataShape.length === 3) {
-    // Image samples: a PNG grid of the first 64 (the last evaluation point's grid is kept).
-    const [h, w, c] = s.dataShape;
-    const n = Math.min(s.n, 64);
-    const png = sampleGridPng(s.samples.subarray(0, n * h * w * c), n, h, w, c, {
-      cols: 8,
-      scale: h < 16 ? 4 : 2,
+    await atomicWriteJson(`${dir}/samples.json`, {
+      step: s.step,
+      values: round(s.samples, Math.min(s.n, 1000)),
     });
-    await atomicWriteFile(`${dir}/samples.png`, png);
+    if (s.reference) {
+      const n = Math.min(s.reference.n, 1000);
+      await atomicWriteJson(`${dir}/reference.json`, { n, values: round(s.reference.samples, n) });
+    }
+  } else if (s.dataShape.length === 3) {
+    const [h, w, c] = s.dataShape;
+    const grid = (a: Float32Array, total: number) => {
+      const n = Math.min(total, 64);
+      return sampleGridPng(a.subarray(0, n * h * w * c), n, h, w, c, { cols: 8, scale: h < 16 ? 4 : 2 });
+    };
+    await atomicWriteFile(`${dir}/samples.png`, grid(s.samples, s.n));
+    await atomicWriteJson(`${dir}/samples.json`, {
+      step: s.step,
+      n: Math.min(s.n, 64),
+      image: "samples.png",
+    });
+    if (s.reference) await atomicWriteFile(`${dir}/reference.png`, grid(s.reference.samples, s.reference.n));
   }
 }
 

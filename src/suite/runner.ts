@@ -15,10 +15,11 @@
  *
  * @module
  */
-import type { EvalPoint, RunConfig, RunResult } from "../train/types.ts";
+import type { RunConfig, RunResult } from "../train/types.ts";
+import type { EvalSamples, LossPoint } from "../train/run.ts";
 import type { PlannedRun } from "./expand.ts";
 import { selectShard, type Shard } from "./shard.ts";
-import { resetRunDir, runDir, runState, writeConfig, writeLog, writeResult } from "./store.ts";
+import { appendLog, resetRunDir, runDir, runState, writeConfig, writeResult } from "./store.ts";
 import { runHash } from "./content_id.ts";
 import { atomicWriteJson } from "../runtime/atomic_write.ts";
 import { claimRun, describeHolder, holderInfo, type LockTiming } from "./lock.ts";
@@ -32,12 +33,7 @@ export interface ExecProgress {
 }
 
 /** Samples produced at an evaluation point (forwarded to the runner's `onSamples`). */
-export interface ExecSamples {
-  step: number;
-  samples: Float32Array;
-  n: number;
-  dataShape: readonly number[];
-}
+export type ExecSamples = EvalSamples;
 
 /** What an executor gets besides the config. */
 export interface ExecContext {
@@ -46,6 +42,8 @@ export interface ExecContext {
   checkpointDir?: string;
   onProgress(p: ExecProgress): void;
   onSamples(s: ExecSamples): Promise<void>;
+  /** The training loss of each loss window, as training goes (appended to the run's log.jsonl). */
+  onLoss?(l: LossPoint): void;
 }
 
 /** Runs one config to a result. */
@@ -60,6 +58,23 @@ export interface SuiteProgress {
   stepsDone: number;
   /** Short label of the run that last reported. */
   current: string;
+  /** The runs training now, in the order they started. */
+  active: ActiveRun[];
+}
+
+/** A run in flight, for progress bars. */
+export interface ActiveRun {
+  /** Short label, e.g. "checkerboard/mlp snr k=5 uw seed 1". */
+  label: string;
+  /** Training steps done, of `steps`. */
+  step: number;
+  steps: number;
+  /** "train", or "eval" while an evaluation point is measured. */
+  phase: "train" | "eval";
+  /** Mean training loss of the latest loss window (absent before the first). */
+  loss?: number;
+  /** performance.now() when the run started. */
+  startedMs: number;
 }
 
 /** Options of {@link runSuite}. */
@@ -88,6 +103,8 @@ export interface RunSuiteOptions {
   pollMs?: number;
   /** Diagnostics (claims taken over, runs left to other processes); default: none. */
   onMessage?: (line: string) => void;
+  /** Called with each run's training loss windows as they happen (e.g. for a progress bar). */
+  onLoss?: (label: string, l: LossPoint) => void;
 }
 
 /** What a suite run did. */
@@ -156,8 +173,14 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
     stepsTotal: todo.reduce((s, r) => s + r.config.train.steps, 0),
     stepsDone: 0,
     current: "",
+    active: [],
   };
-  opts.onProgress?.({ ...progress });
+  const active = new Map<string, ActiveRun>();
+  const snapshot = (): SuiteProgress => ({
+    ...progress,
+    active: [...active.values()].map((a) => ({ ...a })),
+  });
+  opts.onProgress?.(snapshot());
 
   const done = (state: string) => state === "ok" || (state === "failed" && !opts.retryFailed);
   const claimInfo = (id: string) =>
@@ -199,7 +222,7 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
         summary.byOthers++;
         progress.runsDone++;
         progress.stepsDone += run.config.train.steps;
-        opts.onProgress?.({ ...progress });
+        opts.onProgress?.(snapshot());
         return "done";
       }
       await trainOne(run, dir, label);
@@ -212,10 +235,22 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
   const trainOne = async (run: PlannedRun, dir: string, label: string): Promise<void> => {
     await resetRunDir(dir);
     await writeConfig(dir, run.id, await runHash(run.config), run.config);
-    const log: unknown[] = [];
-    let lastStep = 0;
+    // log.jsonl is append-only: one line per loss window and per evaluation as they happen, then "end". A
+    // kill loses at most the line being written; a rerun starts the run (and its log) from scratch.
     let writes = Promise.resolve();
+    const log = (line: Record<string, unknown>) => {
+      writes = writes.then(() => appendLog(dir, [line]));
+      return writes;
+    };
+    let lastStep = 0;
     let result: RunResult;
+    active.set(run.id, {
+      label,
+      step: 0,
+      steps: run.config.train.steps,
+      phase: "train",
+      startedMs: performance.now(),
+    });
     try {
       result = await opts.executor(run.config, {
         id: run.id,
@@ -227,13 +262,23 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
             lastStep = p.step;
           }
           progress.current = `${label} step ${p.step}/${p.steps}${p.phase === "eval" ? " (eval)" : ""}`;
-          opts.onProgress?.({ ...progress });
+          const a = active.get(run.id);
+          if (a) Object.assign(a, { step: p.step, steps: p.steps, phase: p.phase });
+          opts.onProgress?.(snapshot());
         },
         async onSamples(s) {
-          log.push({ event: "eval", step: s.step, samples: s.n });
-          writes = writes.then(() => writeLog(dir, log));
-          await writes;
+          await log(
+            s.point
+              ? { event: "eval", step: s.step, metrics: s.point.metrics, trainLoss: s.point.trainLoss }
+              : { event: "eval", step: s.step, samples: s.n },
+          );
           if (opts.onSamples) await opts.onSamples(dir, s, run.config);
+        },
+        onLoss(l) {
+          void log({ event: "loss", step: l.step, loss: l.loss, clusters: l.clusters });
+          const a = active.get(run.id);
+          if (a) a.loss = l.loss;
+          opts.onLoss?.(label, l);
         },
       });
       result = { ...result, id: run.id };
@@ -241,13 +286,7 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
       result = failedResult(run.id, run.config, `run crashed: ${e instanceof Error ? e.message : String(e)}`);
     }
     await writes;
-    // The final log: one line per evaluation point reached, with its metrics.
-    const curveLines = result.curve.map((p: EvalPoint) => ({ event: "eval", ...p }));
-    await writeLog(dir, [...curveLines, {
-      event: "end",
-      status: result.status,
-      ...(result.error ? { error: result.error } : {}),
-    }]);
+    await log({ event: "end", status: result.status, ...(result.error ? { error: result.error } : {}) });
     await writeResult(dir, result);
     progress.stepsDone += run.config.train.steps - lastStep;
     progress.runsDone++;
@@ -258,8 +297,9 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
       progress.runsFailed++;
       summary.failures.push({ id: run.id, error: result.error ?? "failed" });
     }
+    active.delete(run.id);
     progress.current = `${label}: ${result.status}`;
-    opts.onProgress?.({ ...progress });
+    opts.onProgress?.(snapshot());
   };
 
   // Runs busy elsewhere wait in `deferred` and are looked at again when the queue is empty.
@@ -280,7 +320,7 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
           summary.byOthers++;
           progress.runsDone++;
           progress.stepsDone += r.config.train.steps;
-          opts.onProgress?.({ ...progress });
+          opts.onProgress?.(snapshot());
         } else queue.push(r);
       }
     }

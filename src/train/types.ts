@@ -128,8 +128,12 @@ export interface RunResult {
   floors?: Record<string, MetricFloor>;
   /** Data-derived metric settings per metric key (e.g. the MMD bandwidth), when a metric has any. */
   metricSettings?: Record<string, Record<string, number | string>>;
-  /** Training loss every `lossEvery` steps (mean over the window). */
-  loss: { every: number; values: number[] };
+  /**
+   * Training loss every `every` steps (mean over the window; the last window may be shorter) and, per
+   * cluster, the mean loss of that cluster's samples over each window: `clusters[c][w]` (null in JSON for
+   * a window without samples of the cluster; absent in results written before it existed).
+   */
+  loss: { every: number; values: number[]; clusters?: number[][] };
   /** Method diagnostics (e.g. UW s_i trajectory, Nash solver failures). */
   method: Record<string, unknown>;
   /** Parameters of the model. */
