@@ -107,10 +107,13 @@ export interface ComputeMetricsOptions {
   options?: Record<string, Record<string, unknown>>;
   /** The dataset's exact log-density (for `nll`) and its id (for messages). */
   logDensity?: LogDensity;
+  /** Dataset id (density metrics need one with an exact log-density). */
   dataset?: string;
   /** Shorthands: KID subsets/size, precision/recall k, SWD directions. */
   kid?: Omit<KidOptions, "seed">;
+  /** k of precision/recall. */
   k?: number;
+  /** Projections of the sliced Wasserstein distance. */
   swdProjections?: number;
 }
 

@@ -60,10 +60,15 @@ export interface RunComparison {
 
 /** The facts that decide whether bit-identity is expected. */
 export interface BitEnvironment {
+  /** antbench version (from the run's config.json). */
   antbench: string | null;
+  /** Deno version. */
   deno: string | null;
+  /** V8 version. */
   v8: string | null;
+  /** tfjs-core version (with the backend package's when it differs). */
   tfjs: string | null;
+  /** tfjs backend. */
   backend: string | null;
   /** WebGPU adapter description (webgpu only). */
   adapter: string | null;

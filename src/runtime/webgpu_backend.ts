@@ -21,13 +21,19 @@ export const MATMUL_PACKED_PROGRAM = 3;
 
 /** What we record about a WebGPU adapter (`GPUAdapterInfo` plus Deno's `isFallbackAdapter`). */
 export interface AdapterSummary {
+  /** Adapter vendor. */
   vendor: string;
+  /** Adapter architecture. */
   architecture: string;
+  /** Adapter device. */
   device: string;
+  /** Adapter description. */
   description: string;
   /** True for software adapters (Mesa llvmpipe / lavapipe). */
   isFallbackAdapter: boolean;
+  /** Smallest subgroup size (null when unknown). */
   subgroupMinSize: number | null;
+  /** Largest subgroup size (null when unknown). */
   subgroupMaxSize: number | null;
   /** Features the adapter offers, sorted. */
   features: string[];

@@ -26,9 +26,13 @@ import { claimRun, describeHolder, holderInfo, type LockTiming } from "./lock.ts
 
 /** Progress of one run as reported by an executor. */
 export interface ExecProgress {
+  /** Training or evaluation. */
   phase: "train" | "eval";
+  /** Training steps done. */
   step: number;
+  /** Training steps of the run. */
   steps: number;
+  /** The latest step loss, when it was read. */
   loss?: number;
 }
 
@@ -37,10 +41,15 @@ export type ExecSamples = EvalSamples;
 
 /** What an executor gets besides the config. */
 export interface ExecContext {
+  /** Content id of the run. */
   id: string;
+  /** The run directory. */
   dir: string;
+  /** Where to write checkpoints (when asked for). */
   checkpointDir?: string;
+  /** Report progress. */
   onProgress(p: ExecProgress): void;
+  /** Hand over an evaluation's samples (awaited before training goes on). */
   onSamples(s: ExecSamples): Promise<void>;
   /** The training loss of each loss window, as training goes (appended to the run's log.jsonl). */
   onLoss?(l: LossPoint): void;
@@ -51,10 +60,15 @@ export type RunExecutor = (config: RunConfig, ctx: ExecContext) => Promise<RunRe
 
 /** Aggregate progress of a suite, for progress bars. */
 export interface SuiteProgress {
+  /** Runs to train in this invocation. */
   runsTotal: number;
+  /** Runs finished. */
   runsDone: number;
+  /** Runs that failed. */
   runsFailed: number;
+  /** Training steps of all runs to train. */
   stepsTotal: number;
+  /** Training steps done. */
   stepsDone: number;
   /** Short label of the run that last reported. */
   current: string;
@@ -68,6 +82,7 @@ export interface ActiveRun {
   label: string;
   /** Training steps done, of `steps`. */
   step: number;
+  /** Training steps of the run. */
   steps: number;
   /** "train", or "eval" while an evaluation point is measured. */
   phase: "train" | "eval";
@@ -81,9 +96,11 @@ export interface ActiveRun {
 export interface RunSuiteOptions {
   /** Suite output directory (reports/<suite>). */
   outDir: string;
+  /** Trains one run. */
   executor: RunExecutor;
   /** Number of runs in flight (default 1). */
   jobs?: number;
+  /** Train only this shard. */
   shard?: Shard;
   /** Re-run runs whose stored result is "failed". */
   retryFailed?: boolean;
@@ -109,12 +126,19 @@ export interface RunSuiteOptions {
 
 /** What a suite run did. */
 export interface RunSuiteSummary {
+  /** Runs the suite plans. */
   planned: number;
+  /** Runs in the shard. */
   inShard: number;
+  /** Runs skipped (already done). */
   skipped: number;
+  /** Runs trained now. */
   executed: number;
+  /** Runs trained now with an ok result. */
   ok: number;
+  /** Runs trained now that failed. */
   failed: number;
+  /** The failed runs and why. */
   failures: { id: string; error: string }[];
   /** Runs that another process trained (or was training) while this one ran. */
   byOthers: number;

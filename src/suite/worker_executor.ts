@@ -39,7 +39,9 @@ export interface WorkerPoolOptions {
 
 /** A worker pool executor; call `close()` when the suite is done. */
 export interface WorkerPool {
+  /** The executor for runSuite. */
   executor: RunExecutor;
+  /** Terminate every worker. */
   close(): void;
 }
 

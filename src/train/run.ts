@@ -25,9 +25,13 @@ import { loadFeatureSpace } from "../metrics/features/registry.ts";
 
 /** Progress of a run, for progress bars. */
 export interface RunProgress {
+  /** Training or evaluation. */
   phase: "train" | "eval";
+  /** Training steps done. */
   step: number;
+  /** Training steps of the run. */
   steps: number;
+  /** The latest step loss, when it was read. */
   loss?: number;
 }
 
@@ -59,6 +63,7 @@ export interface LossPoint {
 
 /** Options of {@link runTraining}. */
 export interface RunOptions {
+  /** Called on every step and evaluation. */
   onProgress?: (p: RunProgress) => void;
   /** Called with the generated samples at every evaluation point (e.g. to write sample grids). */
   onEval?: (e: EvalSamples) => void | Promise<void>;
