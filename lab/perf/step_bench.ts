@@ -30,15 +30,23 @@ export type { Workload } from "./workloads.ts";
 
 /** One row of the report: a (backend, workload, method). */
 export interface PerfRow {
+  /** Backend the row was measured on. */
   backend: ConcreteBackend;
+  /** Model id. */
   model: string;
+  /** Dataset id. */
   dataset: string;
+  /** Shape of one sample. */
   dataShape: number[];
+  /** Batch size. */
   batch: number;
+  /** Model parameters (null when the workload did not build). */
   params: number | null;
+  /** Method id (with k). */
   method: string;
   /** Clusters of the run (1 for the vanilla baseline). */
   k: number;
+  /** Measured, failed, or skipped. */
   status: "ok" | "failed" | "skipped";
   /** Why the row failed or was skipped. */
   note?: string;
@@ -48,9 +56,11 @@ export interface PerfRow {
   msPerStepByRound?: number[];
   /** Median of {@link msPerStepByRound}. */
   msPerStep?: number;
+  /** Samples per second (median step). */
   samplesPerSec?: number;
   /** Matmul/conv FLOPs of one step (from a tf.profile of one extra step). */
   flopsPerStep?: number;
+  /** Matmul/conv GFLOP/s of the median step. */
   gflops?: number;
   /** gflops / the fp32 peak of one core (antbench runs one thread per job). */
   fractionOfCorePeak?: number;
@@ -70,12 +80,19 @@ export interface PerfRow {
 
 /** One attempt of one round of a workload, kept or repeated. */
 export interface PerfRound {
+  /** Backend. */
   backend: ConcreteBackend;
+  /** Model id. */
   model: string;
+  /** Shape of one sample. */
   dataShape: number[];
+  /** Batch size. */
   batch: number;
+  /** Round index. */
   round: number;
+  /** Attempt within the round (a noisy round is repeated). */
   attempt: number;
+  /** Whether the round's timings were kept. */
   kept: boolean;
   /** null: /proc could not be read (load unknown). */
   load: RoundLoad | null;
@@ -83,8 +100,11 @@ export interface PerfRound {
 
 /** A full benchmark report (reports/perf/perf.json). */
 export interface PerfReport {
+  /** Schema tag. */
   schema: "antbench.perf/2";
+  /** When the report was made (ISO 8601). */
   createdAt: string;
+  /** The benchmark's settings. */
   settings: {
     rounds: number;
     repeats: number;
@@ -98,44 +118,69 @@ export interface PerfReport {
   quiet: boolean;
   /** Kept rounds above the limit or unmeasured. */
   noisyRounds: number;
+  /** How FLOPs were counted. */
   flopSource: string;
+  /** How kernels were counted. */
   kernelSource: string;
+  /** The machine's fp32 peak (null when unknown). */
   peak: Fp32Peak | null;
+  /** Environment fingerprint per backend. */
   environments: Partial<Record<ConcreteBackend, EnvironmentFingerprint>>;
+  /** Every measured round. */
   rounds: PerfRound[];
+  /** One row per workload and backend. */
   rows: PerfRow[];
 }
 
 /** Options of {@link runPerf}. */
 export interface PerfOptions {
+  /** Backends to measure. */
   backends: ConcreteBackend[];
+  /** Workloads to measure. */
   workloads: Workload[];
   /** Methods (besides the vanilla baseline) to time at k clusters. */
   methods: string[];
+  /** Interleaved rounds. */
   rounds?: number;
+  /** Timed steps per round. */
   repeats: number;
+  /** Untimed steps before the rounds. */
   warmup: number;
+  /** Clusters of the method rows. */
   k?: number;
+  /** Seed of the workloads. */
   seed?: number;
   /** Load check: the limit in cores (default 0.3) and how often a noisy round is repeated (default 3). */
   loadLimitCores?: number;
+  /** Repeats of a round with foreign load. */
   loadRetries?: number;
+  /** The fp32 peak to print beside the rows. */
   peak?: Fp32Peak | null;
   /** Skip (backend, workload) pairs, e.g. large models on cpu; returns the reason or null. */
   skip?: (backend: ConcreteBackend, w: Workload) => string | null;
+  /** Progress lines. */
   onLog?: (line: string) => void;
 }
 
 /** Settings of {@link benchmarkWorkload}. */
 export interface WorkloadBenchOptions {
+  /** Interleaved rounds. */
   rounds: number;
+  /** Timed steps per round. */
   repeats: number;
+  /** Untimed steps before the rounds. */
   warmup: number;
+  /** Clusters of the method rows. */
   k: number;
+  /** Seed of the workload. */
   seed: number;
+  /** Foreign load a quiet round stays under, in cores. */
   loadLimitCores?: number;
+  /** Repeats of a round with foreign load. */
   loadRetries?: number;
+  /** The fp32 peak to print beside the rows. */
   peak?: Fp32Peak | null;
+  /** Progress lines. */
   onLog?: (line: string) => void;
 }
 
@@ -286,12 +331,12 @@ function roundId(backend: ConcreteBackend, w: Workload, round: number, attempt: 
 }
 
 /** How GFLOP/s are computed (recorded in the report). */
-export const FLOP_SOURCE =
+export const FLOP_SOURCE: string =
   "counted from the input/output shapes of the MatMul and Conv kernels in a tf.profile of one " +
   "extra step (multiply-add = 2 FLOPs; element-wise kernels not counted); GFLOP/s = FLOPs / ms per step";
 
 /** How kernels per step are counted (recorded in the report). */
-export const KERNEL_SOURCE =
+export const KERNEL_SOURCE: string =
   "registered-kernel invocations the tfjs engine dispatched in a tf.profile of one extra production step " +
   "(forward, the method's backward passes, Adam, EMA, the loss read); op scopes are not counted";
 

@@ -29,7 +29,9 @@ export interface HostBatch {
   x0: Float32Array;
   /** [B * prod(dataShape)], N(0, I) */
   noise: Float32Array;
+  /** Timestep of each sample. */
   t: Int32Array;
+  /** Cluster of each sample. */
   cluster: Int32Array;
 }
 
