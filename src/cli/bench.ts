@@ -33,10 +33,14 @@ import { compareReproduction } from "../report/reproduce.ts";
 /** Usage text of the bench task. */
 export const BENCH_USAGE = `usage: deno task bench [SUITE] [options]
 
-SUITE is an embedded suite name (default, smoke, nightly, ...) or a .json/.yaml/.yml suite file (relative
-paths are taken from the directory you run the command in; paths inside a suite file from the project root).
-Runs go to reports/<suite>/runs/<content id>/ (config.json, log.jsonl, result.json); finished runs are
-skipped, so re-running resumes. Before anything trains, the suite, its files (affinity matrix, image
+SUITE is an embedded suite name (default, swissroll, smoke, nightly, ...) or a .json/.yaml/.yml suite file
+(relative paths are taken from the directory you run the command in; paths inside a suite file from the
+project root). Without SUITE and --out, the main job: the default suite trains from scratch into a fresh
+reports/.local/default-<date>-<time>/ and is checked run by run against the published reports/default/,
+ending with one verdict line ("reproduced 20/20 runs bit-identically (wasm, tfjs 4.22.0)", or which runs
+differ, by how much, and whether the environment differs). Otherwise runs go to reports/<suite>/runs/<content
+id>/ (or --out DIR); finished runs are skipped, so re-running resumes, and a directory other than
+reports/<suite>/ is checked against the published reports/<suite>/ in the same way when there is one. Before anything trains, the suite, its files (affinity matrix, image
 folders), its datasets and every run's estimated peak memory are checked. The report (README.md,
 results.json, report.html, ...) covers exactly this suite's runs and is regenerated at the end.
 
@@ -46,7 +50,8 @@ results.json, report.html, ...) covers exactly this suite's runs and is regenera
                     --out directory, also across hosts on a shared filesystem
   --retry-failed    re-run runs whose stored result is "failed"
   --backend auto|webgpu|wasm|cpu   override the suite's backend
-  --out DIR         output directory (default reports/<suite>; must be under reports/)
+  --out DIR         output directory (default reports/<suite>, or a fresh reports/.local/default-<time>/
+                    for a plain 'deno task bench'; must be under reports/ or .cache/)
   --max-memory SIZE per-run memory limit for the estimate check, e.g. 6GiB (default: what wasm32 can
                     address, 4 GiB, on the wasm backend, and 90% of the machine's memory or cgroup limit
                     divided by --jobs)
@@ -57,7 +62,10 @@ results.json, report.html, ...) covers exactly this suite's runs and is regenera
 
 One bench at a time per directory: a second one exits 2 at once (shards lock only their shard).
 
-${EXIT_CODES_HELP}`;
+${EXIT_CODES_HELP}
+  The reproduction check adds: 1 when runs differ from the published ones on the same environment
+  (antbench, Deno/V8, tfjs, backend; CPU model for CPU-dependent kernels); differences explained by a
+  different environment are reported and exit 0.`;
 
 const WRITE_ROOTS = "deno task bench writes only under reports/ and .cache/ of the project";
 
