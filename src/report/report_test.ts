@@ -10,6 +10,7 @@ import { generateReport } from "./generate.ts";
 import { metricInfo } from "./metric_info.ts";
 import { runDir, writeResult } from "../suite/store.ts";
 import { sampleGridPng } from "./sample_grid.ts";
+import { writeNpy } from "../metrics/npy.ts";
 
 // Hand-derived case. Vanilla finals 1.0, 1.2, 1.1 (mean 1.1, reached at step 20 by construction);
 // UW finals 0.8, 0.9, 0.85: mean 0.85, sd 0.05, 95% half-width t(0.975, 2)·0.05/√3 = 4.302653·0.0288675 = 0.1242069.
@@ -221,6 +222,40 @@ Deno.test("report.html works alone: every chart and image renders in headless Ch
     assert.match(dom, /data-images-rendered="2"/);
     assert.match(dom, /data-errors=""/);
     assert.ok(!/CONSOLE.*(Uncaught|Error)/i.test(log), `console errors:\n${log}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report: the task-affinity heatmap of a suite with a gradient-objective affinity file (.npy)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const T = 1000;
+    const data = new Float64Array(T * T);
+    for (let i = 0; i < T; i++) {
+      for (let j = 0; j < T; j++) data[i * T + j] = Math.exp(-Math.abs(i - j) / 200);
+    }
+    await writeNpy(`${dir}/aff.npy`, { dtype: "<f8", shape: [T, T], data });
+    const withAffinity = results.slice(0, 6).map((r) =>
+      r.config.clustering.objective === "none" ? r : {
+        ...r,
+        config: {
+          ...r.config,
+          clustering: { ...r.config.clustering, objective: "gradient", affinity: `${dir}/aff.npy` },
+        },
+      }
+    );
+    for (const r of withAffinity) await writeResult(runDir(dir, r.id), r);
+    const rep = await generateReport(dir);
+    assert.ok(rep.files.includes("figures/g1-affinity-1.svg"), rep.files.join(", "));
+    const svg = await Deno.readTextFile(`${dir}/figures/g1-affinity-1.svg`);
+    assert.match(svg, /^<svg class="chart" role="img" aria-label="task affinity/);
+    assert.equal(
+      (svg.match(/href="data:image\/png;base64,/g) ?? []).length,
+      2,
+      "the t panel and the log-SNR panel",
+    );
+    assert.ok((await Deno.readTextFile(`${dir}/report.html`)).includes(svg.trim()));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }
