@@ -256,10 +256,11 @@ async function train(
   for (const f of summary.failures) console.error(`  failed ${f.id}: ${f.error}`);
   if (o.report) {
     const rep = await generateReport(outDir, { runIds: runs.map((r) => r.id) });
+    const figures = rep.files.filter((f) => f.startsWith("figures/")).length;
     console.log(
       `bench: report of ${rep.results} runs in ${outDir}/README.md (and ${
-        rep.files.filter((f) => f !== "README.md").join(", ")
-      })`,
+        rep.files.filter((f) => f !== "README.md" && !f.startsWith("figures/")).join(", ")
+      }${figures ? `, ${figures} SVG figures in figures/` : ""})`,
     );
     if (rep.foreign.length > 0) {
       say(

@@ -89,7 +89,11 @@ export function lineChart(
       (s.band ?? []).filter((b) => finite(b) && b[0] >= from).flatMap((b) => [b[1], b[2]])
     ),
   ];
-  if (opts.reference && Number.isFinite(opts.reference.hi)) ys.push(opts.reference.hi);
+  if (opts.reference && Number.isFinite(opts.reference.hi)) {
+    ys.push(opts.reference.hi);
+    // The whole band when it is positive (it then fits a log axis); a band reaching below zero is cut.
+    if (opts.reference.lo > 0) ys.push(opts.reference.lo);
+  }
   // Only the reference band's upper end enters the axis: a floor band that reaches below zero (an unbiased
   // estimator's) is cut at the axis rather than pulling a positive metric's axis below zero.
   const yAxis: Axis = chooseAxis(ys, {
