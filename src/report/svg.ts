@@ -89,15 +89,18 @@ export function lineChart(
       (s.band ?? []).filter((b) => finite(b) && b[0] >= from).flatMap((b) => [b[1], b[2]])
     ),
   ];
+  // Log or linear is decided by the data alone (a floor band far below the curves must not turn them into a
+  // compressed log plot); the band then widens the chosen axis: its upper end always, its lower end when
+  // positive (a band reaching below zero, an unbiased estimator's, is cut at the axis rather than pulling a
+  // positive metric's axis below zero).
+  const dataLog = (opts.log ?? true) && chooseAxis(ys).kind === "log";
   if (opts.reference && Number.isFinite(opts.reference.hi)) {
     ys.push(opts.reference.hi);
-    // The whole band when it is positive (it then fits a log axis); a band reaching below zero is cut.
     if (opts.reference.lo > 0) ys.push(opts.reference.lo);
   }
-  // Only the reference band's upper end enters the axis: a floor band that reaches below zero (an unbiased
-  // estimator's) is cut at the axis rather than pulling a positive metric's axis below zero.
   const yAxis: Axis = chooseAxis(ys, {
-    log: opts.log ?? true,
+    log: dataLog,
+    ...(dataLog ? { logAbove: 1 } : {}),
     ...(opts.max !== undefined ? { max: opts.max } : {}),
   });
   const xs = pts.map((p) => p[0]);
@@ -346,9 +349,11 @@ export function scatterPanels(title: string, panels: readonly ScatterPanel[], ma
         );
       }
     });
-    for (const [x, y] of pts[k]) {
-      parts.push(`<circle cx="${f(sx(x))}" cy="${f(sy(y))}" r="1.1" fill="${p.color}" fill-opacity="0.55"/>`);
-    }
+    // One path of zero-length round-capped segments: a dot per point at a fraction of the bytes of circles.
+    const d = pts[k].map(([x, y]) => `M${sx(x).toFixed(1)} ${sy(y).toFixed(1)}h0`).join("");
+    parts.push(
+      `<path d="${d}" stroke="${p.color}" stroke-opacity="0.55" stroke-width="2.2" stroke-linecap="round" fill="none"/>`,
+    );
   });
   parts.push("</svg>");
   return parts.join("");
