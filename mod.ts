@@ -21,8 +21,17 @@
 // --- runtime ---
 export { deriveSeed, Rng, rngFor } from "./src/runtime/rng.ts";
 export { EnvironmentError, UsageError } from "./src/runtime/errors.ts";
-export { BACKEND_NAMES, chooseBackend, initBackend } from "./src/runtime/backend.ts";
-export type { BackendChoice, BackendInfo, BackendName, ConcreteBackend } from "./src/runtime/backend.ts";
+export { BACKEND_NAMES, chooseBackend, DEFAULT_NATIVE_THREADS, initBackend } from "./src/runtime/backend.ts";
+export type {
+  BackendChoice,
+  BackendInfo,
+  BackendName,
+  ChooseOptions,
+  ConcreteBackend,
+  NativeInfo,
+} from "./src/runtime/backend.ts";
+export type { OpenBlasInfo } from "./src/runtime/native/openblas.ts";
+export type { DnnlInfo } from "./src/runtime/native/dnnl.ts";
 export type { AdapterSummary } from "./src/runtime/webgpu_backend.ts";
 export { environmentFingerprint } from "./src/runtime/fingerprint.ts";
 export type { EnvironmentFingerprint } from "./src/runtime/fingerprint.ts";
@@ -102,6 +111,7 @@ export { frechetDetails, frechetDistance, gaussianStats } from "./src/metrics/fr
 export type { FrechetDetails, FrechetMethod, FrechetOptions, GaussianStats } from "./src/metrics/frechet.ts";
 export { fdInfinity } from "./src/metrics/fd_infinity.ts";
 export type { FdInfinityOptions, FdInfinityResult } from "./src/metrics/fd_infinity.ts";
+export type { LinalgEngine } from "./src/metrics/native_linalg.ts";
 export { kernelInceptionDistance, KidSubsetSizeError } from "./src/metrics/kid.ts";
 export type { KidOptions, KidResult } from "./src/metrics/kid.ts";
 export { precisionRecall } from "./src/metrics/precision_recall.ts";

@@ -1,6 +1,6 @@
 /**
- * Cross-framework parity (issue 8): antbench's training (wasm backend, the shared stepper, the registered
- * models and methods) against the independent PyTorch reference in lab/torch/, from identical
+ * Cross-framework parity (issue 8): antbench's training (wasm and native backends, the shared stepper, the
+ * registered models and methods) against the independent PyTorch reference in lab/torch/, from identical
  * weights, batches, timesteps, noise and PCGrad orders, for every model × method.
  *
  * Each case trains 50 steps. Checked per case:
@@ -42,7 +42,7 @@ import {
   TORCH_INSTALL_HINT,
   torchVersion,
 } from "./export.ts";
-import { initBackend } from "../../src/runtime/backend.ts";
+import { initBackend, nativeLoadFailure } from "../../src/runtime/backend.ts";
 
 function check(name: string, value: number, tol: number): string | null {
   return value <= tol ? null : `${name}: ${value.toExponential(3)} > tolerance ${tol.toExponential(1)}`;
@@ -114,27 +114,44 @@ Deno.test("parity: a missing PyTorch fails with the install command, it does not
   );
 });
 
-Deno.test("parity: antbench (wasm) and PyTorch train the same trajectory", async (t) => {
-  await initBackend("wasm");
-  const root = await Deno.makeTempDir({ prefix: "antbench-parity-" });
-  try {
-    const runs: ParityRun[] = [];
-    for (const c of CASES) runs.push(await exportParityCase(c, `${root}/${c.name}`));
-    const summaries = await runTorchParity(runs.map((r) => r.dir));
-    for (const [i, run] of runs.entries()) {
-      await t.step(CASES[i].name, async () => {
-        const t32 = await readTrajectory(run.dir, "torch32_");
-        const t64 = CASES[i].referenceDtypes?.includes("float64") === false
-          ? null
-          : await readTrajectory(run.dir, "torch64_");
-        const s32 = summaries.find((s) => s.case === CASES[i].name && s.dtype === "float32")!;
-        const problems = [...compare(run, t32, t64), ...methodState(run, s32)];
-        assert.deepEqual(problems, [], `${CASES[i].name}: antbench and PyTorch disagree`);
-        // The run must actually train: the parity of a frozen model would be vacuous.
-        assert.ok(relL2(run.trajectory.final, run.trajectory.weights1) > 1e-3, "weights moved");
-      });
-    }
-  } finally {
-    await Deno.remove(root, { recursive: true });
-  }
-});
+/**
+ * Every CPU backend antbench trains on: pure wasm, and native (OpenBLAS/oneDNN kernels) where its library
+ * loads; the native case is skipped, with a message, only where it does not.
+ */
+const PARITY_BACKENDS = ["wasm", "native"] as const;
+const nativeMissing = nativeLoadFailure();
+if (nativeMissing !== null) {
+  console.warn(`parity_test: native case SKIPPED (library absent: ${nativeMissing})`);
+}
+
+for (const backend of PARITY_BACKENDS) {
+  Deno.test({
+    name: `parity: antbench (${backend}) and PyTorch train the same trajectory`,
+    ignore: backend === "native" && nativeMissing !== null,
+    fn: async (t) => {
+      await initBackend(backend);
+      const root = await Deno.makeTempDir({ prefix: "antbench-parity-" });
+      try {
+        const runs: ParityRun[] = [];
+        for (const c of CASES) runs.push(await exportParityCase(c, `${root}/${c.name}`));
+        const summaries = await runTorchParity(runs.map((r) => r.dir));
+        for (const [i, run] of runs.entries()) {
+          await t.step(CASES[i].name, async () => {
+            const t32 = await readTrajectory(run.dir, "torch32_");
+            const t64 = CASES[i].referenceDtypes?.includes("float64") === false
+              ? null
+              : await readTrajectory(run.dir, "torch64_");
+            const s32 = summaries.find((s) => s.case === CASES[i].name && s.dtype === "float32")!;
+            const problems = [...compare(run, t32, t64), ...methodState(run, s32)];
+            assert.deepEqual(problems, [], `${CASES[i].name}: antbench and PyTorch disagree`);
+            // The run must actually train: the parity of a frozen model would be vacuous.
+            assert.ok(relL2(run.trajectory.final, run.trajectory.weights1) > 1e-3, "weights moved");
+          });
+        }
+      } finally {
+        await Deno.remove(root, { recursive: true });
+        await initBackend("wasm");
+      }
+    },
+  });
+}

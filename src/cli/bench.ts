@@ -14,7 +14,7 @@ import { defaultRegistries } from "../suite/registries.ts";
 import { type ExecSamples, runLabel, runSuite } from "../suite/runner.ts";
 import { parseShard, selectShard } from "../suite/shard.ts";
 import { createWorkerPool } from "../suite/worker_executor.ts";
-import { chooseBackend } from "../runtime/backend.ts";
+import { BACKEND_NAMES, chooseBackend, DEFAULT_NATIVE_THREADS } from "../runtime/backend.ts";
 import { generateReport } from "../report/generate.ts";
 import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
 import { sampleGridPng } from "../report/sample_grid.ts";
@@ -49,7 +49,9 @@ results.json, report.html, ...) covers exactly this suite's runs and is regenera
   --shard i/n       run only shard i of n (0-based; deterministic split by run id); shards may share one
                     --out directory, also across hosts on a shared filesystem
   --retry-failed    re-run runs whose stored result is "failed"
-  --backend auto|webgpu|wasm|cpu   override the suite's backend
+  --backend auto|webgpu|native|wasm|cpu   override the suite's backend
+  --threads N       native backend: BLAS/oneDNN threads per job (default 1; results are bit-identical
+                    only at the same N, which the environment fingerprint records)
   --out DIR         output directory (default reports/<suite>, or a fresh reports/.local/default-<time>/
                     for a plain 'deno task bench'; must be under reports/ or .cache/)
   --max-memory SIZE per-run memory limit for the estimate check, e.g. 6GiB (default: what wasm32 can
@@ -76,6 +78,7 @@ export async function bench(args: string[]): Promise<number> {
     shard: { type: "string" },
     "retry-failed": { type: "boolean" },
     backend: { type: "string" },
+    threads: { type: "string" },
     out: { type: "string" },
     "max-memory": { type: "string" },
     checkpoints: { type: "boolean" },
@@ -122,7 +125,7 @@ export async function bench(args: string[]): Promise<number> {
   const suiteArg = positionals[0] ?? "default";
   const suite = await loadSuite(looksLikePath(suiteArg) ? userPath(suiteArg) : suiteArg, registries);
   if (values.backend !== undefined) {
-    suite.backend = enumFlag("backend", values.backend, ["auto", "webgpu", "wasm", "cpu"] as const, "auto");
+    suite.backend = enumFlag("backend", values.backend, BACKEND_NAMES, "auto");
   }
   const runs = await planRuns(suite, registries);
   const selected = shard ? selectShard(runs, shard) : runs;
@@ -145,12 +148,22 @@ export async function bench(args: string[]): Promise<number> {
         }: ${why}`,
       ),
     onLost: () => say(`warning: the lock of ${outDir} was taken over by another process`),
+    onWait: (h, ms) =>
+      say(
+        `shard ${shard?.index}/${shard?.count} of ${outDir} is locked by ${
+          h ? `pid ${h.pid} on host ${h.host}` : "a process"
+        }; waiting up to ${
+          Math.round(ms / 1000)
+        } s for it to finish or for its heartbeat to stop (a task that ` +
+          `died on another host)`,
+      ),
   });
   try {
     // Resolve the backend once, here: workers get the concrete choice and never probe WebGPU themselves.
     const backend = await chooseBackend(
       suite.backend,
       values.backend !== undefined ? "--backend" : "suite.backend",
+      { nativeThreads: intFlag("threads", values.threads, DEFAULT_NATIVE_THREADS, 1, 256) },
     );
     const machine = machineMemory();
     const pre = await preflight(suite, runs, {
@@ -162,7 +175,9 @@ export async function bench(args: string[]): Promise<number> {
     const estimateOf = (id: string) => {
       const e = pre.estimates.get(id);
       return e
-        ? `estimated peak ${formatBytes(backend.name === "wasm" ? e.wasmBytes : e.processBytes)}`
+        ? `estimated peak ${
+          formatBytes(backend.name === "wasm" || backend.name === "native" ? e.wasmBytes : e.processBytes)
+        }`
         : undefined;
     };
     if (dryRun) {

@@ -171,7 +171,7 @@ const CASES: [string, string[], Expect][] = [
   ["--shard 3/2", ["smoke", "--shard", "3/2"], { code: 2, message: /^--shard: got "3\/2"; allowed: i\/n/ }],
   ["--backend tpu", [`${S}/tiny.json`, "--backend", "tpu"], {
     code: 2,
-    message: /^--backend: got "tpu"; allowed: auto \| webgpu \| wasm \| cpu$/,
+    message: /^--backend: got "tpu"; allowed: auto \| webgpu \| native \| wasm \| cpu$/,
   }],
   ["two suites", ["smoke", "default"], { code: 2, message: /^bench: expected at most one suite, got 2/ }],
   ["unknown flag with a suggestion", ["smoke", "--dry-rn"], {

@@ -15,6 +15,8 @@ import { compareCommand } from "./compare.ts";
 import { powerCommand } from "./power.ts";
 import { mergeCommand } from "./merge.ts";
 import { reproduceCommand } from "./reproduce.ts";
+import { slurmCommand } from "./slurm.ts";
+import { k8sCommand } from "./k8s.ts";
 
 /** Every subcommand. Add one line per command file. */
 export const COMMANDS: readonly CliCommand[] = [
@@ -29,4 +31,6 @@ export const COMMANDS: readonly CliCommand[] = [
   powerCommand,
   mergeCommand,
   reproduceCommand,
+  slurmCommand,
+  k8sCommand,
 ];

@@ -10,7 +10,7 @@ import type { CliCommand } from "./command.ts";
 import { parseFlags } from "./args.ts";
 import { generateReport } from "../report/generate.ts";
 import { badValue, UsageError } from "../runtime/errors.ts";
-import { plannedRunIds } from "../report/membership.ts";
+import { incompleteRuns, plannedRunIds } from "../report/membership.ts";
 import { listRunIds, runDir } from "../suite/store.ts";
 import { lockOutputDir } from "../suite/lock.ts";
 
@@ -102,7 +102,7 @@ export const reportCommand: CliCommand = {
   name: "report",
   summary:
     "regenerate a suite's report (results.json, README.md, CSV, HTML, benchmark JSON) from stored results",
-  usage: `usage: deno task cli report DIR [--watch [--interval S]] [--prune] [--json]
+  usage: `usage: deno task cli report DIR [--watch [--interval S]] [--prune] [--complete] [--json]
 
 Reads DIR/suite.json and the results of its runs, DIR/runs/<id>/result.json, and writes, atomically:
   results.json    versioned results (deterministic: no timestamps or durations)
@@ -127,11 +127,15 @@ every stored result is reported.
   --interval S  seconds between looks for changes (default 5)
   --prune       move the results that are not part of the suite to DIR/pruned/<id>/ (delete that
                 directory to discard them); needs DIR free of a running bench
-  --json        print {"dir", "results", "running", "interrupted", "files", "foreign", "missing"[, "pruned"]}
-                on stdout (with --watch: one line per regeneration)`,
+  --complete    after writing the report, exit 1 when a planned run has no ok result, naming each one
+                (missing: never trained, or its process died while training; failed: with its error); the
+                report job of a sharded sweep (deno task cli slurm) runs this
+  --json        print {"dir", "results", "running", "interrupted", "files", "foreign", "missing"[, "pruned"]
+                [, "incomplete"]} on stdout (with --watch: one line per regeneration)`,
   async run(args) {
     const { values, positionals } = parseFlags("report", args, {
       prune: { type: "boolean" },
+      complete: { type: "boolean" },
       json: { type: "boolean" },
       watch: { type: "boolean" },
       interval: { type: "string" },
@@ -181,15 +185,41 @@ every stored result is reported.
       return 0;
     }
     const r = await generateReport(dir);
-    if (values.json) console.log(JSON.stringify({ dir, ...r, ...(pruned ? { pruned } : {}) }));
-    else {
-      console.log(`report: ${r.results} run results -> ${r.files.map((f) => `${dir}/${f}`).join(", ")}`);
+    const check = values.complete ? await incompleteRuns(dir) : undefined;
+    if (check && check.planned === null) {
+      throw new UsageError(
+        `report --complete: ${dir}: ${check.note}; cannot tell which runs the suite plans`,
+      );
+    }
+    const incomplete = check?.incomplete;
+    if (values.json) {
+      console.log(
+        JSON.stringify({ dir, ...r, ...(pruned ? { pruned } : {}), ...(incomplete ? { incomplete } : {}) }),
+      );
+    } else {
+      const figures = r.files.filter((f) => f.startsWith("figures/")).length;
+      console.log(
+        `report: ${r.results} run results -> ${
+          r.files.filter((f) => !f.startsWith("figures/")).map((f) => `${dir}/${f}`).join(", ")
+        }${figures ? `, ${dir}/figures/ (${figures} SVG)` : ""}`,
+      );
       if (r.foreign.length > 0) {
         console.error(
           `report: ${r.foreign.length} result(s) in ${dir}/runs are not part of this suite (listed in README.md, ` +
             `in no table); --prune moves them to ${dir}/pruned/`,
         );
       }
+    }
+    if (check && incomplete && incomplete.length > 0) {
+      console.error(
+        `report: incomplete: ${incomplete.length} of the ${check.planned} planned runs have no ok result ` +
+          `(${incomplete.filter((x) => x.state === "missing").length} missing, ` +
+          `${incomplete.filter((x) => x.state === "failed").length} failed):`,
+      );
+      for (const x of incomplete) {
+        console.error(`  ${x.state} ${x.id} ${x.label}${x.error ? `: ${x.error.split("\n")[0]}` : ""}`);
+      }
+      return 1;
     }
     return 0;
   },

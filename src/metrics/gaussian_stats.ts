@@ -7,6 +7,7 @@
  */
 import { badValue, UsageError } from "../runtime/errors.ts";
 import { requireFinite } from "./finite.ts";
+import { covarianceOpenBlas, type LinalgEngine, resolveLinalg } from "./native_linalg.ts";
 
 /** Mean and covariance of N samples in d dimensions (float64). */
 export interface GaussianStats {
@@ -23,10 +24,16 @@ const BLOCK = 64;
 
 /**
  * μ and Σ (unbiased, N − 1) of the n×d row-major matrix `x`. Two passes in float64: the mean, then the
- * centred cross-products accumulated block-wise over the upper triangle and mirrored.
+ * centred cross-products accumulated block-wise over the upper triangle and mirrored (OpenBLAS DSYRK when
+ * `linalg` resolves to it, the default where the library loads; src/metrics/native_linalg.ts).
  * Throws a UsageError for n < 2 or a size mismatch, and a RangeError for a non-finite value.
  */
-export function gaussianStats(x: Float32Array | Float64Array, n: number, d: number): GaussianStats {
+export function gaussianStats(
+  x: Float32Array | Float64Array,
+  n: number,
+  d: number,
+  opts: { linalg?: LinalgEngine } = {},
+): GaussianStats {
   if (!Number.isInteger(d) || d < 1) {
     throw new UsageError(badValue("feature dimension d", d, "an integer >= 1"));
   }
@@ -50,6 +57,8 @@ export function gaussianStats(x: Float32Array | Float64Array, n: number, d: numb
       throw new RangeError(`gaussianStats: non-finite value in feature column ${j}`);
     }
   }
+  const blas = resolveLinalg(opts.linalg ?? "auto");
+  if (blas) return { mu, sigma: covarianceOpenBlas(blas, x, n, d, mu), n };
   const s = new Float64Array(d * d);
   // Centred block, transposed: ct[j*B + b] = x[r0+b, j] − μ_j.
   const ct = new Float64Array(d * BLOCK);

@@ -4,6 +4,7 @@
  *
  * @module
  */
+import type { LinalgEngine } from "./native_linalg.ts";
 import { UsageError } from "../runtime/errors.ts";
 import { asMatrix, readNpy } from "./npy.ts";
 import { fidStatsFromArrays, readNpz } from "./npz.ts";
@@ -55,9 +56,9 @@ export async function loadFeatures(path: string, minRows = 2): Promise<FeatureFi
 
 /**
  * Fréchet statistics from a .npz with mu and sigma (pytorch-fid layout), or computed from a feature matrix
- * (a .npy, or a .npz of features as {@link loadFeatures} reads it).
+ * (a .npy, or a .npz of features as {@link loadFeatures} reads it) with the `linalg` engine.
  */
-export async function loadStats(path: string): Promise<GaussianStats> {
+export async function loadStats(path: string, linalg: LinalgEngine = "auto"): Promise<GaussianStats> {
   if (path.endsWith(".npz")) {
     const arrays = await readNpz(path);
     if (arrays.has("mu") || arrays.has("sigma")) return fidStatsFromArrays(arrays, path);
@@ -65,5 +66,5 @@ export async function loadStats(path: string): Promise<GaussianStats> {
     throw new UsageError(`${path}: expected a .npz with mu and sigma, or a .npy/.npz N x d feature matrix`);
   }
   const f = await loadFeatures(path, 2);
-  return gaussianStats(f.data, f.n, f.d);
+  return gaussianStats(f.data, f.n, f.d, { linalg });
 }

@@ -8,10 +8,11 @@
  * @module
  */
 import type { RunResult } from "../train/types.ts";
-import { planRuns } from "../suite/expand.ts";
+import { type PlannedRun, planRuns } from "../suite/expand.ts";
 import { defaultRegistries } from "../suite/registries.ts";
 import type { ResolvedSuite } from "../suite/validate.ts";
 import { runLabel } from "../suite/runner.ts";
+import { readResult, runDir } from "../suite/store.ts";
 
 /** Results split by membership in the suite. */
 export interface Membership {
@@ -25,26 +26,31 @@ export interface Membership {
   note?: string;
 }
 
-/** The run ids planned by `outDir/suite.json`, or null with the reason. */
-export async function plannedRunIds(outDir: string): Promise<{ ids: string[] | null; note?: string }> {
+/** The runs planned by `outDir/suite.json`, or null with the reason. */
+export async function plannedRuns(outDir: string): Promise<{ runs: PlannedRun[] | null; note?: string }> {
   let text: string;
   try {
     text = await Deno.readTextFile(`${outDir}/suite.json`);
   } catch {
-    return { ids: null, note: "no suite.json: every stored result is reported" };
+    return { runs: null, note: "no suite.json: every stored result is reported" };
   }
   try {
     const suite = JSON.parse(text) as ResolvedSuite;
-    const runs = await planRuns(suite, defaultRegistries());
-    return { ids: runs.map((r) => r.id) };
+    return { runs: await planRuns(suite, defaultRegistries()) };
   } catch (e) {
     return {
-      ids: null,
+      runs: null,
       note: `suite.json could not be expanded (${
         e instanceof Error ? e.message.split("\n")[0] : e
       }): every stored result is reported`,
     };
   }
+}
+
+/** The run ids planned by `outDir/suite.json`, or null with the reason. */
+export async function plannedRunIds(outDir: string): Promise<{ ids: string[] | null; note?: string }> {
+  const plan = await plannedRuns(outDir);
+  return plan.runs ? { ids: plan.runs.map((r) => r.id) } : { ids: null, note: plan.note };
 }
 
 /** Split `results` by the planned ids (given, or from suite.json). */
@@ -95,4 +101,36 @@ function safeLabel(r: RunResult): string {
   } catch {
     return "?";
   }
+}
+
+/** A planned run without an ok result: never started or killed while training (no result), or failed. */
+export interface IncompleteRun {
+  id: string;
+  label: string;
+  /** "missing": no result.json (never trained, or its process died while training); "failed": a failed result. */
+  state: "missing" | "failed";
+  error?: string;
+}
+
+/**
+ * The planned runs of `outDir` (from its suite.json) that have no ok result, in plan order; `planned` is
+ * null (with the reason) when the plan cannot be derived.
+ */
+export async function incompleteRuns(
+  outDir: string,
+): Promise<{ planned: number; incomplete: IncompleteRun[] } | { planned: null; note: string }> {
+  const plan = await plannedRuns(outDir);
+  if (!plan.runs) return { planned: null, note: plan.note ?? "no plan" };
+  const incomplete: IncompleteRun[] = [];
+  for (const r of plan.runs) {
+    const result = await readResult(runDir(outDir, r.id));
+    if (result?.status === "ok") continue;
+    incomplete.push({
+      id: r.id,
+      label: runLabel(r.config),
+      state: result ? "failed" : "missing",
+      ...(result ? { error: result.error ?? "failed" } : {}),
+    });
+  }
+  return { planned: plan.runs.length, incomplete };
 }

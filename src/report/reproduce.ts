@@ -10,8 +10,8 @@
  *
  * Bit-identity is expected only where the numbers come from the same code on the same kernels: the same
  * antbench, Deno/V8 and tfjs versions, the same tfjs backend (and WebGPU adapter, and wasm SIMD setting),
- * and for backends whose kernels depend on the CPU (a native BLAS picks its kernels per CPU type) the same
- * CPU model. Where these agree, a difference is a reproducibility failure (exit 1); where they differ, the
+ * for the native backend the same OpenBLAS core, oneDNN version and thread count, and for backends whose
+ * kernels depend on the CPU (OpenBLAS picks its kernels per CPU type, oneDNN its ISA) the same CPU model. Where these agree, a difference is a reproducibility failure (exit 1); where they differ, the
  * check reports how large the differences are and whether the report's verdicts still agree, and a
  * difference is expected (exit 0).
  *
@@ -74,6 +74,11 @@ export interface BitEnvironment {
   adapter: string | null;
   /** wasm SIMD build (wasm only). */
   wasmSimd: boolean | null;
+  /**
+   * native only: the libraries and kernel set that ran the GEMMs and convolutions (OpenBLAS version, its
+   * core, e.g. "Haswell", oneDNN's version, the convolution library, threads), all of which change bits.
+   */
+  kernels: string | null;
   /** CPU model, for backends whose kernels depend on it (null for wasm and cpu). */
   cpuModel: string | null;
 }
@@ -155,8 +160,22 @@ export function bitEnvironment(r: RunResult, antbench: string | null): BitEnviro
     wasmSimd: backend === "wasm" && typeof obj(e.wasm).simd === "boolean"
       ? obj(e.wasm).simd as boolean
       : null,
+    kernels: backend === "native" ? nativeKernels(obj(e.native)) : null,
     cpuModel: backend !== null && !CPU_INDEPENDENT_BACKENDS.includes(backend) ? str(e.cpuModel) : null,
   };
+}
+
+/** "OpenBLAS 0.3.21 core Haswell, oneDNN 3.0.0, conv onednn, 1 thread" from a fingerprint's `native`. */
+function nativeKernels(n: Record<string, unknown>): string | null {
+  const o = n.openblas as Record<string, unknown> | undefined;
+  if (!o) return null;
+  const version = typeof o.config === "string" ? o.config.split(" ").slice(0, 2).join(" ") : "OpenBLAS";
+  const d = n.onednn as Record<string, unknown> | null | undefined;
+  const threads = typeof n.threads === "number" ? n.threads : "?";
+  return `${version} core ${String(o.coreName ?? "?")}, ${
+    d ? `oneDNN ${String(d.version ?? "?")}` : "no oneDNN"
+  }, ` +
+    `conv ${String(n.conv ?? "?")}, ${threads} thread${threads === 1 ? "" : "s"}`;
 }
 
 const ENV_LABELS: Record<keyof BitEnvironment, string> = {
@@ -167,6 +186,7 @@ const ENV_LABELS: Record<keyof BitEnvironment, string> = {
   backend: "backend",
   adapter: "WebGPU adapter",
   wasmSimd: "wasm SIMD",
+  kernels: "native kernels",
   cpuModel: "CPU",
 };
 
@@ -175,8 +195,12 @@ export function environmentDifferences(local: BitEnvironment, published: BitEnvi
   const out: string[] = [];
   for (const k of Object.keys(ENV_LABELS) as (keyof BitEnvironment)[]) {
     if (local[k] !== published[k]) {
+      // null means "not applicable" for the backend-specific facts, "not recorded" for the versions.
+      const none = k === "adapter" || k === "wasmSimd" || k === "kernels" || k === "cpuModel"
+        ? "n/a"
+        : "unknown";
       out.push(
-        `${ENV_LABELS[k]} ${String(local[k] ?? "unknown")} here vs ${String(published[k] ?? "unknown")}`,
+        `${ENV_LABELS[k]} ${String(local[k] ?? none)} here vs ${String(published[k] ?? none)}`,
       );
     }
   }
@@ -347,6 +371,7 @@ function envText(e: BitEnvironment | null): string {
   if (!e) return "unknown environment";
   const parts = [e.backend ?? "unknown backend"];
   if (e.adapter) parts.push(e.adapter);
+  if (e.kernels) parts.push(e.kernels);
   if (e.cpuModel) parts.push(e.cpuModel);
   parts.push(`tfjs ${e.tfjs ?? "unknown"}`);
   return parts.join(", ");

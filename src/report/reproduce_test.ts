@@ -76,7 +76,17 @@ Deno.test("reproduce: a suite trained twice is reproduced bit-identically; a cha
     assert.deepEqual(diff.runs.find((r) => r.id === uw.id)!.fields, ["final"]);
 
     // The same difference on another backend is expected: exit 0, the environment named.
-    stored.environment = { ...stored.environment, backend: { name: "native" }, tfjsBackend: "native" };
+    stored.environment = {
+      ...stored.environment,
+      backend: { name: "native" },
+      tfjsBackend: "native",
+      native: {
+        openblas: { config: "OpenBLAS 0.3.21 DYNAMIC_ARCH", coreName: "Haswell" },
+        onednn: { version: "3.0.0" },
+        conv: "onednn",
+        threads: 1,
+      },
+    };
     await writeResult(runDir(published, uw.id), stored);
     for (const r of runs.filter((x) => x.id !== uw.id)) {
       const o = (await readResult(runDir(published, r.id)))!;
@@ -91,6 +101,10 @@ Deno.test("reproduce: a suite trained twice is reproduced bit-identically; a cha
       /^1\/3 runs differ from .*, as expected: the environment differs \(backend wasm here vs native/,
     );
     assert.match(other.line, /largest relative differences: mmd-data 1%/);
+    assert.match(
+      other.line,
+      /native kernels n\/a here vs OpenBLAS 0\.3\.21 core Haswell, oneDNN 3\.0\.0, conv onednn, 1 thread/,
+    );
   } finally {
     await Deno.remove(published, { recursive: true });
     await Deno.remove(local, { recursive: true });

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import { BACKEND_NAMES, chooseBackend, initBackend, parseBackendName, resolveAuto } from "./backend.ts";
+import {
+  BACKEND_NAMES,
+  chooseBackend,
+  initBackend,
+  nativeLoadFailure,
+  parseBackendName,
+  resolveAuto,
+} from "./backend.ts";
 import { UsageError } from "./errors.ts";
 import { gradientsRegistered } from "./gradients.ts";
 import {
@@ -22,21 +29,44 @@ const fakeAdapter = (isFallbackAdapter: boolean): AdapterSummary => ({
   features: [],
 });
 
-Deno.test("parseBackendName accepts the four names and rejects others naming the flag", () => {
+Deno.test("parseBackendName accepts the five names and rejects others naming the flag", () => {
   for (const n of BACKEND_NAMES) assert.equal(parseBackendName(n), n);
   assert.throws(() => parseBackendName("gpu"), (e: unknown) => {
     assert.ok(e instanceof UsageError);
-    assert.match(e.message, /--backend: got "gpu"; allowed: auto \| webgpu \| wasm \| cpu/);
+    assert.match(e.message, /--backend: got "gpu"; allowed: auto \| webgpu \| native \| wasm \| cpu/);
     return true;
   });
   assert.throws(() => parseBackendName(3, "suite.backend"), /suite\.backend: got 3/);
 });
 
-Deno.test("auto picks webgpu only for a hardware adapter", () => {
-  assert.equal(resolveAuto(null).name, "wasm");
-  assert.equal(resolveAuto(fakeAdapter(true)).name, "wasm");
-  assert.match(resolveAuto(fakeAdapter(true)).reason, /software fallback/);
-  assert.equal(resolveAuto(fakeAdapter(false)).name, "webgpu");
+Deno.test("auto picks webgpu only for a hardware adapter, else native when it loads, else wasm", () => {
+  assert.equal(resolveAuto(null, "missing").name, "wasm");
+  assert.match(resolveAuto(null, "missing").reason, /native unavailable \(missing\)/);
+  assert.equal(resolveAuto(fakeAdapter(true), "missing").name, "wasm");
+  assert.match(resolveAuto(fakeAdapter(true), "missing").reason, /software fallback/);
+  assert.equal(resolveAuto(null, null).name, "native");
+  assert.equal(resolveAuto(fakeAdapter(true), null).name, "native");
+  assert.equal(resolveAuto(fakeAdapter(false), null).name, "webgpu");
+  assert.equal(resolveAuto(fakeAdapter(false), "missing").name, "webgpu");
+});
+
+Deno.test("native requested without a loadable library: wasm, with one line saying so", async () => {
+  const lines: string[] = [];
+  const choice = await chooseBackend("native", "--backend", { log: (l) => lines.push(l) });
+  if (nativeLoadFailure() === null) {
+    assert.equal(choice.name, "native");
+    assert.equal(choice.nativeThreads, 1);
+    assert.deepEqual(lines, []);
+  } else {
+    console.warn(`backend_test: native library absent (${nativeLoadFailure()}): checking the fallback`);
+    assert.equal(choice.name, "wasm");
+    assert.equal(lines.length, 1);
+    assert.match(lines[0], /^backend: native unavailable \(.+\); using wasm$/);
+  }
+  await assert.rejects(
+    () => chooseBackend("native", "--threads", { nativeThreads: 0 }),
+    /native threads: got 0/,
+  );
 });
 
 Deno.test("initBackend: bad name is a UsageError; wasm and cpu initialise with gradients registered", async () => {
@@ -91,7 +121,7 @@ Deno.test("probing WebGPU on Linux never loads libEGL (the library whose exit-ti
 Deno.test("chooseBackend resolves once; initBackend accepts the choice and records it", async () => {
   const choice = await chooseBackend("auto");
   assert.equal(choice.requested, "auto");
-  assert.ok(choice.name === "wasm" || choice.name === "webgpu");
+  assert.ok(choice.name === "wasm" || choice.name === "webgpu" || choice.name === "native");
   assert.match(choice.reason, /^auto: /);
   const info = await initBackend(choice);
   assert.equal(info.name, choice.name);
@@ -112,8 +142,9 @@ Deno.test("chooseBackend resolves once; initBackend accepts the choice and recor
 Deno.test("initBackend auto never selects a software WebGPU adapter", async () => {
   const adapter = await probeAdapter();
   const info = await initBackend("auto");
-  if (adapter === null || adapter.isFallbackAdapter) assert.equal(info.name, "wasm");
-  else assert.equal(info.name, "webgpu");
+  if (adapter !== null && !adapter.isFallbackAdapter) assert.equal(info.name, "webgpu");
+  else assert.equal(info.name, nativeLoadFailure() === null ? "native" : "wasm");
+  await initBackend("wasm");
 });
 
 Deno.test({

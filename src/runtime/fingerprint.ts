@@ -9,7 +9,7 @@ import os from "node:os";
 import * as tf from "@tensorflow/tfjs-core";
 import { version_cpu } from "@tensorflow/tfjs-backend-cpu";
 import { version_wasm } from "@tensorflow/tfjs-backend-wasm";
-import { activeBackend, type BackendInfo } from "./backend.ts";
+import { activeBackend, type BackendInfo, type NativeInfo } from "./backend.ts";
 import { type AdapterSummary, wgpuBackendsInEffect } from "./webgpu_backend.ts";
 
 /** tf.env() flags that change numerics or speed; recorded when set. */
@@ -51,6 +51,12 @@ export interface EnvironmentFingerprint {
   wgpuBackends: string | null;
   /** wasm build features. */
   wasm: { simd: boolean | null; threads: number | null };
+  /**
+   * native backend only (else null): OpenBLAS's path, `openblas_get_config()`, `openblas_get_corename()`
+   * and the OPENBLAS_CORETYPE in effect; oneDNN's path and version; the thread count. Bit-identical reruns
+   * need the same library, core and thread count.
+   */
+  native: NativeInfo | null;
   /** tf.env() flags that change numerics or speed. */
   flags: Record<string, unknown>;
   /** Operating system. */
@@ -128,6 +134,7 @@ export function environmentFingerprint(info: BackendInfo | null = activeBackend(
     },
     wgpuBackends: info?.wgpuBackends ?? wgpuBackendsInEffect(),
     wasm: { simd: info?.wasmSimd ?? null, threads: info?.wasmThreads ?? null },
+    native: info?.native ?? null,
     flags,
     os: Deno.build.os,
     arch: Deno.build.arch,

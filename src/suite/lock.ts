@@ -17,7 +17,10 @@
  * - Conflicts: the whole-directory lock excludes every other lock; a shard lock excludes the whole-directory
  *   lock and the same shard (same i and n) only, so shards (even overlapping specs such as 0/2 and 0/4) run
  *   side by side. A process creates its own lock first and then looks for a live conflicting one; finding
- *   one, it releases its own and fails (exit 2). Of two racing processes at most one proceeds.
+ *   one, it releases its own and fails (exit 2). Of two racing processes at most one proceeds. One wait:
+ *   the same shard's lock held from another host is waited for until it is released or stale (at most
+ *   `staleMs` + 2 heartbeats), since that is what a task preempted on one node and requeued on another
+ *   finds; only a holder whose heartbeat is still fresh after the wait makes it fail.
  * - Claims: before training a run, a process creates runs/<id>/.claim; if a live claim exists, it leaves
  *   the run to its holder, goes on with other runs and comes back to it later (its result, once written,
  *   ends the wait; a claim that goes stale is taken over and the run trained). The claim is removed after
@@ -49,6 +52,7 @@ import {
   type HolderInfo,
   holderInfo,
   liveHolder,
+  thisHost,
   tryAcquire,
 } from "../runtime/file_lock.ts";
 
@@ -78,6 +82,11 @@ export interface DirLockOptions extends AcquireOptions {
   shard?: { index: number; count: number };
   /** The command, for messages to other processes ("bench smoke"). */
   command: string;
+  /**
+   * Told once when the same shard's lock is held from another host and this process waits for it to be
+   * released or to go stale (see {@link lockOutputDir}); `waitMs` is the longest it will wait.
+   */
+  onWait?: (holder: HolderInfo | null, waitMs: number) => void;
 }
 
 /**
@@ -99,7 +108,22 @@ export async function lockOutputDir(outDir: string, opts: DirLockOptions): Promi
       `${outDir} is in use by ${h ? describeHolder(h) : "another process"} (${file}); ` +
         `wait for it to finish, or use another --out`,
     );
-  const r = await tryAcquire(`${outDir}/${name}`, info, opts);
+  let r = await tryAcquire(`${outDir}/${name}`, info, opts);
+  if (!r.held && shard && r.holder?.host !== thisHost()) {
+    // The same shard held from another host: a task that died there (preempted, node failure) and is now
+    // requeued or resubmitted elsewhere leaves a lock whose heartbeat stops; wait until it is stale (or
+    // released) rather than failing, as the runner does for its runs' claims. A live holder keeps its
+    // heartbeat fresh and still fails once the wait is over.
+    const waitMs = timing.staleMs + 2 * timing.heartbeatMs;
+    const until = Date.now() + waitMs;
+    opts.onWait?.(r.holder, waitMs);
+    while (!r.held && r.holder?.host !== thisHost() && Date.now() < until) {
+      await new Promise((res) =>
+        setTimeout(res, Math.min(timing.heartbeatMs, 5000, Math.max(1, until - Date.now())))
+      );
+      r = await tryAcquire(`${outDir}/${name}`, info, opts);
+    }
+  }
   if (!r.held) throw inUse(r.holder, name);
   const held = r.held;
   try {

@@ -42,7 +42,7 @@ import { runLabel } from "./runner.ts";
 /** Options of {@link preflight}. */
 export interface PreflightOptions {
   /** The concrete backend the runs will use. */
-  backend: "wasm" | "webgpu" | "cpu";
+  backend: "wasm" | "native" | "webgpu" | "cpu";
   /** Runs in parallel. */
   jobs: number;
   /** A user's per-run memory limit in bytes (replaces the wasm heap cap and the machine's share). */
@@ -152,7 +152,9 @@ export async function preflight(
   const shapeBad = shapeSeen.size > 0;
 
   // Memory.
-  const wasmLimit = opts.backend === "wasm" ? (opts.maxMemory ?? WASM_HEAP_LIMIT) : Infinity;
+  const wasmLimit = opts.backend === "wasm" || opts.backend === "native"
+    ? (opts.maxMemory ?? WASM_HEAP_LIMIT)
+    : Infinity;
   const processLimit = opts.maxMemory ?? (opts.machine ? perRunShare(opts.machine, opts.jobs) : Infinity);
   const estimates = new Map<string, MemoryEstimate | null>();
   // One problem per blamed field; it names the largest estimate and how many runs it concerns.
@@ -189,7 +191,7 @@ export async function preflight(
     entry.runs.push(runLabel(run.config));
     memoryProblems.set(key, entry);
   }
-  const memoryKind = opts.backend === "wasm" ? "wasm heap" : "memory";
+  const memoryKind = opts.backend === "wasm" || opts.backend === "native" ? "wasm heap" : "memory";
   for (const [why, { bytes, limit, runs: labels }] of memoryProblems) {
     problems.push(
       `${why}: estimated peak ${memoryKind} ${formatBytes(bytes)} per run exceeds ${limit} ` +

@@ -118,7 +118,10 @@ export interface RunSuiteOptions {
   lockTiming?: LockTiming;
   /** How often to look again at runs claimed by another process (default 5 s). */
   pollMs?: number;
-  /** Diagnostics (claims taken over, runs left to other processes); default: none. */
+  /**
+   * Diagnostics: claims taken over, runs left to other processes, and one `trained run <id> (<label>):
+   * <status> in <s> s` line per training that wrote its result; default: none.
+   */
   onMessage?: (line: string) => void;
   /** Called with each run's training loss windows as they happen (e.g. for a progress bar). */
   onLoss?: (label: string, l: LossPoint) => void;
@@ -257,6 +260,7 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
   };
 
   const trainOne = async (run: PlannedRun, dir: string, label: string): Promise<void> => {
+    const started = performance.now();
     await resetRunDir(dir);
     await writeConfig(dir, run.id, await runHash(run.config), run.config);
     // log.jsonl is append-only: one line per loss window and per evaluation as they happen, then "end". A
@@ -312,6 +316,12 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
     await writes;
     await log({ event: "end", status: result.status, ...(result.error ? { error: result.error } : {}) });
     await writeResult(dir, result);
+    // One line per training that reached its result: cluster logs show which process trained which run.
+    opts.onMessage?.(
+      `trained run ${run.id} (${label}): ${result.status} in ${
+        ((performance.now() - started) / 1000).toFixed(1)
+      } s`,
+    );
     progress.stepsDone += run.config.train.steps - lastStep;
     progress.runsDone++;
     summary.executed++;

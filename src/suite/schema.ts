@@ -157,7 +157,7 @@ export interface SuiteSpec {
   /** How the report decides verdicts (see {@link VerdictSpec}). */
   verdict?: VerdictSpec;
   /** tfjs backend (default "auto": WebGPU on a hardware adapter, else wasm). */
-  backend?: "auto" | "webgpu" | "wasm" | "cpu";
+  backend?: "auto" | "webgpu" | "native" | "wasm" | "cpu";
   /** Settings of `deno task cli compare` for this suite's reports. */
   regression?: RegressionSpec;
 }

@@ -105,7 +105,7 @@ const EVAL_KEYS = [
 ];
 const EVAL_SAMPLER_KEYS = ["kind", "steps", "eta"];
 const EXCLUDE_KEYS = ["dataset", "model", "objective", "k", "method"];
-const BACKENDS = ["auto", "webgpu", "wasm", "cpu"] as const;
+const BACKENDS = ["auto", "webgpu", "native", "wasm", "cpu"] as const;
 
 function gcd(a: number, b: number): number {
   return b === 0 ? a : gcd(b, a % b);

@@ -83,7 +83,7 @@ export interface RunConfig {
     inception?: string;
   };
   /** Backend the run asked for; the one used is in the environment fingerprint. */
-  backend: "auto" | "webgpu" | "wasm" | "cpu";
+  backend: "auto" | "webgpu" | "native" | "wasm" | "cpu";
 }
 
 /** Quality at one evaluation point. */
