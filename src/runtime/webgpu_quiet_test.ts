@@ -36,7 +36,7 @@ Deno.test("choosing the backend 'auto' without XDG_RUNTIME_DIR prints nothing ab
     }).output();
     const stderr = new TextDecoder().decode(out.stderr);
     assert.ok(out.success, stderr);
-    assert.match(new TextDecoder().decode(out.stdout), /^(wasm|webgpu)\n$/);
+    assert.match(new TextDecoder().decode(out.stdout), /^(native|wasm|webgpu)\n$/);
     assert.doesNotMatch(stderr, /XDG_RUNTIME_DIR/);
   } finally {
     await Deno.remove(script);
