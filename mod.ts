@@ -1,26 +1,27 @@
 /**
- * antbench public API: the library parts usable on their own (schedules, interval clustering, MTL
- * methods, sample-quality metrics) and the harness entry points.
+ * antbench public API: what a user of the library needs, readable in one sitting. Reproduces and extends Go
+ * et al., "Addressing Negative Transfer in Diffusion Models" (NeurIPS 2023, arXiv 2306.00354).
  *
- * Reproduces and extends Go et al., "Addressing Negative Transfer in Diffusion Models" (NeurIPS 2023,
- * arXiv 2306.00354).
+ * - **Suites**: define ({@link defineSuite}), validate ({@link resolveSuite}), plan ({@link planRuns}) and
+ *   run ({@link runSuite} with {@link createWorkerPool}) benchmark suites; {@link runTraining} trains one
+ *   resolved configuration.
+ * - **Reports**: {@link generateReport} (README, results.json, self-contained HTML, SVG figures),
+ *   {@link compareResults} (regression check), {@link compareReproduction} (bit-identity against published
+ *   results), and the statistics behind them.
+ * - **Library parts**: noise schedules, interval clustering of timesteps (ANT §4.1), the MTL methods'
+ *   pure cores, sample-quality metrics with npy/npz I/O, feature extractors.
+ * - **Extension points**: the registries and the shapes of their entries (method, objective, metric,
+ *   model, dataset), with their ids as string-literal unions.
+ *
+ * Laboratory code (the step benchmark, PyTorch parity) is in lab/mod.ts.
  *
  * @module
  */
 
 // --- runtime ---
 export { deriveSeed, Rng, rngFor } from "./src/runtime/rng.ts";
-export { UsageError } from "./src/runtime/errors.ts";
-export {
-  activeBackend,
-  BACKEND_NAMES,
-  chooseBackend,
-  DEFAULT_NATIVE_THREADS,
-  initBackend,
-  nativeLoadFailure,
-  parseBackendName,
-  resolveAuto,
-} from "./src/runtime/backend.ts";
+export { EnvironmentError, UsageError } from "./src/runtime/errors.ts";
+export { BACKEND_NAMES, chooseBackend, DEFAULT_NATIVE_THREADS, initBackend } from "./src/runtime/backend.ts";
 export type {
   BackendChoice,
   BackendInfo,
@@ -31,53 +32,33 @@ export type {
 } from "./src/runtime/backend.ts";
 export type { OpenBlasInfo } from "./src/runtime/native/openblas.ts";
 export type { DnnlInfo } from "./src/runtime/native/dnnl.ts";
-export {
-  patchCpuKernels,
-  patchWasmKernels,
-  setWasmKernelOptions,
-  WASM_PATCHED_KERNELS,
-} from "./src/runtime/wasm_kernels.ts";
-export type { WasmKernelOptions } from "./src/runtime/wasm_kernels.ts";
-export {
-  applyWgpuBackendChoice,
-  MATMUL_PACKED_PROGRAM,
-  probeAdapter,
-  registerWebGpuBackend,
-  wgpuBackendChoice,
-  wgpuBackendsInEffect,
-} from "./src/runtime/webgpu_backend.ts";
 export type { AdapterSummary } from "./src/runtime/webgpu_backend.ts";
-// batched asynchronous reads (the only reads tfjs-webgpu supports under Deno)
-export { readConcat, readFlat } from "./src/runtime/read.ts";
-export { gradientsRegistered } from "./src/runtime/gradients.ts";
-export { environmentFingerprint, FINGERPRINT_FLAGS } from "./src/runtime/fingerprint.ts";
+export { environmentFingerprint } from "./src/runtime/fingerprint.ts";
 export type { EnvironmentFingerprint } from "./src/runtime/fingerprint.ts";
+export type { OpenId } from "./src/runtime/registry.ts";
+// tfjs types that appear in the extension points (models and methods work on tfjs tensors)
+export type { Scalar, Tensor, Tensor1D, Tensor4D, Variable } from "./src/runtime/tensor_types.ts";
 
 // --- diffusion ---
 export { cosineBetas, linearBetas, makeSchedule, SCHEDULE_IDS } from "./src/diffusion/schedule.ts";
 export type { NoiseSchedule, ScheduleId } from "./src/diffusion/schedule.ts";
 
-// --- clustering ---
-export { intervalDp, intervalProblems, partitionCost } from "./src/clustering/dp.ts";
+// --- clustering (ANT §4.1: timestep intervals by dynamic programming) ---
+export { intervalDp, partitionCost } from "./src/clustering/dp.ts";
 export type { Interval, IntervalCost, Partition } from "./src/clustering/dp.ts";
-export { clusterTimesteps, getObjective, OBJECTIVES } from "./src/clustering/registry.ts";
+export { clusterTimesteps, getObjective, OBJECTIVE_IDS, OBJECTIVES } from "./src/clustering/registry.ts";
+export type { ObjectiveId } from "./src/clustering/registry.ts";
 export type { AffinityMatrix, ClusteringObjective, ObjectiveInput } from "./src/clustering/objective.ts";
 export { clusterOf, SAMPLER_IDS, sampleTimesteps } from "./src/clustering/assign.ts";
 export type { TimestepBatch } from "./src/clustering/assign.ts";
-export {
-  AFFINITY_DEFAULTS,
-  AFFINITY_MODES,
-  CountSketch,
-  gridTimesteps,
-  interpolateAffinity,
-  measureAffinity,
-  taskGradient,
-} from "./src/clustering/affinity.ts";
+export { AFFINITY_MODES, measureAffinity } from "./src/clustering/affinity.ts";
 export type { AffinityMode, AffinityOptions, AffinityResult } from "./src/clustering/affinity.ts";
-export { AFFINITY_FORMAT, readAffinity, writeAffinity } from "./src/clustering/affinity_io.ts";
+export { readAffinity, writeAffinity } from "./src/clustering/affinity_io.ts";
+export type { AffinityOutput } from "./src/clustering/affinity_io.ts";
 export { affinityHeatmapSvg } from "./src/clustering/heatmap_svg.ts";
+export type { HeatmapOptions } from "./src/clustering/heatmap_svg.ts";
 
-// --- mtl ---
+// --- mtl (ANT §4.2: the per-cluster losses combined by a multi-task method) ---
 export type {
   HostClusterGradients,
   MtlBatch,
@@ -86,112 +67,76 @@ export type {
   MtlMethodFactory,
   MtlStepResult,
 } from "./src/mtl/method.ts";
-export { getMethodFactory, METHODS, resolveMethodOptions } from "./src/mtl/registry.ts";
-export { pcgrad, pcgradCoefficients, pcgradOrders } from "./src/mtl/pcgrad_core.ts";
-export { gramMatrix, nashMtlWeights, nashResidual, solveNash } from "./src/mtl/nash_solver.ts";
-export type { NashSolution, NashSolveOptions } from "./src/mtl/nash_solver.ts";
-export { uwGradS, uwLossWeights, uwObjective, uwStationary } from "./src/mtl/uw.ts";
+export { getMethodFactory, METHOD_IDS, METHODS, resolveMethodOptions } from "./src/mtl/registry.ts";
+export type { MethodId } from "./src/mtl/registry.ts";
+export { pcgrad } from "./src/mtl/pcgrad_core.ts";
+export { nashMtlWeights } from "./src/mtl/nash_solver.ts";
+export { uwLossWeights } from "./src/mtl/uw.ts";
 export { minSnrWeight, p2Weight } from "./src/mtl/snr_weighting.ts";
 
 // --- models ---
-export type { Denoiser, ModelFactory, ModelFootprint } from "./src/models/denoiser.ts";
+export type { Denoiser, ModelBuildContext, ModelFactory, ModelFootprint } from "./src/models/denoiser.ts";
+export { getModelFactory, MODEL_IDS, MODELS } from "./src/models/registry.ts";
+export type { ModelId } from "./src/models/registry.ts";
 export {
   CHECKPOINT_FORMAT,
   loadCheckpoint,
   readCheckpointMeta,
   saveCheckpoint,
 } from "./src/models/checkpoint.ts";
-export type { CheckpointMeta, LoadedCheckpoint, SaveCheckpointOptions } from "./src/models/checkpoint.ts";
-export { Unet, unetFactory } from "./src/models/unet.ts";
-export type { UnetOptions } from "./src/models/unet.ts";
-export { groupNorm, silu } from "./src/models/layers/group_norm.ts";
-export { selfAttention } from "./src/models/layers/attention.ts";
+export type {
+  CheckpointMeta,
+  CheckpointVariable,
+  LoadedCheckpoint,
+  SaveCheckpointOptions,
+} from "./src/models/checkpoint.ts";
 
 // --- data ---
-export type { Dataset, DatasetFactory, LogDensity } from "./src/data/dataset.ts";
-export {
-  checkerboardLogDensity,
-  gaussians8LogDensity,
-  logNormalCdf,
-  logNormalInterval,
-} from "./src/data/toy2d_density.ts";
-export { DATASETS, getDatasetFactory } from "./src/data/registry.ts";
-export { centerCrop, ImageDataset, toFloatImages } from "./src/data/image_dataset.ts";
-export type { ImageSplit, RawImageSplits } from "./src/data/image_dataset.ts";
-export { digits8Factory, loadDigits8 } from "./src/data/digits8.ts";
-export { MNIST_SPEC, mnistFactory } from "./src/data/mnist.ts";
-export { FASHION_MNIST_SPEC, fashionMnistFactory } from "./src/data/fashion_mnist.ts";
-export { loadIdxDataset } from "./src/data/idx_dataset.ts";
-export type { IdxDatasetOptions } from "./src/data/idx_dataset.ts";
-export { folderFactory, loadFolder } from "./src/data/folder.ts";
+export type {
+  Dataset,
+  DatasetFactory,
+  DatasetLoadContext,
+  LogDensity,
+  Provenance,
+} from "./src/data/dataset.ts";
+export { DATASET_IDS, DATASETS, getDatasetFactory } from "./src/data/registry.ts";
+export type { DatasetId } from "./src/data/registry.ts";
+export { checkerboardLogDensity, gaussians8LogDensity } from "./src/data/toy2d_density.ts";
+export { loadFolder } from "./src/data/folder.ts";
 export type { FolderOptions } from "./src/data/folder.ts";
-export { parseIdx } from "./src/data/idx.ts";
-export { areaResize } from "./src/data/resize.ts";
+export type { ImageDataset, ImageSplit } from "./src/data/image_dataset.ts";
 
 // --- metrics ---
 export { frechetDetails, frechetDistance, gaussianStats } from "./src/metrics/frechet.ts";
 export type { FrechetDetails, FrechetMethod, FrechetOptions, GaussianStats } from "./src/metrics/frechet.ts";
+export { fdInfinity } from "./src/metrics/fd_infinity.ts";
+export type { FdInfinityOptions, FdInfinityResult } from "./src/metrics/fd_infinity.ts";
 export type { LinalgEngine } from "./src/metrics/native_linalg.ts";
-export {
-  randomDirections,
-  slicedWasserstein,
-  wasserstein2Squared1d,
-} from "./src/metrics/sliced_wasserstein.ts";
-export { asMatrix, formatNpy, npyArray, parseNpy, readNpy, writeNpy } from "./src/metrics/npy.ts";
-export type { NpyArray } from "./src/metrics/npy.ts";
-export { formatNpz, parseNpz, readFidStats, readNpz, writeFidStats, writeNpz } from "./src/metrics/npz.ts";
-export {
-  kernelInceptionDistance,
-  kidDefaultSubsetSize,
-  KidSubsetSizeError,
-  mmd2Unbiased,
-} from "./src/metrics/kid.ts";
+export { kernelInceptionDistance, KidSubsetSizeError } from "./src/metrics/kid.ts";
 export type { KidOptions, KidResult } from "./src/metrics/kid.ts";
 export { precisionRecall } from "./src/metrics/precision_recall.ts";
 export type { PrecisionRecall } from "./src/metrics/precision_recall.ts";
-export { fdInfinity, fdInfinitySubset } from "./src/metrics/fd_infinity.ts";
-export { autoBandwidthFraction, gaussianMmd2, rmsPairDistance } from "./src/metrics/mmd.ts";
+export { slicedWasserstein } from "./src/metrics/sliced_wasserstein.ts";
+export type { SlicedWassersteinOptions } from "./src/metrics/sliced_wasserstein.ts";
+export { gaussianMmd2 } from "./src/metrics/mmd.ts";
 export { energyDistanceSquared } from "./src/metrics/energy.ts";
-export type { Metric, MetricContext, MetricFactory } from "./src/metrics/metric.ts";
-export {
-  FLOOR_DEFAULT_RESAMPLES,
-  FLOOR_SEED,
-  floorKey,
-  floorRealSet,
-  floorSpec,
-  metricFloors,
-  quantileSorted,
-  summarizeFloor,
-} from "./src/metrics/floor.ts";
-export type { FloorInputs, FloorSpec } from "./src/metrics/floor.ts";
-export type { FdInfinityOptions, FdInfinityResult } from "./src/metrics/fd_infinity.ts";
-export {
-  computeMetrics,
-  DENSITY_METRIC_IDS,
-  METRIC_IDS,
-  metricDirection,
-  metricName,
-  METRICS,
-  prepareMetrics,
-  validateMetricIds,
-} from "./src/metrics/registry.ts";
-export type {
-  ComputeMetricsOptions,
-  MetricDirection,
-  MetricInfo,
-  PreparedMetrics,
-} from "./src/metrics/registry.ts";
+export { loadFeatures, loadStats } from "./src/metrics/load.ts";
+export type { FeatureFile } from "./src/metrics/load.ts";
+export { formatNpy, npyArray, parseNpy, readNpy, writeNpy } from "./src/metrics/npy.ts";
+export type { NpyArray } from "./src/metrics/npy.ts";
+export { formatNpz, parseNpz, readFidStats, readNpz, writeFidStats, writeNpz } from "./src/metrics/npz.ts";
+export { computeMetrics, METRIC_IDS, metricName, METRICS, prepareMetrics } from "./src/metrics/registry.ts";
+export type { ComputeMetricsOptions, MetricId, PreparedMetrics } from "./src/metrics/registry.ts";
+export type { Metric, MetricContext, MetricDirection, MetricFactory } from "./src/metrics/metric.ts";
+export { metricFloors } from "./src/metrics/floor.ts";
+export type { FloorInputs } from "./src/metrics/floor.ts";
 export type { FeatureExtractor } from "./src/metrics/features/extractor.ts";
 export {
-  CNN_EXTRACTOR_IDS,
-  extractorIdForDataset,
   FEATURE_EXTRACTOR_IDS,
   loadFeatureExtractor,
   loadFeatureSpace,
 } from "./src/metrics/features/registry.ts";
 export type { FeatureSpace, LoadExtractorOptions } from "./src/metrics/features/registry.ts";
-export { loadInceptionExtractor } from "./src/metrics/features/inception.ts";
-export { FEATURE_TRAINING, trainClassifier } from "./src/metrics/features/train.ts";
 
 // --- train ---
 export type {
@@ -202,25 +147,17 @@ export type {
   RunResult,
   TimestepSampler,
 } from "./src/train/types.ts";
-export { prepareRunMetrics } from "./src/train/run_metrics.ts";
-export type { RunMetrics } from "./src/train/run_metrics.ts";
-// training loop and shared step with deferred (batched) loss reads
-export { DEVICE_LOSS_READ_EVERY, lossReadInterval, runTraining } from "./src/train/run.ts";
-export type { RunOptions, RunProgress } from "./src/train/run.ts";
-// the one run-assembly seam (training, perf and parity build their runs here)
-export { assembleRun, trainingBatches } from "./src/train/assemble.ts";
-export type { AssembledRun, AssembleOptions, AssemblyConfig } from "./src/train/assemble.ts";
-export { createStepper, makeMtlBatch, stepAndReadLoss } from "./src/train/step.ts";
-export type { HostBatch, Stepper, StepperOptions } from "./src/train/step.ts";
-export type { OptimizerPlacement } from "./src/train/optimizer.ts";
+export { runTraining } from "./src/train/run.ts";
+export type { EvalSamples, LossPoint, RunOptions, RunProgress } from "./src/train/run.ts";
 
 // --- suite ---
-export { BASELINE, CONTROL, defineSuite, SUITE_DEFAULTS } from "./src/suite/schema.ts";
+export { defineSuite, SUITE_DEFAULTS } from "./src/suite/schema.ts";
 export type {
   ComponentRef,
   ComponentSpec,
   EvalSpec,
   ExclusionSpec,
+  RegressionSpec,
   SuiteSpec,
   TrainSpec,
   VerdictSpec,
@@ -229,44 +166,37 @@ export { resolveSuite } from "./src/suite/validate.ts";
 export type { ResolvedSuite } from "./src/suite/validate.ts";
 export type { VerdictSettings } from "./src/suite/validate_report.ts";
 export { defaultRegistries } from "./src/suite/registries.ts";
-export type { SuiteRegistries } from "./src/suite/registries.ts";
+export type { OptionedEntry, SuiteRegistries } from "./src/suite/registries.ts";
 export { loadSuite, parseSuiteText } from "./src/suite/load.ts";
-export { expandSuite, isExcluded, planRuns } from "./src/suite/expand.ts";
+export { planRuns } from "./src/suite/expand.ts";
 export type { PlannedRun } from "./src/suite/expand.ts";
-export { canonicalJson, runHash, runId, withAffinityHash } from "./src/suite/content_id.ts";
+export { runId } from "./src/suite/content_id.ts";
 export { parseShard, selectShard } from "./src/suite/shard.ts";
 export type { Shard } from "./src/suite/shard.ts";
 export { runSuite } from "./src/suite/runner.ts";
-export type { LockTiming } from "./src/suite/lock.ts";
 export type {
+  ActiveRun,
   ExecContext,
+  ExecProgress,
+  ExecSamples,
   RunExecutor,
   RunSuiteOptions,
   RunSuiteSummary,
   SuiteProgress,
 } from "./src/suite/runner.ts";
+export type { LockTiming } from "./src/suite/lock.ts";
 export { createWorkerPool } from "./src/suite/worker_executor.ts";
-export type { WorkerPoolOptions } from "./src/suite/worker_executor.ts";
+export type { WorkerPool, WorkerPoolOptions } from "./src/suite/worker_executor.ts";
 export { ANTBENCH_VERSION } from "./src/suite/version.ts";
 export { EMBEDDED_SUITES } from "./benchmarks/mod.ts";
 
 // --- report ---
-export {
-  mannWhitneyU,
-  meanCi,
-  pairedTTest,
-  signFlipTest,
-  studentTCdf,
-  studentTQuantile,
-  welchTTest,
-} from "./src/report/stats.ts";
+export { meanCi, pairedTTest, signFlipTest, welchTTest } from "./src/report/stats.ts";
 export type { MeanCi, TestResult } from "./src/report/stats.ts";
-export { noncentralTCdf } from "./src/report/noncentral_t.ts";
 export { minimumDetectableEffect, pairedTPower, pairsNeeded } from "./src/report/power.ts";
 export { holm } from "./src/report/holm.ts";
 export { pairedTost } from "./src/report/tost.ts";
 export type { TostResult } from "./src/report/tost.ts";
-export { wilcoxonSignedRank } from "./src/report/wilcoxon.ts";
 export { aggregate } from "./src/report/aggregate.ts";
 export type {
   Against,
@@ -280,10 +210,8 @@ export type {
   VerdictWord,
 } from "./src/report/aggregate.ts";
 export type { ReportSettings } from "./src/report/settings.ts";
-export { decideVerdict, verdictRuleText } from "./src/report/verdict.ts";
 export { generateReport } from "./src/report/generate.ts";
-export type { ReportOptions } from "./src/report/generate.ts";
-export { buildResultsJson, RESULTS_SCHEMA } from "./src/report/results_json.ts";
+export type { ReportFiles, ReportOptions } from "./src/report/generate.ts";
 export { compareResults, readResultsJson, renderComparison } from "./src/report/compare.ts";
 export type {
   CompareOptions,
@@ -292,7 +220,16 @@ export type {
   Finding,
   ResultsJsonShape,
 } from "./src/report/compare.ts";
+export type { RowJson } from "./src/report/compare_input.ts";
+export { compareReproduction } from "./src/report/reproduce.ts";
+export type {
+  BitEnvironment,
+  MetricDifference,
+  Reproduction,
+  ReproductionOptions,
+  RunComparison,
+} from "./src/report/reproduce.ts";
 export { metricInfo } from "./src/report/metric_info.ts";
-export type { Direction } from "./src/report/metric_info.ts";
+export type { Direction, MetricInfo } from "./src/report/metric_info.ts";
 export { sampleGridPng } from "./src/report/sample_grid.ts";
 export type { SampleGridOptions } from "./src/report/sample_grid.ts";

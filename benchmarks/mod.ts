@@ -10,10 +10,12 @@ import { nightlySuite } from "./nightly.ts";
 import { digits8Suite } from "./digits8.ts";
 import { mnistSuite } from "./mnist.ts";
 import { paperFfhqSuite } from "./paper_ffhq.ts";
+import { swissrollSuite } from "./swissroll.ts";
 
 /** Embedded suites by name. */
 export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
   default: defaultSuite,
+  swissroll: swissrollSuite,
   smoke: smokeSuite,
   nightly: nightlySuite,
   digits8: digits8Suite,

@@ -11,17 +11,18 @@
 
 // --- perf: the training-step benchmark (`deno task perf`) ---
 export { countFlops, kernelFlops } from "./perf/flops.ts";
+export type { KernelShapes } from "./perf/flops.ts";
 export { benchmarkWorkload, FLOP_SOURCE, KERNEL_SOURCE, runPerf } from "./perf/step_bench.ts";
-export type { PerfOptions, PerfReport, PerfRound, PerfRow } from "./perf/step_bench.ts";
+export type { PerfOptions, PerfReport, PerfRound, PerfRow, WorkloadBenchOptions } from "./perf/step_bench.ts";
 export { renderPerfNotes, renderPerfTable } from "./perf/render.ts";
 export { SHAPE_DATASETS, workload, workloadConfigs } from "./perf/workloads.ts";
-export type { Workload } from "./perf/workloads.ts";
+export type { Workload, WorkloadConfigOptions } from "./perf/workloads.ts";
 export { createContender } from "./perf/contender.ts";
 export type { Block, Contender } from "./perf/contender.ts";
 export { kernelCounts, profileStep, topKernels } from "./perf/kernels.ts";
-export type { StepProfile } from "./perf/kernels.ts";
+export type { ProfiledKernel, StepProfile } from "./perf/kernels.ts";
 export { FOREIGN_LOAD_LIMIT, measuredRound, roundLoad, takeSnapshot } from "./perf/load.ts";
-export type { CpuSnapshot, MeasuredRound, RoundLoad } from "./perf/load.ts";
+export type { CpuSnapshot, LoadCheckOptions, MeasuredRound, ProcTimes, RoundLoad } from "./perf/load.ts";
 export { fp32Peak, machineFp32Peak, parseCpuinfo } from "./perf/peak.ts";
 export type { CpuInfo, Fp32Peak } from "./perf/peak.ts";
 export { roundRatios, summarize } from "./perf/stats.ts";
@@ -44,5 +45,23 @@ export { PARITY_CASES, PARITY_TOLERANCES } from "./parity/cases.ts";
 
 // --- torch: throughput against PyTorch (`deno task perf --vs torch`) ---
 export { runVsTorch, TORCH_METHODS } from "./torch/vs_torch.ts";
-export type { VsTorchReport, VsTorchRound, VsTorchRow } from "./torch/vs_torch.ts";
+export type { ArmResult, VsTorchOptions, VsTorchReport, VsTorchRound, VsTorchRow } from "./torch/vs_torch.ts";
 export { renderVsTorch } from "./torch/vs_main.ts";
+
+// --- the production parts the laboratory drives (documented in the library API, mod.ts) ---
+export type { AssembledRun, AssembleOptions, AssemblyConfig } from "../src/train/assemble.ts";
+export type { HostBatch } from "../src/train/step.ts";
+export type { Component, RunConfig, TimestepSampler } from "../src/train/types.ts";
+export { BACKEND_NAMES } from "../src/runtime/backend.ts";
+export type { BackendName, ConcreteBackend } from "../src/runtime/backend.ts";
+export type { AdapterSummary } from "../src/runtime/webgpu_backend.ts";
+export type { Dataset, LogDensity, Provenance } from "../src/data/dataset.ts";
+export type { HostClusterGradients, MtlBatch, MtlMethod, MtlStepResult } from "../src/mtl/method.ts";
+export type { Scalar, Tensor, Tensor1D, Tensor4D, Variable } from "../src/runtime/tensor_types.ts";
+export type { Ema } from "../src/diffusion/ema.ts";
+export type { Denoiser } from "../src/models/denoiser.ts";
+export type { ClusterLossStep, Stepper } from "../src/train/step.ts";
+export type { EnvironmentFingerprint } from "../src/runtime/fingerprint.ts";
+export { SCHEDULE_IDS } from "../src/diffusion/schedule.ts";
+export type { NoiseSchedule, ScheduleId } from "../src/diffusion/schedule.ts";
+export type { Interval } from "../src/clustering/dp.ts";

@@ -41,14 +41,21 @@ import { readConcat } from "../../src/runtime/read.ts";
 export interface ParityCase {
   /** Directory-safe name, e.g. "mlp-pcgrad". */
   name: string;
+  /** Dataset with options. */
   dataset: Component;
+  /** Model with options. */
   model: Component;
+  /** Noise schedule. */
   schedule: ScheduleId;
+  /** Diffusion timesteps. */
   T: number;
   /** Clustering objective ("timestep", "snr", "none") and k. */
   clustering: { objective: string; k: number; sampler: TimestepSampler };
+  /** Method with options. */
   method: Component;
+  /** Run seed. */
   seed: number;
+  /** Training settings. */
   train: { steps: number; batchSize: number; lr: number; beta1: number; beta2: number; emaDecay: number };
   /** Precisions the PyTorch side runs (default both: float64 is the exact-arithmetic anchor). */
   referenceDtypes?: ("float32" | "float64")[];
@@ -64,15 +71,21 @@ export interface Trajectory {
   update: Float64Array;
   /** Weights after step 0, after the last step, and the EMA after the last step, [P] each. */
   weights1: Float64Array;
+  /** Final weights, flattened. */
   final: Float64Array;
+  /** Final EMA weights (null without EMA). */
   ema: Float64Array | null;
 }
 
 /** Everything the antbench side produced for a case. */
 export interface ParityRun {
+  /** Directory of the exported case. */
   dir: string;
+  /** Parameter names in order. */
   paramNames: string[];
+  /** Number of parameters. */
   paramCount: number;
+  /** The recorded trajectory. */
   trajectory: Trajectory;
   /** Per-step method logs (e.g. UW's s_i, Nash α), for diagnosing a disagreement. */
   logs: Record<string, number | number[]>[];

@@ -24,7 +24,9 @@ export interface Block {
 
 /** One production run under benchmark. */
 export interface Contender {
+  /** The assembled run. */
   readonly run: AssembledRun;
+  /** Model parameters. */
   readonly params: number;
   /** Steps between loss reads on the active backend. */
   readonly readEvery: number;
@@ -34,6 +36,7 @@ export interface Contender {
   block(n: number): Promise<Block>;
   /** Profile one more step (with its loss read): kernels per step, FLOPs, top kernels. */
   profile(): Promise<StepProfile>;
+  /** Release the run. */
   dispose(): void;
 }
 

@@ -18,8 +18,11 @@
 
 /** The part of tfjs's profile KernelInfo used here. */
 export interface KernelShapes {
+  /** Kernel name. */
   name: string;
+  /** Shapes of the kernel's inputs. */
   inputShapes: (number[] | undefined)[];
+  /** Shapes of the kernel's outputs. */
   outputShapes: (number[] | undefined)[];
 }
 

@@ -16,9 +16,13 @@ import { countFlops, kernelFlops, type KernelShapes } from "./flops.ts";
 
 /** A kernel entry of `tf.profile` (the fields used here). */
 export interface ProfiledKernel {
+  /** Kernel name. */
   name: string;
+  /** Kernel time as tf.profile reports it. */
   kernelTimeMs?: unknown;
+  /** Input shapes as tf.profile reports them. */
   inputShapes?: unknown;
+  /** Output shapes as tf.profile reports them. */
   outputShapes?: unknown;
 }
 

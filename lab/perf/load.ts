@@ -38,6 +38,7 @@ export const LOAD_RETRIES = 3;
 
 /** One process's CPU time in clock ticks. */
 export interface ProcTimes {
+  /** Parent process id. */
   ppid: number;
   /** utime + stime */
   ticks: number;
@@ -55,23 +56,31 @@ export interface CpuSnapshot {
   busyTicks: number;
   /** /proc/uptime in clock ticks (when the snapshot was read). */
   uptimeTicks: number;
+  /** 1-minute load average. */
   loadavg1: number;
+  /** CPU times of every process. */
   procs: Map<number, ProcTimes>;
 }
 
 /** The load of one round. */
 export interface RoundLoad {
+  /** Wall-clock seconds of the round. */
   wallSeconds: number;
+  /** Load average before. */
   loadavg1Before: number;
+  /** Load average after. */
   loadavg1After: number;
   /** max(foreignCoresByMachine, foreignCoresByProcess): what decides. */
   foreignCores: number;
+  /** Foreign load from the machine's busy time, in cores. */
   foreignCoresByMachine: number;
+  /** Foreign load from other processes' CPU time, in cores. */
   foreignCoresByProcess: number;
   /** CPU time of this benchmark's own process tree, in cores. */
   ownCores: number;
   /** 2 clock ticks over the round, in cores. */
   resolutionCores: number;
+  /** The limit a quiet round stays under, in cores. */
   limitCores: number;
   /** The round was long enough to tell the limit apart: resolutionCores <= limitCores. */
   resolved: boolean;
@@ -198,7 +207,9 @@ export function roundLoad(
 
 /** Settings of {@link measuredRound}. */
 export interface LoadCheckOptions {
+  /** Foreign load a quiet round stays under, in cores. */
   limitCores?: number;
+  /** Repeats of a round with foreign load. */
   retries?: number;
   /** Snapshot source (tests inject one); default {@link takeSnapshot}. */
   snapshot?: () => Promise<CpuSnapshot | null>;
@@ -210,6 +221,7 @@ export interface LoadCheckOptions {
 
 /** A round that passed the load check (or ran out of retries), with the attempts that did not. */
 export interface MeasuredRound<T> {
+  /** What the measured function returned. */
   value: T;
   /** The kept attempt's load; null when /proc could not be read (the load is unknown). */
   load: RoundLoad | null;

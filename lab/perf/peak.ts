@@ -17,13 +17,21 @@ import { readCpuinfo } from "./procfs.ts";
 
 /** What /proc/cpuinfo says about the CPU. */
 export interface CpuInfo {
+  /** CPU vendor. */
   vendor: string;
+  /** CPU family. */
   family: number | null;
+  /** CPU model number. */
   model: number | null;
+  /** CPU model name. */
   modelName: string;
+  /** Logical CPUs. */
   logicalCpus: number;
+  /** Physical cores. */
   physicalCores: number;
+  /** CPU flags. */
   flags: string[];
+  /** Clock in MHz. */
   mhz: number | null;
 }
 
@@ -38,17 +46,23 @@ export interface Fp32Peak {
    * it assumes fused multiply-adds (without relaxed-SIMD FMA, wasm issues a multiply and an add).
    */
   wasmCeiling: { perCoreGflops: number; gflops: number; fmaUnits: number };
+  /** Physical cores. */
   cores: number;
+  /** Logical CPUs. */
   logicalCpus: number;
+  /** SIMD width in bits. */
   simdBits: number;
   /** The flag the SIMD width comes from. */
   simdFlag: string;
+  /** FMA units per core (an assumption per microarchitecture). */
   fmaUnits: number;
   /** The microarchitecture assumed for the FMA unit count, and the caveat. */
   fmaAssumption: string;
+  /** Clock in GHz. */
   ghz: number;
   /** The formula with its numbers. */
   formula: string;
+  /** The CPU. */
   cpu: { vendor: string; family: number | null; model: number | null; modelName: string };
 }
 

@@ -7,20 +7,29 @@
 
 /** Summary statistics of timings (ms). */
 export interface TimeStats {
+  /** Samples. */
   n: number;
+  /** Median. */
   median: number;
   /** 25th and 75th percentiles (linear interpolation between order statistics). */
   p25: number;
+  /** 75% quantile. */
   p75: number;
+  /** Minimum. */
   min: number;
+  /** Maximum. */
   max: number;
 }
 
 /** A ratio of two arms measured in the same rounds: one value per round and their median and range. */
 export interface RatioSummary {
+  /** The ratio of each round. */
   byRound: number[];
+  /** Median over rounds. */
   median: number;
+  /** Minimum over rounds. */
   min: number;
+  /** Maximum over rounds. */
   max: number;
 }
 

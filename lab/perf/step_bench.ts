@@ -42,17 +42,25 @@ export type { Workload } from "./workloads.ts";
 
 /** One row of the report: a (backend, workload, method). */
 export interface PerfRow {
+  /** Backend the row was measured on. */
   backend: ConcreteBackend;
+  /** Model id. */
   model: string;
+  /** Dataset id. */
   dataset: string;
+  /** Shape of one sample. */
   dataShape: number[];
+  /** Batch size. */
   batch: number;
   /** Threads of the step: the native backend's BLAS/oneDNN threads per job; 1 on every other backend. */
   threads: number;
+  /** Model parameters (null when the workload did not build). */
   params: number | null;
+  /** Method id (with k). */
   method: string;
   /** Clusters of the run (1 for the vanilla baseline). */
   k: number;
+  /** Measured, failed, or skipped. */
   status: "ok" | "failed" | "skipped";
   /** Why the row failed or was skipped. */
   note?: string;
@@ -62,9 +70,11 @@ export interface PerfRow {
   msPerStepByRound?: number[];
   /** Median of {@link msPerStepByRound}. */
   msPerStep?: number;
+  /** Samples per second (median step). */
   samplesPerSec?: number;
   /** Matmul/conv FLOPs of one step (from a tf.profile of one extra step). */
   flopsPerStep?: number;
+  /** Matmul/conv GFLOP/s of the median step. */
   gflops?: number;
   /** gflops / the fp32 peak of the {@link threads} cores the step may use (one core unless native threads > 1). */
   fractionOfCorePeak?: number;
@@ -89,12 +99,19 @@ export interface PerfRow {
 
 /** One attempt of one round of a workload, kept or repeated. */
 export interface PerfRound {
+  /** Backend. */
   backend: ConcreteBackend;
+  /** Model id. */
   model: string;
+  /** Shape of one sample. */
   dataShape: number[];
+  /** Batch size. */
   batch: number;
+  /** Round index. */
   round: number;
+  /** Attempt within the round (a noisy round is repeated). */
   attempt: number;
+  /** Whether the round's timings were kept. */
   kept: boolean;
   /** null: /proc could not be read (load unknown). */
   load: RoundLoad | null;
@@ -102,8 +119,11 @@ export interface PerfRound {
 
 /** A full benchmark report (reports/perf/perf.json). */
 export interface PerfReport {
+  /** Schema tag. */
   schema: "antbench.perf/2";
+  /** When the report was made (ISO 8601). */
   createdAt: string;
+  /** The benchmark's settings. */
   settings: {
     rounds: number;
     repeats: number;
@@ -119,50 +139,75 @@ export interface PerfReport {
   quiet: boolean;
   /** Kept rounds above the limit or unmeasured. */
   noisyRounds: number;
+  /** How FLOPs were counted. */
   flopSource: string;
+  /** How kernels were counted. */
   kernelSource: string;
+  /** The machine's fp32 peak (null when unknown). */
   peak: Fp32Peak | null;
+  /** Environment fingerprint per backend. */
   environments: Partial<Record<ConcreteBackend, EnvironmentFingerprint>>;
   /** The kernel-selecting variables of the native libraries (lab/perf/kernel_env.ts). */
   kernelEnvironment: Record<string, string | null>;
+  /** Every measured round. */
   rounds: PerfRound[];
+  /** One row per workload and backend. */
   rows: PerfRow[];
 }
 
 /** Options of {@link runPerf}. */
 export interface PerfOptions {
+  /** Backends to measure. */
   backends: ConcreteBackend[];
+  /** Workloads to measure. */
   workloads: Workload[];
   /** Methods (besides the vanilla baseline) to time at k clusters. */
   methods: string[];
+  /** Interleaved rounds. */
   rounds?: number;
+  /** Timed steps per round. */
   repeats: number;
+  /** Untimed steps before the rounds. */
   warmup: number;
+  /** Clusters of the method rows. */
   k?: number;
+  /** Seed of the workloads. */
   seed?: number;
   /** Threads per job of the native backend (default 1, as training). */
   nativeThreads?: number;
   /** Load check: the limit in cores (default 0.3) and how often a noisy round is repeated (default 3). */
   loadLimitCores?: number;
+  /** Repeats of a round with foreign load. */
   loadRetries?: number;
+  /** The fp32 peak to print beside the rows. */
   peak?: Fp32Peak | null;
   /** Skip (backend, workload) pairs, e.g. large models on cpu; returns the reason or null. */
   skip?: (backend: ConcreteBackend, w: Workload) => string | null;
+  /** Progress lines. */
   onLog?: (line: string) => void;
 }
 
 /** Settings of {@link benchmarkWorkload}. */
 export interface WorkloadBenchOptions {
+  /** Interleaved rounds. */
   rounds: number;
+  /** Timed steps per round. */
   repeats: number;
+  /** Untimed steps before the rounds. */
   warmup: number;
+  /** Clusters of the method rows. */
   k: number;
+  /** Seed of the workload. */
   seed: number;
+  /** Foreign load a quiet round stays under, in cores. */
   loadLimitCores?: number;
+  /** Repeats of a round with foreign load. */
   loadRetries?: number;
+  /** The fp32 peak to print beside the rows. */
   peak?: Fp32Peak | null;
   /** Threads of the step (the native backend's per job; default 1): the peak GFLOP/s are compared with. */
   threads?: number;
+  /** Progress lines. */
   onLog?: (line: string) => void;
 }
 
@@ -317,14 +362,14 @@ function roundId(backend: ConcreteBackend, w: Workload, round: number, attempt: 
 }
 
 /** How GFLOP/s are computed (recorded in the report). */
-export const FLOP_SOURCE =
+export const FLOP_SOURCE: string =
   "counted from the input/output shapes of the MatMul and Conv kernels in a tf.profile of one " +
   "extra step (multiply-add = 2 FLOPs; element-wise kernels not counted; on native the same kernels, run " +
   "by OpenBLAS/oneDNN); GFLOP/s = FLOPs / ms per step; matmul/conv kernels GFLOP/s = FLOPs / the kernel " +
   "time of those kernels in the profiled step";
 
 /** How kernels per step are counted (recorded in the report). */
-export const KERNEL_SOURCE =
+export const KERNEL_SOURCE: string =
   "registered-kernel invocations the tfjs engine dispatched in a tf.profile of one extra production step " +
   "(forward, the method's backward passes, Adam, EMA, the loss read); op scopes are not counted";
 

@@ -15,11 +15,13 @@ import { defaultRegistries } from "../../src/suite/registries.ts";
 
 /** One model on one dataset at one batch size. */
 export interface Workload {
+  /** Model id. */
   model: string;
   /** The registered dataset (with options) the batches come from. */
   dataset: Component;
   /** Shape of one sample of that dataset, e.g. [2] or [8, 8, 1]. */
   dataShape: number[];
+  /** Batch size. */
   batch: number;
 }
 
@@ -51,7 +53,9 @@ export function workload(model: string, dataShape: number[], batch: number): Wor
 export interface WorkloadConfigOptions {
   /** Methods besides the vanilla baseline, at k clusters of the "timestep" objective. */
   methods: readonly string[];
+  /** Clusters of the method rows. */
   k: number;
+  /** Seed of the workloads. */
   seed: number;
   /** Training steps recorded in the configs (the steps the benchmark runs per contender). */
   steps: number;

@@ -60,12 +60,15 @@ export const TORCH_METHODS: readonly string[] = ["vanilla", "uw", "pcgrad", "nas
 
 /** One arm's timings over all rounds. */
 export interface ArmResult {
+  /** Arm label. */
   label: string;
   /** Threads (torch) or parallel jobs (antbench). */
   parallelism: number;
+  /** Step times. */
   ms: TimeStats;
   /** Samples per second of the whole machine in each round. */
   samplesPerSecByRound: number[];
+  /** Samples per second. */
   samplesPerSec: number;
 }
 
@@ -73,9 +76,13 @@ export type { RatioSummary } from "../perf/stats.ts";
 
 /** One attempt of one round of a row, kept or repeated. */
 export interface VsTorchRound {
+  /** Row label. */
   row: string;
+  /** Round index. */
   round: number;
+  /** Attempt within the round. */
   attempt: number;
+  /** Whether the round was kept. */
   kept: boolean;
   /** null: /proc could not be read (load unknown). */
   load: RoundLoad | null;
@@ -83,15 +90,25 @@ export interface VsTorchRound {
 
 /** One workload × method. */
 export interface VsTorchRow {
+  /** Model id. */
   model: string;
+  /** Dataset id. */
   dataset?: string;
+  /** Shape of one sample. */
   dataShape: number[];
+  /** Batch size. */
   batch: number;
+  /** Method id. */
   method: string;
+  /** Clusters. */
   k: number;
+  /** Measured, failed, or skipped. */
   status: "ok" | "failed" | "skipped";
+  /** Why it failed or was skipped. */
   note?: string;
+  /** Parameters on both sides. */
   params?: { antbench: number; torch: number };
+  /** Timings of each arm (per core and per machine). */
   arms?: {
     antbench1: ArmResult;
     torch1: ArmResult;
@@ -120,9 +137,13 @@ export interface VsTorchRow {
 
 /** The report written to reports/perf/torch_<tag>.json. */
 export interface VsTorchReport {
+  /** Schema tag. */
   schema: "antbench.perf-vs-torch/2";
+  /** When the report was made (ISO 8601). */
   createdAt: string;
+  /** Tag of the output files. */
   tag: string;
+  /** The comparison's settings. */
   settings: {
     rounds: number;
     repeats: number;
@@ -138,11 +159,17 @@ export interface VsTorchReport {
   };
   /** Every kept round was measured and at most the load limit. */
   quiet: boolean;
+  /** Rounds with foreign load. */
   noisyRounds: number;
+  /** The machine's fp32 peak. */
   peak: Fp32Peak | null;
+  /** antbench's environment. */
   antbench: Record<string, unknown>;
+  /** PyTorch's environment. */
   torch: Record<string, unknown>;
+  /** Every measured round. */
   rounds: VsTorchRound[];
+  /** One row per workload. */
   rows: VsTorchRow[];
 }
 
@@ -154,23 +181,36 @@ function arm(label: string, parallelism: number, ms: number[], sps: number[]): A
 export interface VsTorchOptions {
   /** antbench's backend (default "auto": what training picks here). */
   backend?: BackendName;
+  /** Workloads to compare. */
   workloads: Workload[];
+  /** Method ids. */
   methods: string[];
+  /** Interleaved rounds. */
   rounds: number;
+  /** Timed steps per round. */
   repeats: number;
+  /** Untimed steps before the rounds. */
   warmup: number;
+  /** Clusters of the method rows. */
   k: number;
+  /** Seed. */
   seed: number;
   /**
    * Parallel antbench jobs (1 thread each) and the threads of the threaded per-machine arms: torch ×N and,
    * on native, antbench 1 job × N threads.
    */
   jobs: number;
+  /** Threads of the per-machine arms. */
   threads: number;
+  /** Tag of the output files. */
   tag: string;
+  /** Foreign load a quiet round stays under, in cores. */
   loadLimitCores?: number;
+  /** Repeats of a round with foreign load. */
   loadRetries?: number;
+  /** The fp32 peak. */
   peak?: Fp32Peak | null;
+  /** Progress lines. */
   onLog?: (line: string) => void;
 }
 

@@ -11,7 +11,7 @@ import { enumFlag, intFlag, parseFlags } from "./args.ts";
 import { loadSuite, looksLikePath } from "../suite/load.ts";
 import { planRuns } from "../suite/expand.ts";
 import { defaultRegistries } from "../suite/registries.ts";
-import { runLabel, runSuite } from "../suite/runner.ts";
+import { type ExecSamples, runLabel, runSuite } from "../suite/runner.ts";
 import { parseShard, selectShard } from "../suite/shard.ts";
 import { createWorkerPool } from "../suite/worker_executor.ts";
 import { BACKEND_NAMES, chooseBackend, DEFAULT_NATIVE_THREADS } from "../runtime/backend.ts";
@@ -28,14 +28,19 @@ import { preflight } from "../suite/preflight.ts";
 import { machineMemory } from "../runtime/machine.ts";
 import { formatBytes, parseBytes } from "../suite/memory.ts";
 import { runDir, runState } from "../suite/store.ts";
+import { compareReproduction } from "../report/reproduce.ts";
 
 /** Usage text of the bench task. */
 export const BENCH_USAGE = `usage: deno task bench [SUITE] [options]
 
-SUITE is an embedded suite name (default, smoke, nightly, ...) or a .json/.yaml/.yml suite file (relative
-paths are taken from the directory you run the command in; paths inside a suite file from the project root).
-Runs go to reports/<suite>/runs/<content id>/ (config.json, log.jsonl, result.json); finished runs are
-skipped, so re-running resumes. Before anything trains, the suite, its files (affinity matrix, image
+SUITE is an embedded suite name (default, swissroll, smoke, nightly, ...) or a .json/.yaml/.yml suite file
+(relative paths are taken from the directory you run the command in; paths inside a suite file from the
+project root). Without SUITE and --out, the main job: the default suite trains from scratch into a fresh
+reports/.local/default-<date>-<time>/ and is checked run by run against the published reports/default/,
+ending with one verdict line ("reproduced 20/20 runs bit-identically (wasm, tfjs 4.22.0)", or which runs
+differ, by how much, and whether the environment differs). Otherwise runs go to reports/<suite>/runs/<content
+id>/ (or --out DIR); finished runs are skipped, so re-running resumes, and a directory other than
+reports/<suite>/ is checked against the published reports/<suite>/ in the same way when there is one. Before anything trains, the suite, its files (affinity matrix, image
 folders), its datasets and every run's estimated peak memory are checked. The report (README.md,
 results.json, report.html, ...) covers exactly this suite's runs and is regenerated at the end.
 
@@ -47,7 +52,8 @@ results.json, report.html, ...) covers exactly this suite's runs and is regenera
   --backend auto|webgpu|native|wasm|cpu   override the suite's backend
   --threads N       native backend: BLAS/oneDNN threads per job (default 1; results are bit-identical
                     only at the same N, which the environment fingerprint records)
-  --out DIR         output directory (default reports/<suite>; must be under reports/)
+  --out DIR         output directory (default reports/<suite>, or a fresh reports/.local/default-<time>/
+                    for a plain 'deno task bench'; must be under reports/ or .cache/)
   --max-memory SIZE per-run memory limit for the estimate check, e.g. 6GiB (default: what wasm32 can
                     address, 4 GiB, on the wasm backend, and 90% of the machine's memory or cgroup limit
                     divided by --jobs)
@@ -58,7 +64,10 @@ results.json, report.html, ...) covers exactly this suite's runs and is regenera
 
 One bench at a time per directory: a second one exits 2 at once (shards lock only their shard).
 
-${EXIT_CODES_HELP}`;
+${EXIT_CODES_HELP}
+  The reproduction check adds: 1 when runs differ from the published ones on the same environment
+  (antbench, Deno/V8, tfjs, backend; CPU model for CPU-dependent kernels); differences explained by a
+  different environment are reported and exit 0.`;
 
 const WRITE_ROOTS = "deno task bench writes only under reports/ and .cache/ of the project";
 
@@ -110,6 +119,9 @@ export async function bench(args: string[]): Promise<number> {
     maxMemory = b;
   }
   const registries = defaultRegistries();
+  // A plain `deno task bench` is the main job: the default suite from scratch in a fresh directory, then the
+  // reproduction check against the published results (never their directory).
+  const fresh = positionals[0] === undefined && values.out === undefined;
   const suiteArg = positionals[0] ?? "default";
   const suite = await loadSuite(looksLikePath(suiteArg) ? userPath(suiteArg) : suiteArg, registries);
   if (values.backend !== undefined) {
@@ -117,7 +129,11 @@ export async function bench(args: string[]): Promise<number> {
   }
   const runs = await planRuns(suite, registries);
   const selected = shard ? selectShard(runs, shard) : runs;
-  const outDir = typeof values.out === "string" ? userPath(values.out) : `reports/${suite.name}`;
+  const outDir = typeof values.out === "string"
+    ? userPath(values.out)
+    : fresh
+    ? await freshDir(`reports/.local/${suite.name}`)
+    : `reports/${suite.name}`;
   const dryRun = values["dry-run"] === true;
   checkWritableDir(outDir, "--out", WRITE_ROOTS);
   const say = (line: string) => console.error(`bench: ${line}`);
@@ -177,11 +193,12 @@ export async function bench(args: string[]): Promise<number> {
       return EXIT.ok;
     }
     say(`backend ${backend.name} (${backend.reason})`);
+    if (fresh) say(`training suite ${suite.name} from scratch into ${outDir}`);
     if (!shard) {
       const removed = await removeStaleTmp(outDir);
       if (removed.length) say(`removed ${removed.length} temporary file(s) left by an interrupted write`);
     }
-    return await train(suite.name, suiteArg, runs, selected, outDir, {
+    const code = await train(suite.name, suiteArg, runs, selected, outDir, {
       jobs,
       shard,
       backend,
@@ -192,6 +209,8 @@ export async function bench(args: string[]): Promise<number> {
       report: !values["no-report"],
       suite,
     });
+    if (shard) return code;
+    return Math.max(code, await reproductionCheck(`reports/${suite.name}`, outDir, runs.map((r) => r.id)));
   } finally {
     await lock?.release();
   }
@@ -252,10 +271,11 @@ async function train(
   for (const f of summary.failures) console.error(`  failed ${f.id}: ${f.error}`);
   if (o.report) {
     const rep = await generateReport(outDir, { runIds: runs.map((r) => r.id) });
+    const figures = rep.files.filter((f) => f.startsWith("figures/")).length;
     console.log(
       `bench: report of ${rep.results} runs in ${outDir}/README.md (and ${
-        rep.files.filter((f) => f !== "README.md").join(", ")
-      })`,
+        rep.files.filter((f) => f !== "README.md" && !f.startsWith("figures/")).join(", ")
+      }${figures ? `, ${figures} SVG figures in figures/` : ""})`,
     );
     if (rep.foreign.length > 0) {
       say(
@@ -282,26 +302,72 @@ async function train(
   return EXIT.failed;
 }
 
-/** Keep what the report plots of each evaluation: 2-D samples as JSON, image samples as a PNG grid. */
-async function writeSamples(
-  dir: string,
-  s: { step: number; samples: Float32Array; n: number; dataShape: readonly number[] },
-): Promise<void> {
+/** `base-<UTC date>-<time>`, with a counter when that directory exists already. */
+async function freshDir(base: string): Promise<string> {
+  const stamp = new Date().toISOString().replace(/\.\d+Z$/, "").replace(/[-:]/g, "").replace("T", "-");
+  for (let i = 1;; i++) {
+    const dir = i === 1 ? `${base}-${stamp}` : `${base}-${stamp}-${i}`;
+    try {
+      await Deno.stat(dir);
+    } catch (e) {
+      if (e instanceof Deno.errors.NotFound) return dir;
+      throw e;
+    }
+  }
+}
+
+/**
+ * After a bench into a directory other than the published one, compare its runs with the published results
+ * of the same suite (when there are any) and print the verdict line last, on stdout. Resolves to the exit
+ * code of the check: 1 only for a difference on the same environment (src/report/reproduce.ts).
+ */
+async function reproductionCheck(published: string, outDir: string, runIds: string[]): Promise<number> {
+  const norm = (p: string) => p.replace(/\/+$/, "").replace(/^\.\//, "");
+  if (norm(published) === norm(outDir)) return EXIT.ok;
+  try {
+    if (!(await Deno.stat(`${published}/runs`)).isDirectory) return EXIT.ok;
+  } catch {
+    console.error(`bench: no published results in ${published}/ to compare with`);
+    return EXIT.ok;
+  }
+  const rep = await compareReproduction(published, outDir, { runIds });
+  for (const d of rep.details) console.log(d);
+  console.log(rep.line);
+  return rep.exitCode;
+}
+
+/**
+ * Keep what the report plots of each evaluation, in the run directory: 2-D samples as JSON
+ * (`samples.json`: step and rounded x, y pairs), image samples as a PNG grid of the first 64
+ * (`samples.png`, with `samples.json` giving its step); the latest evaluation's replace the earlier ones.
+ * At the first evaluation also the real reference samples the metrics compare with (`reference.json` or
+ * `reference.png`), for the report's reference panel.
+ */
+export async function writeSamples(dir: string, s: ExecSamples): Promise<void> {
+  const round = (a: Float32Array, n: number) =>
+    Array.from(a.subarray(0, 2 * n), (v) => Math.round(v * 1e4) / 1e4);
   if (s.dataShape.length === 1 && s.dataShape[0] === 2) {
-    const values = Array.from(
-      s.samples.subarray(0, 2 * Math.min(s.n, 1000)),
-      (v) => Math.round(v * 1e4) / 1e4,
-    );
-    await atomicWriteJson(`${dir}/samples.json`, { step: s.step, values });
-  } else if (s.dataShape.length === 3) {
-    // Image samples: a PNG grid of the first 64 (the last evaluation point's grid is kept).
-    const [h, w, c] = s.dataShape;
-    const n = Math.min(s.n, 64);
-    const png = sampleGridPng(s.samples.subarray(0, n * h * w * c), n, h, w, c, {
-      cols: 8,
-      scale: h < 16 ? 4 : 2,
+    await atomicWriteJson(`${dir}/samples.json`, {
+      step: s.step,
+      values: round(s.samples, Math.min(s.n, 1000)),
     });
-    await atomicWriteFile(`${dir}/samples.png`, png);
+    if (s.reference) {
+      const n = Math.min(s.reference.n, 1000);
+      await atomicWriteJson(`${dir}/reference.json`, { n, values: round(s.reference.samples, n) });
+    }
+  } else if (s.dataShape.length === 3) {
+    const [h, w, c] = s.dataShape;
+    const grid = (a: Float32Array, total: number) => {
+      const n = Math.min(total, 64);
+      return sampleGridPng(a.subarray(0, n * h * w * c), n, h, w, c, { cols: 8, scale: h < 16 ? 4 : 2 });
+    };
+    await atomicWriteFile(`${dir}/samples.png`, grid(s.samples, s.n));
+    await atomicWriteJson(`${dir}/samples.json`, {
+      step: s.step,
+      n: Math.min(s.n, 64),
+      image: "samples.png",
+    });
+    if (s.reference) await atomicWriteFile(`${dir}/reference.png`, grid(s.reference.samples, s.reference.n));
   }
 }
 

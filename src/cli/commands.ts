@@ -14,6 +14,7 @@ import { reportCommand } from "./report.ts";
 import { compareCommand } from "./compare.ts";
 import { powerCommand } from "./power.ts";
 import { mergeCommand } from "./merge.ts";
+import { reproduceCommand } from "./reproduce.ts";
 import { slurmCommand } from "./slurm.ts";
 import { k8sCommand } from "./k8s.ts";
 
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CliCommand[] = [
   compareCommand,
   powerCommand,
   mergeCommand,
+  reproduceCommand,
   slurmCommand,
   k8sCommand,
 ];

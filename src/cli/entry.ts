@@ -35,7 +35,7 @@ const GRANTS: Record<string, string> = {
 /** The source file of each task, for the "run deno directly" hint. */
 const SOURCES: Record<string, string> = {
   bench: "src/cli/bench.ts",
-  perf: "src/cli/perf.ts",
+  perf: "lab/perf/main.ts",
   cli: "src/cli/main.ts",
 };
 

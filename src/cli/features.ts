@@ -40,7 +40,35 @@ Feature classifiers for FD/KID/precision/recall on image datasets (reported as "
   eval      verify the stored weights' hash and measure accuracy on the held-out split
   extract   features of N images (a .npy [N, H, W, C] float32 in [-1, 1]) -> OUT.npy [N, d]; extractor
             "inception" needs --inception PATH/model.json (a tfjs Inception-v3, pool_3 output)
-  list      the extractors and their recorded accuracy`;
+  list      the extractors and their recorded accuracy, as a table (--json: {"extractors": [...]} with
+            the full weights hashes)`;
+
+/** One row of `features list`. */
+interface ExtractorRow {
+  id: string;
+  dataset?: string;
+  dim?: number;
+  accuracy?: number;
+  weightsHash?: string;
+  error?: string;
+}
+
+/** `features list` for people: an aligned table (the weights hash shortened; `--json` has it whole). */
+export function extractorTable(rows: readonly ExtractorRow[]): string {
+  const cells = rows.map((r) =>
+    r.error !== undefined ? [r.id, "–", "–", "–", `unavailable: ${r.error}`] : [
+      r.id,
+      r.dataset ?? "?",
+      String(r.dim ?? "?"),
+      r.accuracy === undefined ? "?" : `${(100 * r.accuracy).toFixed(2)}%`,
+      (r.weightsHash ?? "?").slice(0, 19),
+    ]
+  );
+  const head = ["extractor", "dataset", "dim", "held-out accuracy", "weights (sha256)"];
+  const width = head.map((h, i) => Math.max(h.length, ...cells.map((c) => c[i].length)));
+  const line = (c: string[]) => c.map((x, i) => x.padEnd(width[i])).join("  ").trimEnd();
+  return [line(head), ...cells.map(line)].join("\n");
+}
 
 async function loadImageDataset(id: string): Promise<ImageDataset> {
   if (!FEATURE_TRAINING.has(id)) {
@@ -101,7 +129,7 @@ export const featuresCommand: CliCommand = {
         }
       }
       if (values.json) console.log(JSON.stringify({ extractors: rows }));
-      else for (const r of rows) console.log(JSON.stringify(r));
+      else console.log(extractorTable(rows));
       return 0;
     }
     if (sub === "train") {

@@ -27,6 +27,13 @@ Deno.test("cli features extract: .npy images -> .npy features equal to the extra
   const list = await capture(() => featuresCommand.run(["list", "--json"]));
   const ids = JSON.parse(list.out[0]).extractors.map((e: { id: string }) => e.id);
   assert.deepEqual(ids, ["digits8-cnn", "mnist-cnn", "fashion-mnist-cnn"]);
+  // Without --json: a table for people, one row per extractor, accuracy as a percentage.
+  const table = await capture(() => featuresCommand.run(["list"]));
+  const lines = table.out.join("\n").split("\n");
+  assert.match(lines[0], /^extractor\s+dataset\s+dim\s+held-out accuracy\s+weights \(sha256\)$/);
+  assert.match(lines[1], /^digits8-cnn\s+digits8\s+64\s+94\.28%\s+sha256:[0-9a-f]{12}$/);
+  assert.equal(lines.length, 4);
+  assert.ok(!table.out.join("").includes("{"), "no JSON without --json");
   await assert.rejects(
     featuresCommand.run(["bogus"]),
     (e) => e instanceof UsageError && /allowed: train, eval/.test(e.message),

@@ -47,6 +47,10 @@ export async function main(args: string[]): Promise<number> {
   }
   if (name === "help" || name === "--help" || name === "-h") {
     const cmd = rest[0] === undefined ? undefined : COMMANDS.find((c) => c.name === rest[0]);
+    if (rest[0] !== undefined && !cmd && rest[0] in MOVED) {
+      console.error(`error: "${rest[0]}" is not a cli command: ${MOVED[rest[0]]}`);
+      return EXIT.usage;
+    }
     if (rest[0] !== undefined && !cmd) {
       console.error(
         `error: help: unknown command ${JSON.stringify(rest[0])}; allowed: ${

@@ -54,6 +54,7 @@ export interface AffinityOptions {
   batchSize: number;
   /** Seed of the noise and sketch streams. */
   seed: number;
+  /** How gradients are compared: exact, or through a seeded count sketch. */
   mode: AffinityMode;
   /** Sketch dimension d (sketch mode). */
   sketchDim: number;

@@ -144,8 +144,11 @@ function rowsOf(data: Float64Array, n: number): number[][] {
 
 /** What {@link writeAffinity} stores. */
 export interface AffinityOutput {
+  /** The T x T affinity matrix (interpolated between grid timesteps). */
   matrix: AffinityMatrix;
+  /** Timesteps at which gradients were measured. */
   grid: Int32Array;
+  /** Affinity between the grid timesteps (grid.length squared, row-major). */
   gridMatrix: Float64Array;
   /** Provenance stored in the JSON (checkpoints, dataset, subset, seed, mode, ...). */
   provenance: Record<string, unknown>;

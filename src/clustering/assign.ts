@@ -23,7 +23,9 @@ export const SAMPLER_IDS: readonly TimestepSampler[] = ["uniform", "stratified"]
 
 /** Timesteps of a batch and the cluster of each. */
 export interface TimestepBatch {
+  /** Timestep of each sample. */
   t: Int32Array;
+  /** Cluster index of each sample. */
   cluster: Int32Array;
 }
 

@@ -14,6 +14,7 @@ import type { Interval } from "./dp.ts";
 
 /** Options of {@link affinityHeatmapSvg}. */
 export interface HeatmapOptions {
+  /** Title above the panels (default: T and the schedule). */
   title?: string;
   /** Cluster intervals to outline. */
   intervals?: readonly Interval[];

@@ -10,6 +10,7 @@ import type { IntervalCost } from "./dp.ts";
 
 /** A T x T task-affinity matrix (row-major, float64), e.g. gradient cosine similarities. */
 export interface AffinityMatrix {
+  /** Number of diffusion timesteps. */
   readonly T: number;
   /** data[a * T + b] = affinity of tasks a and b. */
   readonly data: Float64Array;
@@ -29,6 +30,7 @@ export interface ObjectiveInput {
 export interface ClusteringObjective {
   /** Stable registry id. */
   readonly id: string;
+  /** One line on what the objective minimises. */
   readonly description: string;
   /** Problems with (k, input), each naming the field, the value and what is allowed; empty when valid. */
   validate(k: number, input: ObjectiveInput): string[];

@@ -11,10 +11,19 @@ import { timestepObjective } from "./timestep.ts";
 import { snrObjective } from "./snr.ts";
 import { gradientObjective } from "./gradient.ts";
 import { throwIfProblems, UsageError } from "../runtime/errors.ts";
+import { registryMap } from "../runtime/registry.ts";
 
-/** Every registered objective by id: "none", "timestep", "snr", "gradient". */
-export const OBJECTIVES: ReadonlyMap<string, ClusteringObjective> = new Map<string, ClusteringObjective>(
-  [noneObjective, timestepObjective, snrObjective, gradientObjective].map((o) => [o.id, o]),
+/** Ids of the registered clustering objectives, in registry order. */
+export const OBJECTIVE_IDS = ["none", "timestep", "snr", "gradient"] as const;
+
+/** A registered clustering objective id. */
+export type ObjectiveId = typeof OBJECTIVE_IDS[number];
+
+/** Every registered objective by id. */
+export const OBJECTIVES: ReadonlyMap<string, ClusteringObjective> = registryMap(
+  "clustering objective",
+  OBJECTIVE_IDS,
+  [noneObjective, timestepObjective, snrObjective, gradientObjective],
 );
 
 /** The objective for `id`, or a UsageError listing the allowed ids. */

@@ -15,7 +15,9 @@ export type LogDensity = (points: Float32Array | Float64Array, n: number, smooth
 
 /** Where a dataset came from, for the report. */
 export interface Provenance {
+  /** Where the data come from (a URL, package or generator). */
   source: string;
+  /** The data's license. */
   license: string;
   /** Content hash or checksum verified at load time (empty for generated data). */
   checksum: string;
@@ -23,12 +25,15 @@ export interface Provenance {
 
 /** A loaded dataset. */
 export interface Dataset {
+  /** Registry id of the dataset. */
   readonly id: string;
+  /** 2-D toy points or images. */
   readonly kind: "toy2d" | "image";
   /** Shape of one sample: [2] or [H, W, C]. */
   readonly dataShape: readonly number[];
   /** Training samples, flat row-major [nTrain * prod(dataShape)]. */
   readonly train: Float32Array;
+  /** Number of training samples. */
   readonly nTrain: number;
   /** Optional integer class labels of the training samples. */
   readonly trainLabels?: Uint8Array;
@@ -41,6 +46,7 @@ export interface Dataset {
   readonly featureSpace: string;
   /** The exact log-density of the true distribution, when it has a closed form (the `nll` metric). */
   readonly logDensity?: LogDensity;
+  /** Source, license and checksums. */
   readonly provenance: Provenance;
 }
 
@@ -52,11 +58,16 @@ export interface DatasetLoadContext {
 
 /** A registered dataset loader. */
 export interface DatasetFactory<O = Record<string, unknown>> {
+  /** Stable registry id. */
   readonly id: string;
+  /** One line on the dataset. */
   readonly description: string;
+  /** Default options. */
   readonly defaults: O;
   /** True when loaded datasets carry an exact `logDensity` (checked by suite validation for `nll`). */
   readonly hasLogDensity?: boolean;
+  /** Problems with options (merged over the defaults), each naming option, value and what is allowed. */
   validate(options: Record<string, unknown>): string[];
+  /** Load (or generate) the dataset with resolved options. */
   load(options: O, ctx: DatasetLoadContext): Promise<Dataset>;
 }

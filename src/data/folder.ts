@@ -33,7 +33,9 @@ export interface FolderOptions {
   dir: string;
   /** Output size (square). */
   resolution: number;
+  /** Image channels: 1 (greyscale) or 3 (RGB). */
   channels: 1 | 3;
+  /** How non-square images are made square: a centre crop or a stretch. */
   crop: "center" | "stretch";
   /** Use only the first `limit` images in sorted order (0 = all). */
   limit: number;
@@ -41,6 +43,7 @@ export interface FolderOptions {
   heldOutFraction: number;
   /** Feature space id the metrics use for this data. */
   featureSpace: string;
+  /** Further options are rejected by validation. */
   [key: string]: unknown;
 }
 

@@ -34,9 +34,11 @@ export interface RawImageSplits {
 
 /** A split converted to floats, with optional labels. */
 export interface ImageSplit {
+  /** Number of images. */
   n: number;
   /** [n, H, W, C] row-major, values in [-1, 1]. */
   x: Float32Array;
+  /** Class label of each image, when the dataset has labels. */
   labels?: Uint8Array;
 }
 
@@ -92,17 +94,22 @@ export function centerCrop(
 
 /** An image dataset; besides the Dataset contract it exposes the held-out split with its labels. */
 export class ImageDataset implements Dataset {
+  /** Registry id of the dataset. */
   readonly id: string;
+  /** Always "image". */
   readonly kind = "image" as const;
   readonly dataShape: readonly number[];
   readonly train: Float32Array;
+  /** Number of training images. */
   readonly nTrain: number;
   readonly trainLabels?: Uint8Array;
   readonly featureSpace: string;
+  /** Source, license and checksums. */
   readonly provenance: Provenance;
   /** The held-out split (the reference set of the metrics; the test split where the data has one). */
   readonly heldOut: ImageSplit;
 
+  /** A dataset over decoded splits. */
   constructor(raw: RawImageSplits) {
     const { height: h, width: w, channels: c, maxValue, pad } = raw;
     const per = h * w * c;

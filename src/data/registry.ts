@@ -10,15 +10,31 @@ import { mnistFactory } from "./mnist.ts";
 import { fashionMnistFactory } from "./fashion_mnist.ts";
 import { folderFactory } from "./folder.ts";
 import { UsageError } from "../runtime/errors.ts";
+import { registryMap } from "../runtime/registry.ts";
+
+/** Ids of the registered datasets, in registry order. */
+export const DATASET_IDS = [
+  "swissroll",
+  "gaussians8",
+  "moons",
+  "checkerboard",
+  "digits8",
+  "mnist",
+  "fashion-mnist",
+  "folder",
+] as const;
+
+/** A registered dataset id. */
+export type DatasetId = typeof DATASET_IDS[number];
 
 /** Every registered dataset factory by id. */
-export const DATASETS: ReadonlyMap<string, DatasetFactory> = new Map<string, DatasetFactory>([
-  ...TOY2D_FACTORIES.map((f) => [f.id, f as unknown as DatasetFactory] as const),
-  [digits8Factory.id, digits8Factory as unknown as DatasetFactory],
-  [mnistFactory.id, mnistFactory as unknown as DatasetFactory],
-  [fashionMnistFactory.id, fashionMnistFactory as unknown as DatasetFactory],
-  [folderFactory.id, folderFactory as unknown as DatasetFactory],
-]);
+export const DATASETS: ReadonlyMap<string, DatasetFactory> = registryMap("dataset", DATASET_IDS, [
+  ...TOY2D_FACTORIES,
+  digits8Factory,
+  mnistFactory,
+  fashionMnistFactory,
+  folderFactory,
+] as unknown as DatasetFactory[]);
 
 /** The factory for `id`, or a UsageError listing the allowed ids. */
 export function getDatasetFactory(id: string, field = "dataset"): DatasetFactory {

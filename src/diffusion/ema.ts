@@ -10,12 +10,15 @@
  *
  * @module
  */
+import type { Variable } from "../runtime/tensor_types.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import { readFlat } from "../runtime/read.ts";
 
 /** EMA shadow weights of a list of variables. */
 export class Ema {
+  /** Decay d of the average. */
   readonly decay: number;
+  /** Where the shadow weights live: on the backend or in host arrays. */
   readonly storage: "device" | "host";
   #shadow: tf.Tensor[] = [];
   #host: Float32Array[] = [];
@@ -24,7 +27,7 @@ export class Ema {
    * Start the average at the variables' current values. `host` storage reads them synchronously, so it
    * needs a backend with host-memory tensors (wasm, cpu).
    */
-  constructor(variables: readonly tf.Variable[], decay: number, storage: "device" | "host" = "device") {
+  constructor(variables: readonly Variable[], decay: number, storage: "device" | "host" = "device") {
     if (!(decay >= 0 && decay < 1)) throw new RangeError(`EMA decay must be in [0, 1), got ${decay}`);
     this.decay = decay;
     this.storage = storage;
@@ -48,7 +51,7 @@ export class Ema {
   }
 
   /** shadow ← d · shadow + (1 - d) · v. */
-  update(variables: readonly tf.Variable[], step: number): void {
+  update(variables: readonly Variable[], step: number): void {
     const d = this.effectiveDecay(step);
     if (this.storage === "host") {
       variables.forEach((v, i) => {
@@ -66,7 +69,7 @@ export class Ema {
    * Run `fn` (e.g. an asynchronous sampler) with the variables temporarily holding the EMA weights, then
    * restore them, also when `fn` fails.
    */
-  async withShadow<T>(variables: readonly tf.Variable[], fn: () => T | Promise<T>): Promise<T> {
+  async withShadow<T>(variables: readonly Variable[], fn: () => T | Promise<T>): Promise<T> {
     const saved = variables.map((v) => tf.keep(tf.clone(v)));
     try {
       variables.forEach((v, i) => {
@@ -88,6 +91,7 @@ export class Ema {
     return await readFlat(this.#shadow);
   }
 
+  /** Release the shadow weights. */
   dispose(): void {
     for (const s of this.#shadow) s.dispose();
     this.#shadow = [];

@@ -15,9 +15,13 @@ export type ScheduleId = typeof SCHEDULE_IDS[number];
 
 /** A fully tabulated noise schedule for T steps. All arrays have length T. */
 export interface NoiseSchedule {
+  /** Schedule id. */
   readonly id: ScheduleId;
+  /** Number of timesteps. */
   readonly T: number;
+  /** β_t, t = 0..T-1. */
   readonly betas: Float64Array;
+  /** α_t = 1 - β_t. */
   readonly alphas: Float64Array;
   /** ᾱ_t. */
   readonly alphaBar: Float64Array;

@@ -28,6 +28,7 @@ export interface FdInfinityOptions {
   sizes?: number[];
   /** Seed of the shuffle streams rngFor(seed, "fd-infinity", N), one per sample size N (default 0). */
   seed?: number;
+  /** Options of each Fréchet distance. */
   frechet?: FrechetOptions;
 }
 
@@ -37,6 +38,7 @@ export interface FdInfinityResult {
   fdInf: number;
   /** Slope c of FD_N = FD∞ + c/N. */
   slope: number;
+  /** FD at each N of the fit. */
   points: { n: number; fd: number }[];
 }
 

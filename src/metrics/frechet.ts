@@ -51,6 +51,7 @@ export type FrechetMethod = "auto" | "eigh" | "cholesky";
 
 /** Options of {@link frechetDistance}. */
 export interface FrechetOptions {
+  /** Trace route (default auto). */
   method?: FrechetMethod;
   /** Diagonal offset of the non-finite fallback (pytorch-fid's eps). Default 1e-6. */
   eps?: number;
@@ -62,19 +63,25 @@ export interface FrechetOptions {
 
 /** The Fréchet distance with its parts. */
 export interface FrechetDetails {
+  /** The Fréchet distance. */
   fd: number;
   /** ‖μ₁ − μ₂‖². */
   meanTerm: number;
+  /** tr Σ_A. */
   traceA: number;
+  /** tr Σ_B. */
   traceB: number;
   /** tr (Σ₁Σ₂)^{1/2}. */
   traceSqrt: number;
+  /** Trace route used. */
   method: "eigh" | "cholesky";
   /** Which implementation ran the linear algebra. */
   linalg: "openblas" | "js";
+  /** Feature dimension. */
   d: number;
   /** N of each side as given in the statistics (0 = unknown). */
   nA: number;
+  /** Samples behind B's statistics (0 when unknown). */
   nB: number;
   /** Numerical rank of Σ₁ (cholesky route) or the count of its positive eigenvalues (eigh route). */
   rankA: number;

@@ -18,8 +18,11 @@ import { requireFinite } from "./finite.ts";
 
 /** Precision and recall of one comparison. */
 export interface PrecisionRecall {
+  /** Share of generated samples inside the real manifold. */
   precision: number;
+  /** Share of real samples inside the generated manifold. */
   recall: number;
+  /** Neighbourhood size k. */
   k: number;
 }
 

@@ -22,6 +22,7 @@ import { energyFactory } from "./energy.ts";
 import { nllFactory } from "./nll.ts";
 
 export type { MetricDirection } from "./metric.ts";
+import { registryMap } from "../runtime/registry.ts";
 
 /** What reports need of a registered metric (every {@link MetricFactory} is one). */
 export interface MetricInfo {
@@ -30,9 +31,27 @@ export interface MetricInfo {
   readonly description: string;
 }
 
+/** Ids of the registered metrics, in registry order. */
+export const METRIC_IDS = [
+  "fd",
+  "fd_inf",
+  "kid",
+  "precision",
+  "recall",
+  "swd",
+  "mmd",
+  "energy",
+  "nll",
+] as const;
+
+/** A registered metric id. */
+export type MetricId = typeof METRIC_IDS[number];
+
 /** Every metric by id. */
-export const METRICS: ReadonlyMap<string, MetricFactory> = new Map(
-  ([
+export const METRICS: ReadonlyMap<string, MetricFactory> = registryMap(
+  "metric",
+  METRIC_IDS,
+  [
     fdFactory,
     fdInfinityFactory,
     kidFactory,
@@ -42,11 +61,8 @@ export const METRICS: ReadonlyMap<string, MetricFactory> = new Map(
     mmdFactory,
     energyFactory,
     nllFactory,
-  ] as MetricFactory[]).map((f) => [f.id, f]),
+  ] as MetricFactory[],
 );
-
-/** Ids of all metrics. */
-export const METRIC_IDS: readonly string[] = [...METRICS.keys()];
 
 /** Metric ids that need a dataset with an exact log-density. */
 export const DENSITY_METRIC_IDS: readonly string[] = ["nll"];
@@ -91,10 +107,13 @@ export interface ComputeMetricsOptions {
   options?: Record<string, Record<string, unknown>>;
   /** The dataset's exact log-density (for `nll`) and its id (for messages). */
   logDensity?: LogDensity;
+  /** Dataset id (density metrics need one with an exact log-density). */
   dataset?: string;
   /** Shorthands: KID subsets/size, precision/recall k, SWD directions. */
   kid?: Omit<KidOptions, "seed">;
+  /** k of precision/recall. */
   k?: number;
+  /** Projections of the sliced Wasserstein distance. */
   swdProjections?: number;
 }
 

@@ -18,6 +18,7 @@
  *
  * @module
  */
+import type { Tensor } from "../runtime/tensor_types.ts";
 import * as tf from "@tensorflow/tfjs-core";
 import type { Denoiser, ModelFactory } from "./denoiser.ts";
 import { getModelFactory } from "./registry.ts";
@@ -31,23 +32,33 @@ export const CHECKPOINT_FORMAT = "antbench.checkpoint/1";
 
 /** One variable's place in weights.bin (in float32 elements). */
 export interface CheckpointVariable {
+  /** Variable name. */
   name: string;
+  /** Variable shape. */
   shape: number[];
+  /** Offset in weights.bin, in float32 values. */
   offset: number;
+  /** Number of float32 values. */
   length: number;
 }
 
 /** Contents of model.json. */
 export interface CheckpointMeta {
+  /** Format tag. */
   format: typeof CHECKPOINT_FORMAT;
+  /** Model id and resolved options. */
   model: { id: string; options: Record<string, unknown> };
   /** The dataset the weights were trained on, options fully resolved (absent in older checkpoints). */
   dataset?: { id: string; options: Record<string, unknown> };
+  /** Shape of one sample. */
   dataShape: number[];
+  /** Diffusion timesteps. */
   T: number;
+  /** Noise schedule. */
   schedule: ScheduleId;
   /** Training step at which the weights were taken. */
   step: number;
+  /** The stored variables, in order. */
   variables: CheckpointVariable[];
   /** Hex SHA-256 of weights.bin. */
   sha256: string;
@@ -59,19 +70,24 @@ export interface SaveCheckpointOptions {
   modelOptions: Record<string, unknown>;
   /** The training dataset with its fully resolved options, recorded for later measurements. */
   dataset?: { id: string; options: Record<string, unknown> };
+  /** Diffusion timesteps. */
   T: number;
+  /** Noise schedule. */
   schedule: ScheduleId;
+  /** Training step of the weights. */
   step: number;
   /**
    * Tensors to store instead of `model.variables` (e.g. the EMA weights), same order and shapes.
    * Default: the model's current variables.
    */
-  weights?: readonly tf.Tensor[];
+  weights?: readonly Tensor[];
 }
 
 /** A loaded checkpoint. */
 export interface LoadedCheckpoint {
+  /** The model with the stored weights. */
   model: Denoiser;
+  /** What model.json records. */
   meta: CheckpointMeta;
 }
 

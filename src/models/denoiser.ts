@@ -7,7 +7,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "../runtime/tensor_types.ts";
 
 /** A denoising network ε_θ(x_t, t). */
 export interface Denoiser {
@@ -55,7 +55,9 @@ export interface ModelFootprint {
 
 /** A registered model architecture. */
 export interface ModelFactory<O = Record<string, unknown>> {
+  /** Stable registry id. */
   readonly id: string;
+  /** One line on the architecture. */
   readonly description: string;
   /** Defaults for every option; suites may override any of them. */
   readonly defaults: O;
@@ -64,6 +66,7 @@ export interface ModelFactory<O = Record<string, unknown>> {
    * the bad value and what is allowed; an empty list means valid.
    */
   validate(options: Record<string, unknown>): string[];
+  /** Build a model with resolved options. */
   build(options: O, ctx: ModelBuildContext): Denoiser;
   /** Problems of (valid) options with a data shape, e.g. an MLP given images; empty when they fit. */
   shapeProblems?(options: O, dataShape: readonly number[]): string[];

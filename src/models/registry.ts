@@ -7,12 +7,20 @@ import type { ModelFactory } from "./denoiser.ts";
 import { mlpFactory } from "./mlp.ts";
 import { unetFactory } from "./unet.ts";
 import { UsageError } from "../runtime/errors.ts";
+import { registryMap } from "../runtime/registry.ts";
+
+/** Ids of the registered denoisers, in registry order. */
+export const MODEL_IDS = ["mlp", "unet"] as const;
+
+/** A registered model id. */
+export type ModelId = typeof MODEL_IDS[number];
 
 /** Every registered model factory by id. */
-export const MODELS: ReadonlyMap<string, ModelFactory> = new Map<string, ModelFactory>([
-  [mlpFactory.id, mlpFactory as unknown as ModelFactory],
-  [unetFactory.id, unetFactory as unknown as ModelFactory],
-]);
+export const MODELS: ReadonlyMap<string, ModelFactory> = registryMap(
+  "model",
+  MODEL_IDS,
+  [mlpFactory, unetFactory] as unknown as ModelFactory[],
+);
 
 /** The factory for `id`, or a UsageError listing the allowed ids. */
 export function getModelFactory(id: string, field = "model"): ModelFactory {

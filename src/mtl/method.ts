@@ -15,7 +15,7 @@
  *
  * @module
  */
-import type * as tf from "@tensorflow/tfjs-core";
+import type * as tf from "../runtime/tensor_types.ts";
 import type { NoiseSchedule } from "../diffusion/schedule.ts";
 
 /** One training batch as a multi-task problem. */
@@ -71,6 +71,7 @@ export interface MtlStepResult {
 
 /** A multi-task method instance for one run. */
 export interface MtlMethod {
+  /** The method's registry id. */
   readonly id: string;
   /** Compute this step's gradients. Owns and disposes its own intermediates. */
   step(batch: MtlBatch, variables: readonly tf.Variable[], step: number): Promise<MtlStepResult>;
@@ -85,7 +86,9 @@ export interface MtlMethod {
 
 /** Context given when creating a method for a run. */
 export interface MtlContext {
+  /** Number of clusters (tasks). */
   k: number;
+  /** The run's noise schedule. */
   schedule: NoiseSchedule;
   /** Run seed; derive streams with deriveSeed(runSeed, "<method>:<purpose>", step). */
   runSeed: number;
@@ -93,13 +96,17 @@ export interface MtlContext {
 
 /** A registered method. */
 export interface MtlMethodFactory<O = Record<string, unknown>> {
+  /** Stable registry id. */
   readonly id: string;
+  /** One line on the method. */
   readonly description: string;
   /** Paper and variant this implementation is pinned to. */
   readonly reference: string;
+  /** Default options. */
   readonly defaults: O;
   /** Problems with user options (merged over defaults), each naming option, value and what is allowed. */
   validate(options: Record<string, unknown>): string[];
+  /** A method instance for one run. */
   create(options: O, ctx: MtlContext): MtlMethod;
   /**
    * How a step takes gradients, for the memory estimate (src/suite/memory.ts): "batch" (the default) is one

@@ -10,17 +10,26 @@ import { pcgradFactory } from "./pcgrad.ts";
 import { nashMtlFactory } from "./nashmtl.ts";
 import { minSnrFactory, p2Factory } from "./snr_weighting.ts";
 import { badValue, UsageError } from "../runtime/errors.ts";
+import { registryMap } from "../runtime/registry.ts";
+
+/** Ids of the registered methods, in registry order (one line per method: add its id here too). */
+export const METHOD_IDS = ["vanilla", "uw", "pcgrad", "nashmtl", "minsnr", "p2"] as const;
+
+/** A registered method id. */
+export type MethodId = typeof METHOD_IDS[number];
 
 /** Every registered method factory by id. */
-export const METHODS: ReadonlyMap<string, MtlMethodFactory> = new Map<string, MtlMethodFactory>(
-  ([
+export const METHODS: ReadonlyMap<string, MtlMethodFactory> = registryMap(
+  "method",
+  METHOD_IDS,
+  [
     vanillaFactory,
     uwFactory,
     pcgradFactory,
     nashMtlFactory,
     minSnrFactory,
     p2Factory,
-  ] as unknown as MtlMethodFactory[]).map((f) => [f.id, f]),
+  ] as unknown as MtlMethodFactory[],
 );
 
 /** The factory for `id`, or a UsageError listing the allowed ids. */

@@ -1,32 +1,25 @@
 /**
- * report.html: a single self-contained page (inline CSS, inline SVG, one tiny inline script, no network)
- * with the tables of README.md, convergence curves per metric (mean over seeds per row), the timestep
- * clusters drawn on the t axis and the log-SNR axis (ANT, Go et al. 2023, §4.1 and its Fig. 2), the
- * task-affinity heatmap when the suite used one, and generated samples (2-D scatter plots, or sample-grid
- * PNGs linked relative to the report directory).
+ * report.html: one self-contained page (inline CSS, inline SVG, images as data URIs, one tiny inline
+ * script, no network), so it works when copied alone: the tables of README.md, then per group the
+ * convergence of every metric (mean over seeds with a min–max band and the real-vs-real floor band), the
+ * training loss and per-cluster losses, the timestep clusters on the t and the log-SNR axis (ANT, Go et
+ * al. 2023, §4.1, Fig. 2), the task-affinity heatmap where the suite used one, the final samples beside the
+ * real reference; and the runs still in progress with their loss curves so far. The figures are the SVG
+ * documents of src/report/figures.ts (also written to figures/).
  *
- * The inline script only checks the page: it counts rendered charts (non-empty bounding boxes) into
- * `data-charts-rendered` / `data-charts-total` on <html> and records script errors in `data-errors`, which
- * the headless-Chromium test reads.
+ * The inline script only checks the page: it counts rendered charts (non-empty bounding boxes) and loaded
+ * images (inline <img> with a natural width, and each SVG <image> loaded again as an Image) into
+ * `data-charts-*` / `data-images-*` on <html>, and records script errors in `data-errors`, which the
+ * headless-Chromium test reads.
  *
  * @module
  */
-import { makeSchedule } from "../diffusion/schedule.ts";
 import type { Group } from "./aggregate.ts";
 import { groupTable, testsTable } from "./markdown_tables.ts";
 import { verdictRuleText } from "./verdict.ts";
-import { metricInfo } from "./metric_info.ts";
-import { esc, heatmap, intervalChart, lineChart, scatter, type Series } from "./svg.ts";
-
-/** Extra material for the HTML report, read from the run directories by the report generator. */
-export interface HtmlExtras {
-  /** Task-affinity matrices by path. */
-  affinity: Map<string, number[][]>;
-  /** Final 2-D samples by run id (flat x, y pairs). */
-  samples: Map<string, { step: number; values: number[] }>;
-  /** Sample-grid images by run id, as paths relative to the report directory. */
-  images: Map<string, string[]>;
-}
+import { esc } from "./svg.ts";
+import type { Figure } from "./figures.ts";
+import type { InProgressRun } from "./in_progress.ts";
 
 function mdTableToHtml(md: string): string {
   const lines = md.split("\n").filter((l) => l.startsWith("|"));
@@ -43,88 +36,12 @@ function mdInline(md: string): string {
   return esc(md).replace(/\*\*([^*]+)\*\*/g, "<strong>$1</strong>");
 }
 
-function curves(g: Group): string {
-  const out: string[] = [];
-  for (const key of g.metricKeys) {
-    const info = metricInfo(key);
-    const series: Series[] = g.rows.filter((r) => r.runs.length > 0).map((r) => {
-      const steps = [...new Set(r.runs.flatMap((x) => x.curve.map((p) => p.step)))].sort((a, b) => a - b);
-      const points: [number, number][] = [];
-      for (const s of steps) {
-        const vals = r.runs.map((x) => x.curve.find((p) => p.step === s)?.metrics[key]).filter((
-          v,
-        ): v is number => Number.isFinite(v));
-        if (vals.length === r.runs.length) points.push([s, vals.reduce((a, b) => a + b, 0) / vals.length]);
-      }
-      return { label: r.label, points, dashed: r.role !== "method" };
-    });
-    out.push(
-      lineChart(
-        `${info.label} (${info.direction} is better), mean over seeds`,
-        "training step",
-        info.label,
-        series,
-      ),
-    );
-  }
-  return out.join("\n");
-}
-
-function clusterCharts(g: Group): string {
-  const rows = g.rows.filter((r) => !r.isBaseline && r.clusters.length > 0);
-  const seen = new Set<string>();
-  const uniq = rows.filter((r) => {
-    const k = `${r.objective}|${r.k}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
-    return true;
-  });
-  if (uniq.length === 0) return "";
-  const T = g.config.diffusion.T;
-  const sched = makeSchedule(g.config.diffusion.schedule, T);
-  const ls = Array.from(sched.logSnr);
-  const lo = Math.min(...ls), hi = Math.max(...ls);
-  const tRows = uniq.map((r) => ({
-    label: `${r.objective} k=${r.k}`,
-    intervals: r.clusters.map(([a, b]) => [a, b + 1] as [number, number]),
-  }));
-  const snrRows = uniq.map((r) => ({
-    label: `${r.objective} k=${r.k}`,
-    intervals: r.clusters.map(([a, b]) => [ls[a], ls[b]] as [number, number]),
-  }));
-  return intervalChart("timestep clusters on the t axis", "timestep t", 0, T, tRows) + "\n" +
-    intervalChart(
-      `the same clusters on the log-SNR axis (${g.config.diffusion.schedule} schedule)`,
-      "log SNR(t) = log(ᾱ/(1−ᾱ))",
-      lo,
-      hi,
-      snrRows,
-    );
-}
-
-function sampleSection(g: Group, extras: HtmlExtras): string {
-  const out: string[] = [];
-  for (const r of g.rows) {
-    const run = r.runs[0];
-    if (!run) continue;
-    const s = extras.samples.get(run.id);
-    if (s) out.push(scatter(`${r.label}, seed ${run.config.seed}, step ${s.step}`, s.values));
-    for (const img of extras.images.get(run.id) ?? []) {
-      out.push(
-        `<figure><img src="${esc(img)}" alt="samples of ${esc(r.label)}" width="256"><figcaption>${
-          esc(r.label)
-        }, seed ${run.config.seed}</figcaption></figure>`,
-      );
-    }
-  }
-  return out.length ? `<h3>Samples</h3><div class="samples">${out.join("\n")}</div>` : "";
-}
-
 const CHECK_SCRIPT = `
 (function () {
   var root = document.documentElement;
   var errors = [];
-  window.addEventListener("error", function (e) { errors.push(String(e.message)); root.setAttribute("data-errors", errors.join(" | ")); });
+  function record() { root.setAttribute("data-errors", errors.join(" | ")); }
+  window.addEventListener("error", function (e) { errors.push(String(e.message || e.type)); record(); }, true);
   window.addEventListener("load", function () {
     var charts = document.querySelectorAll("svg.chart");
     var ok = 0;
@@ -134,29 +51,69 @@ const CHECK_SCRIPT = `
     }
     root.setAttribute("data-charts-total", String(charts.length));
     root.setAttribute("data-charts-rendered", String(ok));
-    root.setAttribute("data-errors", errors.join(" | "));
+    var imgs = document.querySelectorAll("img");
+    var svgImages = document.querySelectorAll("svg image");
+    var total = imgs.length + svgImages.length, loaded = 0, pending = svgImages.length;
+    for (var j = 0; j < imgs.length; j++) if (imgs[j].complete && imgs[j].naturalWidth > 0) loaded++;
+    function done() {
+      root.setAttribute("data-images-total", String(total));
+      root.setAttribute("data-images-rendered", String(loaded));
+      record();
+    }
+    if (pending === 0) done();
+    for (var k = 0; k < svgImages.length; k++) {
+      var probe = new Image();
+      probe.onload = function () { if (this.naturalWidth > 0) loaded++; if (--pending === 0) done(); };
+      probe.onerror = function () { errors.push("image failed to load"); if (--pending === 0) done(); };
+      probe.src = svgImages[k].getAttribute("href");
+    }
   });
 })();
 `;
 
-const CSS = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1200px;color:#222}
+const CSS = `body{font-family:system-ui,sans-serif;margin:2em;max-width:1260px;color:#222}
 table{border-collapse:collapse;font-size:12px;margin:1em 0}th,td{border:1px solid #ccc;padding:3px 6px;text-align:right}
-th{background:#f3f3f3}td:nth-child(-n+3){text-align:left}.charts,.samples{display:flex;flex-wrap:wrap;gap:12px}
-figure{margin:0}figcaption{font-size:11px}.note{color:#555;font-size:13px}`;
+th{background:#f3f3f3}td:nth-child(-n+3){text-align:left}.charts{display:flex;flex-wrap:wrap;gap:14px}
+.charts svg{max-width:100%;height:auto}.note{color:#555;font-size:13px}.running{color:#a05a00}`;
 
-/** Render report.html. */
+const SECTIONS: [Figure["section"], string][] = [
+  ["convergence", "Convergence"],
+  ["loss", "Training loss"],
+  ["clusters", "Timestep clusters"],
+  ["affinity", "Task affinity"],
+  ["samples", "Samples (final evaluation, first seed, beside the real reference)"],
+];
+
+function figureBlock(figures: readonly Figure[], section: Figure["section"], heading: string): string {
+  const fs = figures.filter((f) => f.section === section);
+  if (fs.length === 0) return "";
+  return `<h3>${esc(heading)}</h3><div class="charts">${
+    fs.map((f) => `<div>${f.svg}</div>`).join("\n")
+  }</div>`;
+}
+
+/** Render report.html from the groups, their figures (one list per group) and the runs in progress. */
 export function renderHtml(
   suite: string,
   description: string,
   groups: readonly Group[],
-  extras: HtmlExtras,
+  figures: readonly (readonly Figure[])[],
+  running: { runs: readonly InProgressRun[]; figures: readonly Figure[] } = { runs: [], figures: [] },
 ): string {
   const body: string[] = [`<h1>antbench report: ${esc(suite)}</h1>`];
   if (description) body.push(`<p>${esc(description)}</p>`);
-  body.push(
-    `<p class="note">Mean ± 95% CI over seeds (Student t); each metric's column head gives its real-vs-real floor band. Δ paired by seed against the matched control (vanilla with the stratified sampler on the same clusters) and against plain vanilla; p = two-sided paired t-test, Holm = Holm-adjusted over every test of the table. The same numbers are in README.md and results.json.</p>`,
-  );
-  for (const g of groups) {
+  if (running.runs.length > 0) {
+    body.push(
+      `<p class="note running">Unfinished: ${running.runs.length} run(s) in progress are shown at the end with their ` +
+        "loss curves so far; the tables cover finished runs only.</p>",
+    );
+  }
+  if (groups.length > 0) {
+    body.push(
+      `<p class="note">Mean ± 95% CI over seeds (Student t); each metric's column head gives its real-vs-real floor band. Δ paired by seed against the matched control (vanilla with the stratified sampler on the same clusters) and against plain vanilla; p = two-sided paired t-test, Holm = Holm-adjusted over every test of the table. The same numbers are in README.md and results.json. Curves: mean over seeds, band min–max over seeds; the grey band is the metric's real-vs-real floor (5%–95%).</p>`,
+    );
+  }
+  groups.forEach((g, i) => {
     body.push(
       `<section><h2>${esc(g.title)}</h2>`,
       `<p class="note">${mdInline(verdictRuleText(g, g.settings))}</p>`,
@@ -170,27 +127,15 @@ export function renderHtml(
         }</details>`,
       );
     }
-    body.push(`<h3>Convergence</h3><div class="charts">${curves(g)}</div>`);
-    const cl = clusterCharts(g);
-    if (cl) body.push(`<h3>Timestep clusters</h3><div class="charts">${cl}</div>`);
-    const paths = [
-      ...new Set(
-        g.rows.flatMap((r) =>
-          r.runs.map((x) => x.config.clustering.affinity).filter((p): p is string => !!p)
-        ),
-      ),
-    ].sort();
-    for (const p of paths) {
-      const m = extras.affinity.get(p);
-      if (m) {
-        body.push(
-          `<h3>Task affinity</h3><div class="charts">${
-            heatmap(`task affinity (gradient cosine similarity): ${p}`, m)
-          }</div>`,
-        );
-      }
-    }
-    body.push(sampleSection(g, extras), "</section>");
+    for (const [section, heading] of SECTIONS) body.push(figureBlock(figures[i] ?? [], section, heading));
+    body.push("</section>");
+  });
+  if (running.runs.length > 0) {
+    body.push(
+      `<section><h2 class="running">Runs in progress</h2>`,
+      `<p class="note">Started, no result yet ("running": a live process holds the run; "interrupted": none does). They enter no table.</p>`,
+      `<div class="charts">${running.figures.map((f) => `<div>${f.svg}</div>`).join("\n")}</div></section>`,
+    );
   }
   return `<!DOCTYPE html>
 <html lang="en">

@@ -13,11 +13,17 @@ export type Direction = "lower" | "higher";
 
 /** Description of a metric key in reports. */
 export interface MetricInfo {
+  /** The metric key, e.g. "fd-data". */
   key: string;
+  /** The metric id, e.g. "fd". */
   id: string;
+  /** The feature space, e.g. "data". */
   featureSpace: string;
+  /** Whether lower or higher is better. */
   direction: Direction;
+  /** Printed label, e.g. "FD-data" ("FID" only with Inception features). */
   label: string;
+  /** One line on the metric. */
   description: string;
 }
 

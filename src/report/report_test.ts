@@ -1,5 +1,6 @@
 import assert from "node:assert/strict";
-import type { RunConfig, RunResult } from "../train/types.ts";
+import type { RunResult } from "../train/types.ts";
+import { fakeResult } from "./testing.ts";
 import { aggregate, comparisonOf } from "./aggregate.ts";
 import { renderMarkdown } from "./markdown.ts";
 import { renderCsv } from "./csv.ts";
@@ -8,42 +9,8 @@ import { buildResultsJson } from "./results_json.ts";
 import { generateReport } from "./generate.ts";
 import { metricInfo } from "./metric_info.ts";
 import { runDir, writeResult } from "../suite/store.ts";
-
-const config0: RunConfig = JSON.parse(
-  await Deno.readTextFile(new URL("../../fixtures/suite/run_config.json", import.meta.url)),
-);
-
-/** A synthetic result: `curve` gives the fd-data value at steps 10 and 20 (the last is final). */
-export function fakeResult(
-  method: string,
-  objective: string,
-  k: number,
-  seed: number,
-  curve: number[],
-): RunResult {
-  const config: RunConfig = structuredClone(config0);
-  config.method = { id: method, options: {} };
-  config.clustering = { objective, k, sampler: objective === "none" ? "uniform" : "stratified" };
-  config.seed = seed;
-  config.eval.at = curve.map((_, i) => 10 * (i + 1));
-  config.eval.metrics = ["fd"];
-  config.train.steps = 10 * curve.length;
-  const points = curve.map((v, i) => ({ step: 10 * (i + 1), metrics: { "fd-data": v }, trainLoss: 0.1 }));
-  return {
-    schema: "antbench.run/1",
-    id: `${method}-${objective}-${k}-${seed}`,
-    status: "ok",
-    config,
-    clusters: objective === "none" ? [[0, 999]] : [[0, 499], [500, 999]],
-    curve: points,
-    final: points[points.length - 1].metrics,
-    loss: { every: 1, values: [] },
-    method: {},
-    paramCount: 10,
-    timing: { totalSeconds: 1, trainSeconds: 1, evalSeconds: 0, msPerStep: 2 },
-    environment: { deno: "2.9.6", startedAt: "2026-01-01T00:00:00Z" },
-  };
-}
+import { sampleGridPng } from "./sample_grid.ts";
+import { writeNpy } from "../metrics/npy.ts";
 
 // Hand-derived case. Vanilla finals 1.0, 1.2, 1.1 (mean 1.1, reached at step 20 by construction);
 // UW finals 0.8, 0.9, 0.85: mean 0.85, sd 0.05, 95% half-width t(0.975, 2)·0.05/√3 = 4.302653·0.0288675 = 0.1242069.
@@ -153,19 +120,64 @@ Deno.test("CSV, github-action-benchmark JSON and results.json carry the same num
   assert.equal(JSON.stringify(rj).includes("msPerStep"), false, "no timing in results.json");
 });
 
-Deno.test("report.html is self-contained and renders every chart in headless Chromium", async () => {
+Deno.test("report.html works alone: every chart and image renders in headless Chromium without network, no console errors", async () => {
   const dir = await Deno.makeTempDir();
   try {
-    for (const r of results) await writeResult(runDir(dir, r.id), r);
+    const withLoss = results.map((r) =>
+      r.status !== "ok" ? r : {
+        ...r,
+        loss: {
+          every: 5,
+          values: [0.9, 0.5, 0.4, 0.35],
+          clusters: r.clusters.length > 1
+            ? [[1.2, 0.7, 0.6, 0.5], [0.6, 0.3, 0.2, 0.2]]
+            : [[0.9, 0.5, 0.4, 0.35]],
+        },
+      }
+    );
+    for (const r of withLoss) await writeResult(runDir(dir, r.id), r);
+    const uwDir = runDir(dir, results[3].id);
     await Deno.writeTextFile(
-      `${runDir(dir, results[3].id)}/samples.json`,
+      `${uwDir}/samples.json`,
       JSON.stringify({ step: 20, values: [0, 0, 1, 1, -1, 0.5] }),
     );
-    await generateReport(dir);
+    await Deno.writeTextFile(
+      `${uwDir}/reference.json`,
+      JSON.stringify({ n: 2, values: [0.5, 0.5, -0.5, 1] }),
+    );
+    // An image row: a sample grid and its reference grid, as the bench writes them for image datasets.
+    const vDir = runDir(dir, results[0].id);
+    const grid = sampleGridPng(new Float32Array(4 * 8 * 8).map((_, i) => Math.sin(i)), 4, 8, 8, 1, {
+      cols: 2,
+    });
+    await Deno.writeFile(`${vDir}/samples.png`, grid);
+    await Deno.writeTextFile(
+      `${vDir}/samples.json`,
+      JSON.stringify({ step: 20, n: 4, image: "samples.png" }),
+    );
+    await Deno.writeFile(`${vDir}/reference.png`, grid);
+    const rep = await generateReport(dir);
     const html = await Deno.readTextFile(`${dir}/report.html`);
-    assert.ok(!/(src|href)="https?:/.test(html), "no network resources");
+    assert.ok(
+      !/(src|href)="(?!data:|#)/.test(html),
+      "every resource inline (data: URIs), no links to files or network",
+    );
+    assert.ok(
+      !/runs\//.test(html.replace(/<table[\s\S]*?<\/table>/g, "")),
+      "no link into the run directories",
+    );
     const chartCount = (html.match(/<svg class="chart"/g) ?? []).length;
-    assert.equal(chartCount, 1 + 2 + 1, "one curve, two cluster charts, one scatter");
+    // fd convergence, training loss, per-cluster loss of the uw row, two cluster charts, two sample figures.
+    assert.equal(chartCount, 1 + 1 + 1 + 2 + 2);
+    const figures = rep.files.filter((f) => f.startsWith("figures/"));
+    assert.equal(figures.length, chartCount, "every chart is also a standalone SVG file");
+    for (const f of figures) {
+      const svg = await Deno.readTextFile(`${dir}/${f}`);
+      assert.ok(svg.startsWith('<svg class="chart" xmlns="http://www.w3.org/2000/svg"'), f);
+      assert.ok(html.includes(svg.trim()), `${f} is the chart inlined in report.html`);
+    }
+    assert.match(html, /generated, step 20/);
+    assert.match(html, /reference \(real data/);
     const chromium = ["chromium", "chromium-browser", "google-chrome"].find((c) => {
       try {
         return new Deno.Command("which", { args: [c], stdout: "null", stderr: "null" }).outputSync().success;
@@ -177,6 +189,9 @@ Deno.test("report.html is self-contained and renders every chart in headless Chr
       console.warn("SKIPPED the Chromium render check: no chromium binary (apt-get install chromium)");
       return;
     }
+    // The page is loaded from a copy in a directory of its own, so nothing beside it can be reached.
+    const alone = await Deno.makeTempDir();
+    await Deno.copyFile(`${dir}/report.html`, `${alone}/report.html`);
     const out = await new Deno.Command(chromium, {
       args: [
         "--headless",
@@ -184,21 +199,63 @@ Deno.test("report.html is self-contained and renders every chart in headless Chr
         "--disable-gpu",
         "--enable-logging=stderr",
         "--v=0",
-        `--user-data-dir=${dir}/chromium-profile`,
-        "--virtual-time-budget=2000",
+        `--user-data-dir=${alone}/chromium-profile`,
+        // Network off: every host resolves to nothing and no proxy is reachable.
+        "--host-resolver-rules=MAP * ~NOTFOUND",
+        "--proxy-server=127.0.0.1:9",
+        "--disable-background-networking",
+        "--virtual-time-budget=3000",
         "--dump-dom",
-        `file://${dir}/report.html`,
+        `file://${alone}/report.html`,
       ],
       stdout: "piped",
       stderr: "piped",
     }).output();
+    await Deno.remove(alone, { recursive: true });
     const dom = new TextDecoder().decode(out.stdout);
     const log = new TextDecoder().decode(out.stderr);
     assert.ok(out.success, log.slice(-2000));
     assert.match(dom, new RegExp(`data-charts-total="${chartCount}"`), dom.slice(0, 300));
     assert.match(dom, new RegExp(`data-charts-rendered="${chartCount}"`));
+    // Two PNG panels (samples and reference) inside the image row's SVG figure.
+    assert.match(dom, /data-images-total="2"/);
+    assert.match(dom, /data-images-rendered="2"/);
     assert.match(dom, /data-errors=""/);
     assert.ok(!/CONSOLE.*(Uncaught|Error)/i.test(log), `console errors:\n${log}`);
+  } finally {
+    await Deno.remove(dir, { recursive: true });
+  }
+});
+
+Deno.test("report: the task-affinity heatmap of a suite with a gradient-objective affinity file (.npy)", async () => {
+  const dir = await Deno.makeTempDir();
+  try {
+    const T = 1000;
+    const data = new Float64Array(T * T);
+    for (let i = 0; i < T; i++) {
+      for (let j = 0; j < T; j++) data[i * T + j] = Math.exp(-Math.abs(i - j) / 200);
+    }
+    await writeNpy(`${dir}/aff.npy`, { dtype: "<f8", shape: [T, T], data });
+    const withAffinity = results.slice(0, 6).map((r) =>
+      r.config.clustering.objective === "none" ? r : {
+        ...r,
+        config: {
+          ...r.config,
+          clustering: { ...r.config.clustering, objective: "gradient", affinity: `${dir}/aff.npy` },
+        },
+      }
+    );
+    for (const r of withAffinity) await writeResult(runDir(dir, r.id), r);
+    const rep = await generateReport(dir);
+    assert.ok(rep.files.includes("figures/g1-affinity-1.svg"), rep.files.join(", "));
+    const svg = await Deno.readTextFile(`${dir}/figures/g1-affinity-1.svg`);
+    assert.match(svg, /^<svg class="chart" role="img" aria-label="task affinity/);
+    assert.equal(
+      (svg.match(/href="data:image\/png;base64,/g) ?? []).length,
+      2,
+      "the t panel and the log-SNR panel",
+    );
+    assert.ok((await Deno.readTextFile(`${dir}/report.html`)).includes(svg.trim()));
   } finally {
     await Deno.remove(dir, { recursive: true });
   }

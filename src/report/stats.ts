@@ -203,11 +203,15 @@ export function stdDev(xs: readonly number[]): number {
 
 /** Mean with a two-sided t-distribution confidence interval. */
 export interface MeanCi {
+  /** Sample size. */
   n: number;
+  /** Sample mean. */
   mean: number;
+  /** Sample standard deviation (n - 1). */
   sd: number;
   /** Half-width t_{1-α/2, n-1} · sd / √n (NaN when n < 2). */
   halfWidth: number;
+  /** Confidence level, e.g. 0.95. */
   level: number;
 }
 
@@ -224,11 +228,13 @@ export function meanCi(xs: readonly number[], level = 0.95): MeanCi {
 export interface TestResult {
   /** Name of the test as printed in reports. */
   test: string;
+  /** Test statistic. */
   statistic: number;
   /** Degrees of freedom where the test has them. */
   df?: number;
   /** Two-sided p-value (NaN when the test is undefined, e.g. n < 2 or zero variance with zero effect). */
   p: number;
+  /** Sample size (pairs, or both samples together). */
   n: number;
 }
 

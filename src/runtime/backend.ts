@@ -47,6 +47,7 @@ export type ConcreteBackend = Exclude<BackendName, "auto">;
 
 /** What {@link initBackend} set up. */
 export interface BackendInfo {
+  /** The backend asked for. */
   requested: BackendName;
   /** The tfjs backend now active. */
   name: ConcreteBackend;
@@ -56,6 +57,7 @@ export interface BackendInfo {
   adapter: AdapterSummary | null;
   /** wasm only: SIMD build loaded / thread count (always 1 under Deno). */
   wasmSimd: boolean | null;
+  /** wasm only: worker threads (always 1 under Deno). */
   wasmThreads: number | null;
   /** Kernels replaced or added by antbench on this backend. */
   patchedKernels: string[];
@@ -156,9 +158,13 @@ export function activeBackend(): BackendInfo | null {
  * neither probe WebGPU again nor disagree about what `auto` means.
  */
 export interface BackendChoice {
+  /** The backend asked for. */
   requested: BackendName;
+  /** The concrete backend chosen. */
   name: ConcreteBackend;
+  /** Why (for auto), or "requested". */
   reason: string;
+  /** The WebGPU adapter seen while choosing (null when none). */
   adapter: AdapterSummary | null;
   /** wgpu backends in effect when the adapter was probed (null when WebGPU was not probed). */
   wgpuBackends: string | null;

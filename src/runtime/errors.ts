@@ -7,6 +7,7 @@
 
 /** Bad input from a user: a CLI flag, a suite file, a data file. Exit code 2 in the CLI. */
 export class UsageError extends Error {
+  /** Error name. */
   override name = "UsageError";
 }
 
@@ -44,6 +45,7 @@ export function throwIfProblems(context: string, problems: string[]): void {
  * a machine without what the run needs. Exit code 2, like a UsageError.
  */
 export class EnvironmentError extends Error {
+  /** Error name. */
   override name = "EnvironmentError";
 }
 

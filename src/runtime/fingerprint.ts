@@ -28,21 +28,28 @@ export const FINGERPRINT_FLAGS: readonly string[] = [
 
 /** The environment fingerprint (JSON-safe). */
 export interface EnvironmentFingerprint {
+  /** Deno version. */
   deno: string;
+  /** V8 version. */
   v8: string;
+  /** TypeScript version. */
   typescript: string;
+  /** tfjs package versions. */
   tfjs: { core: string; cpu: string; wasm: string; webgpu: string | null };
+  /** The tfjs backend: requested, used, why, and antbench's kernel patches. */
   backend: {
     requested: string | null;
     name: string;
     reason: string | null;
     patchedKernels: string[];
   };
+  /** The WebGPU adapter (null when WebGPU was not used). */
   adapter:
     | Pick<AdapterSummary, "vendor" | "architecture" | "device" | "description" | "isFallbackAdapter">
     | null;
   /** wgpu backends Deno's WebGPU was allowed to use (`DENO_WEBGPU_BACKEND`); null when WebGPU was not used. */
   wgpuBackends: string | null;
+  /** wasm build features. */
   wasm: { simd: boolean | null; threads: number | null };
   /**
    * native backend only (else null): OpenBLAS's path, `openblas_get_config()`, `openblas_get_corename()`
@@ -50,10 +57,15 @@ export interface EnvironmentFingerprint {
    * need the same library, core and thread count.
    */
   native: NativeInfo | null;
+  /** tf.env() flags that change numerics or speed. */
   flags: Record<string, unknown>;
+  /** Operating system. */
   os: string;
+  /** CPU architecture. */
   arch: string;
+  /** Logical CPUs. */
   cpuCount: number | null;
+  /** CPU model (null where the OS does not say). */
   cpuModel: string | null;
 }
 

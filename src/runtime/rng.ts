@@ -67,6 +67,7 @@ export class Rng {
   readonly #s = new Uint32Array(4);
   #spareNormal: number | null = null;
 
+  /** A generator seeded with a 32-bit integer. */
   constructor(seed: number) {
     const sm = new Uint32Array([seed >>> 0]);
     for (let i = 0; i < 4; i++) this.#s[i] = splitmix32(sm);

@@ -21,13 +21,19 @@ export const MATMUL_PACKED_PROGRAM = 3;
 
 /** What we record about a WebGPU adapter (`GPUAdapterInfo` plus Deno's `isFallbackAdapter`). */
 export interface AdapterSummary {
+  /** Adapter vendor. */
   vendor: string;
+  /** Adapter architecture. */
   architecture: string;
+  /** Adapter device. */
   device: string;
+  /** Adapter description. */
   description: string;
   /** True for software adapters (Mesa llvmpipe / lavapipe). */
   isFallbackAdapter: boolean;
+  /** Smallest subgroup size (null when unknown). */
   subgroupMinSize: number | null;
+  /** Largest subgroup size (null when unknown). */
   subgroupMaxSize: number | null;
   /** Features the adapter offers, sorted. */
   features: string[];
@@ -72,6 +78,19 @@ export function wgpuBackendChoice(
 let wgpuBackends: string | null = null;
 
 /**
+ * The XDG_RUNTIME_DIR to set before WebGPU enumerates its Vulkan drivers, or null to leave it. Mesa's
+ * Vulkan WSI asks libwayland for a display, and libwayland prints "error: XDG_RUNTIME_DIR is invalid or not
+ * set in the environment." when the variable is unset or not an absolute path (headless CI, root shells,
+ * containers), although no display is needed. Pointing it at /dev/null, a path that can never hold a
+ * Wayland socket, keeps the probe quiet and changes nothing else: a set, absolute value is left alone.
+ * Pure: `os` is `Deno.build.os`, `current` the variable's value (undefined when unset).
+ */
+export function xdgRuntimeDirChoice(os: string, current: string | undefined): string | null {
+  if (os !== "linux") return null;
+  return current !== undefined && current.startsWith("/") ? null : "/dev/null";
+}
+
+/**
  * Apply {@link wgpuBackendChoice} once per process, before any adapter is requested; returns the backend
  * set in effect (recorded in the environment fingerprint). Without `--allow-env=DENO_WEBGPU_BACKEND` the
  * variable can be neither read nor set, and wgpu's default set is used (recorded as such).
@@ -85,7 +104,11 @@ export function applyWgpuBackendChoice(): string {
   } catch {
     wgpuBackends = "default (no --allow-env=DENO_WEBGPU_BACKEND)";
   }
-  return wgpuBackends;
+  try {
+    const xdg = xdgRuntimeDirChoice(Deno.build.os, Deno.env.get("XDG_RUNTIME_DIR"));
+    if (xdg !== null) Deno.env.set("XDG_RUNTIME_DIR", xdg);
+  } catch { /* no --allow-env=XDG_RUNTIME_DIR: libwayland may print its harmless message */ }
+  return wgpuBackends!;
 }
 
 /** The wgpu backend set in effect ({@link applyWgpuBackendChoice}); null before WebGPU was touched. */

@@ -24,7 +24,9 @@ import { UsageError } from "../runtime/errors.ts";
 
 /** A run of a suite: its content id and resolved config. */
 export interface PlannedRun {
+  /** Content id (directory name). */
   id: string;
+  /** The resolved config. */
   config: RunConfig;
 }
 

@@ -12,14 +12,19 @@ import { DENSITY_METRIC_IDS, METRICS } from "../metrics/registry.ts";
 
 /** What validation needs from a registered component: defaults and an option validator. */
 export interface OptionedEntry {
+  /** Default options. */
   readonly defaults: unknown;
+  /** Problems with options merged over the defaults. */
   validate(options: Record<string, unknown>): string[];
 }
 
 /** The id spaces a suite refers to. */
 export interface SuiteRegistries {
+  /** Datasets by id. */
   datasets: ReadonlyMap<string, OptionedEntry>;
+  /** Models by id. */
   models: ReadonlyMap<string, OptionedEntry>;
+  /** Methods by id. */
   methods: ReadonlyMap<string, OptionedEntry>;
   /** Clustering objective ids (options-free); must include "none" for the baseline. */
   objectives: ReadonlySet<string>;

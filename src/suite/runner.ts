@@ -15,37 +15,44 @@
  *
  * @module
  */
-import type { EvalPoint, RunConfig, RunResult } from "../train/types.ts";
+import type { RunConfig, RunResult } from "../train/types.ts";
+import type { EvalSamples, LossPoint } from "../train/run.ts";
 import type { PlannedRun } from "./expand.ts";
 import { selectShard, type Shard } from "./shard.ts";
-import { resetRunDir, runDir, runState, writeConfig, writeLog, writeResult } from "./store.ts";
+import { appendLog, resetRunDir, runDir, runState, writeConfig, writeResult } from "./store.ts";
 import { runHash } from "./content_id.ts";
 import { atomicWriteJson } from "../runtime/atomic_write.ts";
 import { claimRun, describeHolder, holderInfo, type LockTiming } from "./lock.ts";
 
 /** Progress of one run as reported by an executor. */
 export interface ExecProgress {
+  /** Training or evaluation. */
   phase: "train" | "eval";
+  /** Training steps done. */
   step: number;
+  /** Training steps of the run. */
   steps: number;
+  /** The latest step loss, when it was read. */
   loss?: number;
 }
 
 /** Samples produced at an evaluation point (forwarded to the runner's `onSamples`). */
-export interface ExecSamples {
-  step: number;
-  samples: Float32Array;
-  n: number;
-  dataShape: readonly number[];
-}
+export type ExecSamples = EvalSamples;
 
 /** What an executor gets besides the config. */
 export interface ExecContext {
+  /** Content id of the run. */
   id: string;
+  /** The run directory. */
   dir: string;
+  /** Where to write checkpoints (when asked for). */
   checkpointDir?: string;
+  /** Report progress. */
   onProgress(p: ExecProgress): void;
+  /** Hand over an evaluation's samples (awaited before training goes on). */
   onSamples(s: ExecSamples): Promise<void>;
+  /** The training loss of each loss window, as training goes (appended to the run's log.jsonl). */
+  onLoss?(l: LossPoint): void;
 }
 
 /** Runs one config to a result. */
@@ -53,22 +60,47 @@ export type RunExecutor = (config: RunConfig, ctx: ExecContext) => Promise<RunRe
 
 /** Aggregate progress of a suite, for progress bars. */
 export interface SuiteProgress {
+  /** Runs to train in this invocation. */
   runsTotal: number;
+  /** Runs finished. */
   runsDone: number;
+  /** Runs that failed. */
   runsFailed: number;
+  /** Training steps of all runs to train. */
   stepsTotal: number;
+  /** Training steps done. */
   stepsDone: number;
   /** Short label of the run that last reported. */
   current: string;
+  /** The runs training now, in the order they started. */
+  active: ActiveRun[];
+}
+
+/** A run in flight, for progress bars. */
+export interface ActiveRun {
+  /** Short label, e.g. "checkerboard/mlp snr k=5 uw seed 1". */
+  label: string;
+  /** Training steps done, of `steps`. */
+  step: number;
+  /** Training steps of the run. */
+  steps: number;
+  /** "train", or "eval" while an evaluation point is measured. */
+  phase: "train" | "eval";
+  /** Mean training loss of the latest loss window (absent before the first). */
+  loss?: number;
+  /** performance.now() when the run started. */
+  startedMs: number;
 }
 
 /** Options of {@link runSuite}. */
 export interface RunSuiteOptions {
   /** Suite output directory (reports/<suite>). */
   outDir: string;
+  /** Trains one run. */
   executor: RunExecutor;
   /** Number of runs in flight (default 1). */
   jobs?: number;
+  /** Train only this shard. */
   shard?: Shard;
   /** Re-run runs whose stored result is "failed". */
   retryFailed?: boolean;
@@ -91,16 +123,25 @@ export interface RunSuiteOptions {
    * <status> in <s> s` line per training that wrote its result; default: none.
    */
   onMessage?: (line: string) => void;
+  /** Called with each run's training loss windows as they happen (e.g. for a progress bar). */
+  onLoss?: (label: string, l: LossPoint) => void;
 }
 
 /** What a suite run did. */
 export interface RunSuiteSummary {
+  /** Runs the suite plans. */
   planned: number;
+  /** Runs in the shard. */
   inShard: number;
+  /** Runs skipped (already done). */
   skipped: number;
+  /** Runs trained now. */
   executed: number;
+  /** Runs trained now with an ok result. */
   ok: number;
+  /** Runs trained now that failed. */
   failed: number;
+  /** The failed runs and why. */
   failures: { id: string; error: string }[];
   /** Runs that another process trained (or was training) while this one ran. */
   byOthers: number;
@@ -159,8 +200,14 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
     stepsTotal: todo.reduce((s, r) => s + r.config.train.steps, 0),
     stepsDone: 0,
     current: "",
+    active: [],
   };
-  opts.onProgress?.({ ...progress });
+  const active = new Map<string, ActiveRun>();
+  const snapshot = (): SuiteProgress => ({
+    ...progress,
+    active: [...active.values()].map((a) => ({ ...a })),
+  });
+  opts.onProgress?.(snapshot());
 
   const done = (state: string) => state === "ok" || (state === "failed" && !opts.retryFailed);
   const claimInfo = (id: string) =>
@@ -202,7 +249,7 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
         summary.byOthers++;
         progress.runsDone++;
         progress.stepsDone += run.config.train.steps;
-        opts.onProgress?.({ ...progress });
+        opts.onProgress?.(snapshot());
         return "done";
       }
       await trainOne(run, dir, label);
@@ -216,10 +263,22 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
     const started = performance.now();
     await resetRunDir(dir);
     await writeConfig(dir, run.id, await runHash(run.config), run.config);
-    const log: unknown[] = [];
-    let lastStep = 0;
+    // log.jsonl is append-only: one line per loss window and per evaluation as they happen, then "end". A
+    // kill loses at most the line being written; a rerun starts the run (and its log) from scratch.
     let writes = Promise.resolve();
+    const log = (line: Record<string, unknown>) => {
+      writes = writes.then(() => appendLog(dir, [line]));
+      return writes;
+    };
+    let lastStep = 0;
     let result: RunResult;
+    active.set(run.id, {
+      label,
+      step: 0,
+      steps: run.config.train.steps,
+      phase: "train",
+      startedMs: performance.now(),
+    });
     try {
       result = await opts.executor(run.config, {
         id: run.id,
@@ -231,13 +290,23 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
             lastStep = p.step;
           }
           progress.current = `${label} step ${p.step}/${p.steps}${p.phase === "eval" ? " (eval)" : ""}`;
-          opts.onProgress?.({ ...progress });
+          const a = active.get(run.id);
+          if (a) Object.assign(a, { step: p.step, steps: p.steps, phase: p.phase });
+          opts.onProgress?.(snapshot());
         },
         async onSamples(s) {
-          log.push({ event: "eval", step: s.step, samples: s.n });
-          writes = writes.then(() => writeLog(dir, log));
-          await writes;
+          await log(
+            s.point
+              ? { event: "eval", step: s.step, metrics: s.point.metrics, trainLoss: s.point.trainLoss }
+              : { event: "eval", step: s.step, samples: s.n },
+          );
           if (opts.onSamples) await opts.onSamples(dir, s, run.config);
+        },
+        onLoss(l) {
+          void log({ event: "loss", step: l.step, loss: l.loss, clusters: l.clusters });
+          const a = active.get(run.id);
+          if (a) a.loss = l.loss;
+          opts.onLoss?.(label, l);
         },
       });
       result = { ...result, id: run.id };
@@ -245,13 +314,7 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
       result = failedResult(run.id, run.config, `run crashed: ${e instanceof Error ? e.message : String(e)}`);
     }
     await writes;
-    // The final log: one line per evaluation point reached, with its metrics.
-    const curveLines = result.curve.map((p: EvalPoint) => ({ event: "eval", ...p }));
-    await writeLog(dir, [...curveLines, {
-      event: "end",
-      status: result.status,
-      ...(result.error ? { error: result.error } : {}),
-    }]);
+    await log({ event: "end", status: result.status, ...(result.error ? { error: result.error } : {}) });
     await writeResult(dir, result);
     // One line per training that reached its result: cluster logs show which process trained which run.
     opts.onMessage?.(
@@ -268,8 +331,9 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
       progress.runsFailed++;
       summary.failures.push({ id: run.id, error: result.error ?? "failed" });
     }
+    active.delete(run.id);
     progress.current = `${label}: ${result.status}`;
-    opts.onProgress?.({ ...progress });
+    opts.onProgress?.(snapshot());
   };
 
   // Runs busy elsewhere wait in `deferred` and are looked at again when the queue is empty.
@@ -290,7 +354,7 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
           summary.byOthers++;
           progress.runsDone++;
           progress.stepsDone += r.config.train.steps;
-          opts.onProgress?.({ ...progress });
+          opts.onProgress?.(snapshot());
         } else queue.push(r);
       }
     }

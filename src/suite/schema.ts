@@ -13,31 +13,49 @@
  */
 import type { ScheduleId } from "../diffusion/schedule.ts";
 import type { TimestepSampler } from "../train/types.ts";
+import type { OpenId } from "../runtime/registry.ts";
+import type { DatasetId } from "../data/registry.ts";
+import type { ModelId } from "../models/registry.ts";
+import type { ObjectiveId } from "../clustering/registry.ts";
+import type { MethodId } from "../mtl/registry.ts";
+import type { MetricId } from "../metrics/registry.ts";
 
 /** A registry component by id, optionally with options (merged over the factory's defaults). */
-export interface ComponentSpec {
-  id: string;
+export interface ComponentSpec<Id extends string = string> {
+  /** Registry id (editors complete the registered ones). */
+  id: OpenId<Id>;
+  /** Options merged over the factory's defaults (validated against them). */
   options?: Record<string, unknown>;
 }
 
 /** A component given as a bare id or as `{id, options}`. */
-export type ComponentRef = string | ComponentSpec;
+export type ComponentRef<Id extends string = string> = OpenId<Id> | ComponentSpec<Id>;
 
 /** A partial run coordinate; a run matching every given field is excluded. */
 export interface ExclusionSpec {
-  dataset?: string;
-  model?: string;
-  objective?: string;
+  /** Dataset id. */
+  dataset?: OpenId<DatasetId>;
+  /** Model id. */
+  model?: OpenId<ModelId>;
+  /** Clustering objective id. */
+  objective?: OpenId<ObjectiveId>;
+  /** Number of clusters. */
   k?: number;
-  method?: string;
+  /** Method id. */
+  method?: OpenId<MethodId>;
 }
 
 /** Training hyper-parameters (all optional; see SUITE_DEFAULTS.train). */
 export interface TrainSpec {
+  /** Samples per step (a multiple of every k with the stratified sampler). */
   batchSize?: number;
+  /** Adam learning rate. */
   lr?: number;
+  /** Adam β1. */
   beta1?: number;
+  /** Adam β2. */
   beta2?: number;
+  /** EMA decay of the sampling weights (0: no EMA). */
   emaDecay?: number;
 }
 
@@ -47,11 +65,15 @@ export interface EvalSpec {
   at?: number[];
   /** Evaluate every `every` steps (alternative to `at`). */
   every?: number;
+  /** Generated samples per evaluation. */
   samples?: number;
+  /** Real reference samples the metrics compare with. */
   referenceSamples?: number;
+  /** The evaluation sampler: DDPM ancestral or DDIM (η), with respaced steps. */
   sampler?: { kind?: "ddpm" | "ddim"; steps?: number; eta?: number };
   /** Metric ids from src/metrics/registry.ts. */
-  metrics?: string[];
+  metrics?: OpenId<MetricId>[];
+  /** Sample with the EMA weights (default true). */
   useEma?: boolean;
   /** Path of a user-supplied tfjs Inception-v3 model.json, for datasets in the "inception" feature space. */
   inception?: string;
@@ -64,7 +86,7 @@ export interface EvalSpec {
    * Metric id of `metrics` whose verdict the report gives per row (default: the first metric). Other
    * metrics are tested and Holm-adjusted with it, but carry no verdict word.
    */
-  headline?: string;
+  headline?: OpenId<MetricId>;
   /**
    * Fewest evaluation points a run may have (default 8): convergence curves and interpolated
    * steps-to-target need them. Lower it deliberately when evaluation is expensive.
@@ -94,14 +116,18 @@ export interface VerdictSpec {
 export interface SuiteSpec {
   /** Suite name: lowercase letters, digits, "-", "_" (it names reports/<name>/). */
   name: string;
+  /** One line on what the suite shows (printed in its reports). */
   description?: string;
-  datasets: ComponentRef[];
+  /** Datasets (src/data/registry.ts), each by id or with options. */
+  datasets: ComponentRef<DatasetId>[];
   /** Model(s); default "mlp". */
-  model?: ComponentRef | ComponentRef[];
+  model?: ComponentRef<ModelId> | ComponentRef<ModelId>[];
+  /** Noise schedule (default "linear"). */
   schedule?: ScheduleId;
+  /** Diffusion timesteps (default 1000). */
   T?: number;
   /** Clustering objective ids (src/clustering/registry.ts), e.g. "timestep", "snr", "gradient". */
-  objectives: string[];
+  objectives: OpenId<ObjectiveId>[];
   /** Numbers of clusters. */
   k: number[];
   /** How timesteps are drawn inside clusters (default "stratified", as ANT's code). */
@@ -109,13 +135,16 @@ export interface SuiteSpec {
   /** Task-affinity matrix for the "gradient" objective (.json/.npy path). */
   affinity?: string;
   /** MTL methods (src/mtl/registry.ts) with options. */
-  methods: ComponentRef[];
+  methods: ComponentRef<MethodId>[];
   /** Seed list, or a count n meaning seeds 0..n-1. */
   seeds: number[] | number;
   /** Training steps per run. */
   steps: number;
+  /** Training hyper-parameters. */
   train?: TrainSpec;
+  /** Evaluation settings. */
   eval?: EvalSpec;
+  /** Run coordinates left out of the expansion. */
   exclude?: ExclusionSpec[];
   /** Add the vanilla baseline per dataset and model (default true). */
   baselines?: boolean;
@@ -127,7 +156,9 @@ export interface SuiteSpec {
   controls?: boolean;
   /** How the report decides verdicts (see {@link VerdictSpec}). */
   verdict?: VerdictSpec;
+  /** tfjs backend (default "auto": WebGPU on a hardware adapter, else wasm). */
   backend?: "auto" | "webgpu" | "native" | "wasm" | "cpu";
+  /** Settings of `deno task cli compare` for this suite's reports. */
   regression?: RegressionSpec;
 }
 

@@ -10,7 +10,9 @@ import { badValue, UsageError } from "../runtime/errors.ts";
 
 /** A shard of n. */
 export interface Shard {
+  /** Shard index, 0-based. */
   index: number;
+  /** Number of shards. */
   count: number;
 }
 

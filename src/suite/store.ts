@@ -3,7 +3,7 @@
  *
  *     reports/<suite>/suite.json              the resolved suite
  *     reports/<suite>/runs/<id>/config.json   {schema, id, hash, antbench, config}: the resolved RunConfig
- *     reports/<suite>/runs/<id>/log.jsonl     one JSON line per evaluation point reached
+ *     reports/<suite>/runs/<id>/log.jsonl     append-only: a line per loss window and evaluation, then "end"
  *     reports/<suite>/runs/<id>/result.json   the RunResult; written last, atomically: its presence = done
  *     reports/<suite>/runs/<id>/checkpoint/   optional checkpoints
  *     reports/<suite>/runs/<id>/.claim        while a process trains the run (src/suite/lock.ts)
@@ -83,6 +83,35 @@ export function writeConfig(dir: string, id: string, hash: string, config: RunCo
     config,
   };
   return atomicWriteJson(`${dir}/config.json`, stored);
+}
+
+/**
+ * Append `lines` (each one JSON object) to log.jsonl in one write: the log only grows, so a reader sees
+ * whole lines plus at most one partial last line (see {@link readLog}).
+ */
+export async function appendLog(dir: string, lines: readonly unknown[]): Promise<void> {
+  await Deno.writeTextFile(`${dir}/log.jsonl`, lines.map((l) => JSON.stringify(l) + "\n").join(""), {
+    append: true,
+  });
+}
+
+/** The lines of log.jsonl that parse (a partial last line of a killed writer is skipped); [] without one. */
+export async function readLog(dir: string): Promise<Record<string, unknown>[]> {
+  let text: string;
+  try {
+    text = await Deno.readTextFile(`${dir}/log.jsonl`);
+  } catch {
+    return [];
+  }
+  const out: Record<string, unknown>[] = [];
+  for (const line of text.split("\n")) {
+    if (!line.trim()) continue;
+    try {
+      const v = JSON.parse(line);
+      if (v !== null && typeof v === "object") out.push(v);
+    } catch { /* a partial line */ }
+  }
+  return out;
 }
 
 /** Rewrite log.jsonl with `lines` (each one JSON object), atomically. */

@@ -22,28 +22,47 @@ import {
 
 /** A suite with every field resolved; the input of expansion (src/suite/expand.ts). */
 export interface ResolvedSuite {
+  /** Suite name. */
   name: string;
+  /** Description ("" when none). */
   description: string;
+  /** Datasets with resolved options. */
   datasets: Component[];
+  /** Models with resolved options. */
   models: Component[];
+  /** Noise schedule. */
   schedule: ScheduleId;
+  /** Diffusion timesteps. */
   T: number;
+  /** Clustering objective ids. */
   objectives: string[];
+  /** Numbers of clusters. */
   k: number[];
+  /** Timestep sampler. */
   sampler: TimestepSampler;
+  /** Affinity file of the gradient objective. */
   affinity?: string;
+  /** Methods with resolved options. */
   methods: Component[];
+  /** Seeds. */
   seeds: number[];
+  /** Training steps per run. */
   steps: number;
+  /** Training hyper-parameters. */
   train: RunConfig["train"];
+  /** Evaluation settings (with the evaluation steps). */
   eval: RunConfig["eval"];
+  /** Excluded run coordinates. */
   exclude: ExclusionSpec[];
+  /** Whether the vanilla baselines are added. */
   baselines: boolean;
   /** Matched controls (vanilla, stratified sampler) per clustering; only added with the stratified sampler. */
   controls: boolean;
   /** Headline metric and verdict settings (report only: not part of any run config). */
   verdict: VerdictSettings;
+  /** Requested backend. */
   backend: RunConfig["backend"];
+  /** Regression-check settings. */
   regression: { alpha: number; defaultThreshold: number; thresholds: Record<string, number> };
 }
 

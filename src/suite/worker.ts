@@ -4,7 +4,8 @@
  * posting progress, samples and the result back. Workers inherit the bench task's permissions.
  *
  * Messages in:  {type: "run", id, config, checkpointDir?, backend} (backend: a BackendChoice made by the pool's owner)
- * Messages out: {type: "progress", p} | {type: "samples", s} | {type: "result", result} | {type: "error", message}
+ * Messages out: {type: "progress", p} | {type: "loss", l} | {type: "samples", s} | {type: "result", result} |
+ * {type: "error", message}
  *
  * @module
  */
@@ -34,6 +35,7 @@ self.onmessage = async (e: MessageEvent) => {
       environment: { ...environmentFingerprint(backend) },
       onProgress: (p) => self.postMessage({ type: "progress", p }),
       onEval: (s) => self.postMessage({ type: "samples", s }),
+      onLoss: (l) => self.postMessage({ type: "loss", l }),
     });
     self.postMessage({ type: "result", result });
   } catch (err) {

@@ -39,7 +39,9 @@ export interface WorkerPoolOptions {
 
 /** A worker pool executor; call `close()` when the suite is done. */
 export interface WorkerPool {
+  /** The executor for runSuite. */
   executor: RunExecutor;
+  /** Terminate every worker. */
   close(): void;
 }
 
@@ -89,6 +91,8 @@ export function createWorkerPool(
           const m = e.data;
           if (m.type === "progress") ctx.onProgress(m.p);
           else if (m.type === "samples") pending = pending.then(() => ctx.onSamples(m.s));
+          // In the chain too, so that the log keeps the worker's order of losses and evaluations.
+          else if (m.type === "loss") pending = pending.then(() => ctx.onLoss?.(m.l));
           else if (m.type === "result") pending.then(() => resolve(m.result), reject);
           else if (m.type === "error") reject(new Error(crashMessage(m.message, opts.memoryNote?.(config))));
         };

@@ -45,6 +45,8 @@ export interface AssembleOptions {
    * the combined gradient). The wrapper must delegate `step`; the computation stays the registered one.
    */
   observeMethod?: (method: MtlMethod) => MtlMethod;
+  /** Keep per-cluster losses in the stepper (see StepperOptions.clusterLosses; the trainer sets it). */
+  clusterLosses?: boolean;
 }
 
 /** A run ready to train: its parts and the trainer's batch of every step. */
@@ -152,6 +154,7 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
       beta1: train.beta1,
       beta2: train.beta2,
       emaDecay: train.emaDecay,
+      ...(opts.clusterLosses ? { clusterLosses: true } : {}),
     });
     const batch = trainingBatches(seed, dataset, clusters, train.batchSize, config.clustering.sampler);
     const m = method;

@@ -25,25 +25,50 @@ import { loadFeatureSpace } from "../metrics/features/registry.ts";
 
 /** Progress of a run, for progress bars. */
 export interface RunProgress {
+  /** Training or evaluation. */
   phase: "train" | "eval";
+  /** Training steps done. */
   step: number;
+  /** Training steps of the run. */
   steps: number;
+  /** The latest step loss, when it was read. */
   loss?: number;
 }
 
 /** Samples produced at an evaluation point. */
 export interface EvalSamples {
+  /** Training steps done. */
   step: number;
+  /** The generated samples, flat [n * prod(dataShape)]. */
   samples: Float32Array;
+  /** Number of generated samples. */
   n: number;
+  /** Shape of one sample, e.g. [2] or [8, 8, 1]. */
   dataShape: readonly number[];
+  /** The evaluation point's metrics and mean training loss. */
+  point?: EvalPoint;
+  /** The real reference samples the metrics compare with (first evaluation point only). */
+  reference?: { samples: Float32Array; n: number };
+}
+
+/** The training loss over one window of steps, as the run goes (see {@link RunOptions.onLoss}). */
+export interface LossPoint {
+  /** Training steps done at the window's end. */
+  step: number;
+  /** Mean per-sample loss over the window's steps. */
+  loss: number;
+  /** Mean loss of each cluster's samples over the window (NaN for a cluster without samples), length k. */
+  clusters: number[];
 }
 
 /** Options of {@link runTraining}. */
 export interface RunOptions {
+  /** Called on every step and evaluation. */
   onProgress?: (p: RunProgress) => void;
   /** Called with the generated samples at every evaluation point (e.g. to write sample grids). */
   onEval?: (e: EvalSamples) => void | Promise<void>;
+  /** Called at the end of every training-loss window (the windows of `RunResult.loss`), as training goes. */
+  onLoss?: (l: LossPoint) => void;
   /** Write a checkpoint per evaluation point under `<checkpointDir>/step-<n>`. */
   checkpointDir?: string;
   /** Cache directory for preprocessed datasets. */
@@ -89,7 +114,7 @@ const LOSS_POINTS = 200;
 export async function runTraining(config: RunConfig, opts: RunOptions = {}): Promise<RunResult> {
   const started = performance.now();
   const seed = config.seed;
-  const run = await assembleRun(config, { cacheDir: opts.cacheDir ?? ".cache" });
+  const run = await assembleRun(config, { cacheDir: opts.cacheDir ?? ".cache", clusterLosses: true });
   const { dataset, schedule, clusters, model, method, stepper } = run;
   const { train, eval: ev } = config;
   let features: Awaited<ReturnType<typeof loadFeatureSpace>>;
@@ -118,6 +143,9 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
 
   const lossEvery = Math.max(1, Math.ceil(train.steps / LOSS_POINTS));
   const lossValues: number[] = [];
+  const k = run.k;
+  const clusterValues: number[][] = Array.from({ length: k }, () => []);
+  const clusterSums = new Float64Array(k), clusterCounts = new Float64Array(k);
   const curve: EvalPoint[] = [];
   const evalAt = new Set(ev.at);
   let windowSum = 0, windowN = 0, sinceEvalSum = 0, sinceEvalN = 0;
@@ -130,6 +158,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
   /** Read the pending losses (one transfer) and account them in step order; false at a non-finite one. */
   const readLosses = async (): Promise<boolean> => {
     const losses = await stepper.readLosses();
+    const byCluster = stepper.readClusterLosses();
     for (let i = 0; i < losses.length; i++) {
       const step = nextLossStep + i;
       const loss = losses[i];
@@ -141,8 +170,24 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
       windowN++;
       sinceEvalSum += loss;
       sinceEvalN++;
+      const cl = byCluster[i];
+      if (cl) {
+        for (let c = 0; c < k; c++) {
+          clusterSums[c] += cl.sums[c];
+          clusterCounts[c] += cl.counts[c];
+        }
+      }
       if (windowN === lossEvery || step === train.steps - 1) {
-        lossValues.push(windowSum / windowN);
+        const mean = windowSum / windowN;
+        lossValues.push(mean);
+        const clusters = Array.from(
+          clusterSums,
+          (sum, c) => (clusterCounts[c] > 0 ? sum / clusterCounts[c] : NaN),
+        );
+        clusters.forEach((v, c) => clusterValues[c].push(v));
+        opts.onLoss?.({ step: step + 1, loss: mean, clusters });
+        clusterSums.fill(0);
+        clusterCounts.fill(0);
         windowSum = 0;
         windowN = 0;
       }
@@ -173,7 +218,8 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     }
     const gen = await features.extract(samples, ev.samples);
     const metrics = quality.prepared.evaluate(gen, deriveSeed(seed, "metrics"));
-    curve.push({ step, metrics, trainLoss: sinceEvalN > 0 ? sinceEvalSum / sinceEvalN : NaN });
+    const point: EvalPoint = { step, metrics, trainLoss: sinceEvalN > 0 ? sinceEvalSum / sinceEvalN : NaN };
+    curve.push(point);
     sinceEvalSum = 0;
     sinceEvalN = 0;
     if (opts.checkpointDir) {
@@ -185,7 +231,14 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
         step,
       });
     }
-    await opts.onEval?.({ step, samples, n: ev.samples, dataShape: dataset.dataShape });
+    await opts.onEval?.({
+      step,
+      samples,
+      n: ev.samples,
+      dataShape: dataset.dataShape,
+      point,
+      ...(curve.length === 1 ? { reference: { samples: real, n: ev.referenceSamples } } : {}),
+    });
     evalMs += performance.now() - e0;
     return true;
   };
@@ -234,7 +287,7 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     curve,
     final: curve.length > 0 && !error ? curve[curve.length - 1].metrics : {},
     ...quality.resultFields(),
-    loss: { every: lossEvery, values: lossValues },
+    loss: { every: lossEvery, values: lossValues, clusters: clusterValues },
     method: methodSummary,
     paramCount,
     timing: {

@@ -91,3 +91,30 @@ Deno.test("runTraining: deferred loss reads (every 7 steps) give the same result
   assert.equal(lossReadInterval("wasm"), 1);
   assert.equal(lossReadInterval("webgpu"), DEVICE_LOSS_READ_EVERY);
 });
+
+Deno.test("runTraining: per-cluster losses per loss window, reported as they happen, average to the window's loss", async () => {
+  for (const method of ["vanilla", "pcgrad"]) {
+    const seen: { step: number; loss: number; clusters: number[] }[] = [];
+    const r = await runTraining(config({ method: { id: method, options: {} } }), {
+      onLoss: (l) => seen.push(l),
+    });
+    assert.equal(r.status, "ok", r.error);
+    const { every, values, clusters } = r.loss;
+    assert.equal(every, 1, "40 steps: one window per step");
+    assert.deepEqual(seen.map((l) => l.step), Array.from({ length: 40 }, (_, i) => i + 1));
+    assert.deepEqual(seen.map((l) => l.loss), values);
+    assert.equal(clusters!.length, 4);
+    for (let w = 0; w < values.length; w++) {
+      assert.deepEqual(seen[w].clusters, clusters!.map((c) => c[w]));
+      // The stratified sampler gives each cluster 64 / 4 samples, so the batch mean (computed by the method
+      // on the backend, float32) is the mean of the four cluster means (summed here on the host, float64).
+      const mean = clusters!.reduce((s, c) => s + c[w], 0) / 4;
+      assert.ok(
+        Math.abs(mean - values[w]) <= 2e-6 * values[w],
+        `${method} window ${w}: ${mean} vs ${values[w]}`,
+      );
+    }
+    // Early in training the noisiest timesteps (the last cluster) are the easiest: ε-prediction loss falls with t.
+    assert.ok(clusters![3][0] < clusters![0][0], `${clusters![0][0]} vs ${clusters![3][0]}`);
+  }
+});

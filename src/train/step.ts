@@ -29,7 +29,9 @@ export interface HostBatch {
   x0: Float32Array;
   /** [B * prod(dataShape)], N(0, I) */
   noise: Float32Array;
+  /** Timestep of each sample. */
   t: Int32Array;
+  /** Cluster of each sample. */
   cluster: Int32Array;
 }
 
@@ -46,6 +48,21 @@ export interface StepperOptions {
   emaDecay: number;
   /** Where Adam and the EMA run (default "auto": host on wasm/cpu, device on webgpu). */
   optimizer?: OptimizerPlacement;
+  /**
+   * Keep each step's per-cluster mean losses for {@link Stepper.readClusterLosses} (default false). They come
+   * from the method when it computes them (the one-pass per-cluster gradients of PCGrad and Nash-MTL), else
+   * from the batch's per-sample losses, kept on the backend and read with the step losses in the same
+   * transfer; the gradients and the update are unchanged.
+   */
+  clusterLosses?: boolean;
+}
+
+/** Losses of one step per cluster: sum and count of the per-sample losses of each cluster. */
+export interface ClusterLossStep {
+  /** Sum of the per-sample ε-losses of each cluster (float64), length k. */
+  sums: Float64Array;
+  /** Samples of each cluster in the batch, length k. */
+  counts: Int32Array;
 }
 
 /** Performs optimisation steps on one model. */
@@ -63,6 +80,11 @@ export interface Stepper {
    * (empty when none is pending). Frees the pending scalars.
    */
   readLosses(): Promise<Float32Array>;
+  /**
+   * The per-cluster losses of the steps whose losses the last {@link readLosses} returned, in the same
+   * order (empty unless the stepper was created with `clusterLosses`).
+   */
+  readClusterLosses(): ClusterLossStep[];
   /** The EMA of the weights (null when disabled). */
   readonly ema: Ema | null;
   /** Release the optimiser, the EMA and any pending losses. */
@@ -142,7 +164,18 @@ export function createStepper(opts: StepperOptions): Stepper {
     opts.emaDecay,
     opts.optimizer,
   );
-  let pending: tf.Scalar[] = [];
+  /** A step's loss still on the backend, with what its per-cluster losses are made from. */
+  interface Pending {
+    loss: tf.Scalar;
+    /** Per-sample losses of the whole batch (kept when the method computed no cluster losses). */
+    samples: tf.Tensor | null;
+    cluster: Int32Array;
+    /** Per-cluster means from the method, when it computed them. */
+    means: Float32Array | null;
+  }
+  let pending: Pending[] = [];
+  let lastClusterLosses: ClusterLossStep[] = [];
+  const track = opts.clusterLosses === true;
   return {
     ema: optimizer.ema,
     get pendingLosses() {
@@ -150,35 +183,77 @@ export function createStepper(opts: StepperOptions): Stepper {
     },
     async step(batch: HostBatch, step: number): Promise<void> {
       const mtlBatch = makeMtlBatch(model, schedule, k, batch);
-      const res = await method.step(mtlBatch, model.variables, step);
+      let samples: tf.Tensor | null = null;
+      if (track) {
+        const perSampleLoss = mtlBatch.perSampleLoss;
+        mtlBatch.perSampleLoss = (indices?: Int32Array) => {
+          const L = perSampleLoss(indices);
+          if (!indices) {
+            samples?.dispose();
+            samples = tf.keep(tf.clone(L)); // survives the method's tidy scopes and its own disposal of L
+          }
+          return L;
+        };
+      }
+      let res;
+      try {
+        res = await method.step(mtlBatch, model.variables, step);
+      } catch (e) {
+        (samples as tf.Tensor | null)?.dispose();
+        throw e;
+      }
       if (res.grads.length !== model.variables.length) {
         tf.dispose([...res.grads, res.loss]);
         throw new Error(
           `method ${method.id} returned ${res.grads.length} gradients for ${model.variables.length} variables`,
         );
       }
+      const kept = samples as tf.Tensor | null;
       try {
         await optimizer.apply(res.grads, step);
       } catch (e) {
         res.loss.dispose();
+        kept?.dispose();
         throw e;
       } finally {
         for (const g of res.grads) g.dispose();
       }
-      pending.push(res.loss);
+      const means = track && res.clusterLosses ? res.clusterLosses : null;
+      if (means) kept?.dispose();
+      pending.push({ loss: res.loss, samples: means ? null : kept, cluster: batch.cluster, means });
     },
     async readLosses(): Promise<Float32Array> {
       const taken = pending;
       pending = [];
+      lastClusterLosses = [];
       if (taken.length === 0) return new Float32Array(0);
+      const tensors = [...taken.map((p) => p.loss), ...taken.flatMap((p) => (p.samples ? [p.samples] : []))];
       try {
-        return await readConcat(taken);
+        const flat = await readConcat(tensors);
+        if (track) {
+          let offset = taken.length;
+          for (const p of taken) {
+            const sums = new Float64Array(k), counts = new Int32Array(k);
+            for (let i = 0; i < p.cluster.length; i++) counts[p.cluster[i]]++;
+            if (p.means) {
+              for (let c = 0; c < k; c++) sums[c] = counts[c] > 0 ? p.means[c] * counts[c] : 0;
+            } else if (p.samples) {
+              for (let i = 0; i < p.cluster.length; i++) sums[p.cluster[i]] += flat[offset + i];
+              offset += p.cluster.length;
+            } else counts.fill(0); // no per-sample losses were computed this step
+            lastClusterLosses.push({ sums, counts });
+          }
+        }
+        return flat.slice(0, taken.length);
       } finally {
-        tf.dispose(taken);
+        tf.dispose(tensors);
       }
     },
+    readClusterLosses(): ClusterLossStep[] {
+      return lastClusterLosses;
+    },
     dispose() {
-      tf.dispose(pending);
+      tf.dispose(pending.flatMap((p) => (p.samples ? [p.loss, p.samples] : [p.loss])));
       pending = [];
       optimizer.dispose();
     },

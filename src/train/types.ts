@@ -10,7 +10,9 @@ import type { ScheduleId } from "../diffusion/schedule.ts";
 
 /** A component chosen by registry id with its (fully resolved) options. */
 export interface Component {
+  /** Registry id. */
   id: string;
+  /** Resolved options. */
   options: Record<string, unknown>;
 }
 
@@ -21,12 +23,16 @@ export type TimestepSampler = "uniform" | "stratified";
 export interface RunConfig {
   /** Suite name (for paths and reports; not part of the numbers). */
   suite: string;
+  /** Dataset with resolved options. */
   dataset: Component;
+  /** Model with resolved options. */
   model: Component;
+  /** Noise schedule and timesteps. */
   diffusion: {
     schedule: ScheduleId;
     T: number;
   };
+  /** Timestep clustering (ANT §4.1) and how batches draw timesteps. */
   clustering: {
     /** Objective id: "none" (k = 1), "timestep", "snr", "gradient". */
     objective: string;
@@ -40,8 +46,11 @@ export interface RunConfig {
      */
     affinitySha256?: string;
   };
+  /** MTL method with resolved options. */
   method: Component;
+  /** Run seed: every random stream derives from it. */
   seed: number;
+  /** Training hyper-parameters. */
   train: {
     steps: number;
     batchSize: number;
@@ -52,6 +61,7 @@ export interface RunConfig {
     /** EMA decay of the weights used for sampling (0 disables EMA). */
     emaDecay: number;
   };
+  /** Evaluation settings. */
   eval: {
     /** Steps at which quality is measured (ascending; the last equals train.steps). */
     at: number[];
@@ -78,6 +88,7 @@ export interface RunConfig {
 
 /** Quality at one evaluation point. */
 export interface EvalPoint {
+  /** Training steps done. */
   step: number;
   /** Metric name (with feature space, e.g. "fd-data", "swd-data") -> value. */
   metrics: Record<string, number>;
@@ -102,21 +113,27 @@ export interface MetricFloor {
   resamples: number;
   /** Where the real "generated" samples come from, e.g. "train split" or "fresh draws". */
   source: string;
+  /** Mean over the resamples. */
   mean: number;
+  /** Standard deviation over the resamples. */
   sd: number;
   /** 5% and 95% quantiles of the resampled values: the floor band. */
   lo: number;
+  /** 95% quantile (the band's upper end). */
   hi: number;
 }
 
 /** Result of one run. The part under `timing` and `environment` is excluded from determinism checks. */
 export interface RunResult {
+  /** Schema tag. */
   schema: "antbench.run/1";
   /** Content id of the run (hash of the resolved config and the antbench version). */
   id: string;
+  /** "ok" or "failed". */
   status: "ok" | "failed";
   /** Why a failed run failed (e.g. "non-finite loss at step 37"). */
   error?: string;
+  /** The resolved config. */
   config: RunConfig;
   /** Clusters as inclusive [l, r] timestep intervals, in order. */
   clusters: [number, number][];
@@ -128,8 +145,12 @@ export interface RunResult {
   floors?: Record<string, MetricFloor>;
   /** Data-derived metric settings per metric key (e.g. the MMD bandwidth), when a metric has any. */
   metricSettings?: Record<string, Record<string, number | string>>;
-  /** Training loss every `lossEvery` steps (mean over the window). */
-  loss: { every: number; values: number[] };
+  /**
+   * Training loss every `every` steps (mean over the window; the last window may be shorter) and, per
+   * cluster, the mean loss of that cluster's samples over each window: `clusters[c][w]` (null in JSON for
+   * a window without samples of the cluster; absent in results written before it existed).
+   */
+  loss: { every: number; values: number[]; clusters?: number[][] };
   /** Method diagnostics (e.g. UW s_i trajectory, Nash solver failures). */
   method: Record<string, unknown>;
   /** Parameters of the model. */
