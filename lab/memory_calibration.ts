@@ -1,13 +1,19 @@
 /**
- * Calibration of the peak-memory estimate of src/suite/memory.ts: trains a few small configurations, each
- * in a fresh process on the wasm backend (lab/memory_probe.ts), and writes what they used with what the
- * estimate says to fixtures/memory/calibration.json. `src/suite/memory_test.ts` checks the estimate against
- * that file. Re-run after changing the model, the optimiser step, the sampler or the estimate:
+ * Calibration of the peak-memory estimate of src/suite/memory.ts: trains the configurations below, each in
+ * a fresh process (lab/memory_probe.ts) on the wasm backend (a few on cpu), and writes what they used to
+ * fixtures/memory/calibration.json; then prints the estimate against every stored measurement as a
+ * Markdown table. `src/suite/memory_test.ts` checks the estimate against that file. Re-run after changing a
+ * model's layers, the optimiser step, the per-cluster gradients, the sampler or the estimate:
  *
  *     node_modules/.bin/deno run -A lab/memory_calibration.ts [OUT.json [LABEL-REGEXP]]
+ *     node_modules/.bin/deno run -A lab/memory_calibration.ts --table [OUT.json]
  *
- * Every configuration trains 3 steps and evaluates once (the peak of a longer run is the same: the wasm
- * heap grows to its high-water mark in the first step and the first evaluation and never shrinks).
+ * A LABEL-REGEXP measures only the matching configurations and keeps the other records of OUT; `--table`
+ * measures nothing. Most configurations train 3 steps and evaluate once, after the last (the heap grows to
+ * its high-water mark in the first step and the first evaluation and never shrinks); three train 16 steps
+ * with the default 8 evaluations in between, to show that alternating does not grow it, nor the
+ * collector's lag the process. The probes run one after another (never two at once: each may take GiBs);
+ * the whole set takes about an hour on a loaded 2-core machine, "mlp 4096x16" needs about 8 GiB.
  *
  * @module
  */
@@ -25,9 +31,12 @@ interface Case {
   k: number;
   batchSize: number;
   samples: number;
-  /** Index of the run in the plan: 0 = the vanilla baseline, 1 = the method's run. */
-  run: 0 | 1;
+  /** Which run of the plan: "baseline" (vanilla, uniform timesteps, k = 1) or the method's run. */
+  pick: "baseline" | "method";
   sampler?: "uniform" | "stratified";
+  backend?: "wasm" | "cpu";
+  /** Training steps (default 3, one evaluation after the last); more steps evaluate at the default points. */
+  steps?: number;
 }
 
 const moons = { id: "moons", options: {} };
@@ -38,201 +47,67 @@ const unet = (options: Record<string, unknown>) => ({ id: "unet", options });
 const U28 = { channels: 16, channelMult: [1, 2, 2], numResBlocks: 1, groups: 4 };
 const U8 = { channels: 16, channelMult: [1, 2], numResBlocks: 1, groups: 4 };
 
+const c = (
+  label: string,
+  dataset: Case["dataset"],
+  model: Case["model"],
+  method: string,
+  k: number,
+  batchSize: number,
+  samples: number,
+  more: Partial<Case> = {},
+): Case => ({ label, dataset, model, method, k, batchSize, samples, pick: "method", ...more });
+
 const CASES: Case[] = [
-  {
-    label: "mlp default, vanilla",
-    dataset: moons,
-    model: mlp(128, 3),
-    method: "uw",
-    k: 5,
-    batchSize: 250,
-    samples: 1000,
-    run: 0,
-  },
-  {
-    label: "mlp 1024x4, uw",
-    dataset: moons,
-    model: mlp(1024, 4),
-    method: "uw",
-    k: 5,
-    batchSize: 250,
-    samples: 1000,
-    run: 1,
-  },
-  {
-    label: "mlp 2048x8, vanilla",
-    dataset: moons,
-    model: mlp(2048, 8),
-    method: "uw",
-    k: 5,
-    batchSize: 250,
-    samples: 1000,
-    run: 0,
-  },
-  {
-    label: "mlp 2048x8, uw",
-    dataset: moons,
-    model: mlp(2048, 8),
-    method: "uw",
-    k: 5,
-    batchSize: 250,
-    samples: 1000,
-    run: 1,
-  },
-  {
-    label: "mlp 2048x8, pcgrad k=5",
-    dataset: moons,
-    model: mlp(2048, 8),
-    method: "pcgrad",
-    k: 5,
-    batchSize: 250,
-    samples: 1000,
-    run: 1,
-  },
-  {
-    label: "mlp 2048x8, nashmtl k=10",
-    dataset: moons,
-    model: mlp(2048, 8),
-    method: "nashmtl",
-    k: 10,
-    batchSize: 250,
-    samples: 1000,
-    run: 1,
-  },
-  {
-    label: "mlp 1024x8, pcgrad k=10",
-    dataset: moons,
-    model: mlp(1024, 8),
-    method: "pcgrad",
-    k: 10,
-    batchSize: 250,
-    samples: 1000,
-    run: 1,
-  },
-  {
-    label: "mlp 1024x8, nashmtl k=20",
-    dataset: moons,
-    model: mlp(1024, 8),
-    method: "nashmtl",
-    k: 20,
-    batchSize: 200,
-    samples: 1000,
-    run: 1,
-  },
-  {
-    label: "mlp 1024x8, pcgrad k=20, uniform",
-    dataset: moons,
-    model: mlp(1024, 8),
-    method: "pcgrad",
-    k: 20,
-    batchSize: 200,
-    samples: 1000,
-    run: 1,
-    sampler: "uniform",
-  },
-  {
-    label: "mlp 512x3, batch 16384",
-    dataset: moons,
-    model: mlp(512, 3),
-    method: "uw",
-    k: 4,
-    batchSize: 16384,
-    samples: 1000,
-    run: 1,
-  },
-  {
-    label: "mlp 1024x3, batch 32768",
-    dataset: moons,
-    model: mlp(1024, 3),
-    method: "uw",
-    k: 4,
-    batchSize: 32768,
-    samples: 1000,
-    run: 1,
-  },
-  {
-    label: "mlp 4096x1, eval-bound",
-    dataset: moons,
-    model: mlp(4096, 1),
-    method: "uw",
-    k: 4,
-    batchSize: 16,
-    samples: 1000,
-    run: 1,
-  },
-  {
-    label: "unet digits8, uw",
-    dataset: digits,
-    model: unet(U8),
-    method: "uw",
-    k: 5,
-    batchSize: 60,
-    samples: 297,
-    run: 1,
-  },
-  {
-    label: "unet digits8, pcgrad, batch 300",
-    dataset: digits,
-    model: unet(U8),
-    method: "pcgrad",
-    k: 5,
-    batchSize: 300,
-    samples: 297,
-    run: 1,
-  },
-  {
-    label: "unet digits8 C64, uw, batch 250",
-    dataset: digits,
-    model: unet({ ...U8, channels: 64 }),
-    method: "uw",
-    k: 5,
-    batchSize: 250,
-    samples: 297,
-    run: 1,
-  },
-  {
-    label: "unet 28x28, uw, batch 30",
-    dataset: fashion,
-    model: unet(U28),
-    method: "uw",
-    k: 5,
-    batchSize: 30,
-    samples: 500,
-    run: 1,
-  },
-  {
-    label: "unet 28x28, pcgrad, batch 30",
-    dataset: fashion,
-    model: unet(U28),
-    method: "pcgrad",
-    k: 5,
-    batchSize: 30,
-    samples: 500,
-    run: 1,
-  },
-  {
-    label: "unet 28x28, uw, batch 100, 200 samples",
-    dataset: fashion,
-    model: unet(U28),
-    method: "uw",
-    k: 5,
-    batchSize: 100,
-    samples: 200,
-    run: 1,
-  },
-  {
-    label: "unet 28x28 C8, uw, batch 250",
-    dataset: fashion,
-    model: unet({ ...U28, channels: 8 }),
-    method: "uw",
-    k: 5,
-    batchSize: 250,
-    samples: 300,
-    run: 1,
-  },
+  c("mlp default, vanilla", moons, mlp(128, 3), "uw", 5, 250, 1000, { pick: "baseline" }),
+  c("mlp 1024x4, uw", moons, mlp(1024, 4), "uw", 5, 250, 1000),
+  c("mlp 2048x8, vanilla", moons, mlp(2048, 8), "uw", 5, 250, 1000, { pick: "baseline" }),
+  c("mlp 2048x8, uw", moons, mlp(2048, 8), "uw", 5, 250, 1000),
+  c("mlp 2048x8, pcgrad k=5", moons, mlp(2048, 8), "pcgrad", 5, 250, 1000),
+  c("mlp 2048x8, nashmtl k=10", moons, mlp(2048, 8), "nashmtl", 10, 250, 1000),
+  c("mlp 1024x8, pcgrad k=10", moons, mlp(1024, 8), "pcgrad", 10, 250, 1000),
+  c("mlp 1024x8, nashmtl k=20", moons, mlp(1024, 8), "nashmtl", 20, 200, 1000),
+  c("mlp 1024x8, pcgrad k=20, uniform", moons, mlp(1024, 8), "pcgrad", 20, 200, 1000, { sampler: "uniform" }),
+  c("mlp 1024x8, pcgrad k=40", moons, mlp(1024, 8), "pcgrad", 40, 400, 1000),
+  c("mlp 512x3, batch 16384", moons, mlp(512, 3), "uw", 4, 16384, 1000),
+  c("mlp 1024x3, batch 32768", moons, mlp(1024, 3), "uw", 4, 32768, 1000),
+  c("mlp 1024x3, pcgrad k=4, batch 16384", moons, mlp(1024, 3), "pcgrad", 4, 16384, 1000),
+  c("mlp 4096x1, eval-bound", moons, mlp(4096, 1), "uw", 4, 16, 1000),
+  // The largest MLP validation allows (issue 13's, that aborted tfjs-wasm with tfjs's Adam on the heap).
+  c("mlp 4096x8, batch 32", moons, mlp(4096, 8), "uw", 2, 32, 50, { pick: "baseline" }),
+  c("mlp 4096x16, batch 32", moons, mlp(4096, 16), "uw", 2, 32, 50, { pick: "baseline" }),
+  c("unet digits8, uw", digits, unet(U8), "uw", 5, 60, 297),
+  c("unet digits8, pcgrad, batch 300", digits, unet(U8), "pcgrad", 5, 300, 297),
+  c("unet digits8 C64, uw, batch 250", digits, unet({ ...U8, channels: 64 }), "uw", 5, 250, 297),
+  c(
+    "unet digits8 C64, pcgrad k=10, batch 250",
+    digits,
+    unet({ ...U8, channels: 64 }),
+    "pcgrad",
+    10,
+    250,
+    297,
+  ),
+  c("unet 28x28, uw, batch 30", fashion, unet(U28), "uw", 5, 30, 500),
+  c("unet 28x28, pcgrad, batch 30", fashion, unet(U28), "pcgrad", 5, 30, 500),
+  c("unet 28x28, nashmtl k=10, batch 100, 100 samples", fashion, unet(U28), "nashmtl", 10, 100, 100),
+  c("unet 28x28, uw, batch 100, 200 samples", fashion, unet(U28), "uw", 5, 100, 200),
+  c("unet 28x28 C8, uw, batch 250", fashion, unet({ ...U28, channels: 8 }), "uw", 5, 250, 300),
+  // Longer runs that alternate training and 8 evaluations (the heap's fragmentation, the collector's lag).
+  c("mlp 1024x4, uw, 16 steps", moons, mlp(1024, 4), "uw", 5, 250, 1000, { steps: 16 }),
+  c("mlp 1024x8, pcgrad k=10, 16 steps", moons, mlp(1024, 8), "pcgrad", 10, 250, 1000, { steps: 16 }),
+  c("unet digits8 C64, pcgrad k=5, 16 steps", digits, unet({ ...U8, channels: 64 }), "pcgrad", 5, 100, 297, {
+    steps: 16,
+  }),
+  // The cpu backend: tensors in JavaScript memory (its kernels are slow: small configurations).
+  c("cpu: mlp 1024x4, uw", moons, mlp(1024, 4), "uw", 5, 250, 1000, { backend: "cpu" }),
+  c("cpu: mlp 1024x4, pcgrad k=5", moons, mlp(1024, 4), "pcgrad", 5, 250, 1000, { backend: "cpu" }),
+  c("cpu: mlp 512x3, batch 4096", moons, mlp(512, 3), "uw", 4, 4096, 1000, { backend: "cpu" }),
+  c("cpu: unet digits8, uw, batch 60", digits, unet(U8), "uw", 5, 60, 297, { backend: "cpu" }),
 ];
 
 function suiteOf(c: Case): Record<string, unknown> {
+  const steps = c.steps ?? 3;
   return {
     name: "calibration",
     datasets: [c.dataset],
@@ -242,9 +117,11 @@ function suiteOf(c: Case): Record<string, unknown> {
     ...(c.sampler ? { sampler: c.sampler } : {}),
     methods: [c.method],
     seeds: 1,
-    steps: 3,
+    steps,
+    controls: false,
     train: { batchSize: c.batchSize },
     eval: {
+      ...(steps === 3 ? { at: [3], minPoints: 1 } : {}),
       samples: c.samples,
       referenceSamples: Math.min(c.samples, 297),
       sampler: { kind: "ddim", steps: 2 },
@@ -253,50 +130,91 @@ function suiteOf(c: Case): Record<string, unknown> {
   };
 }
 
-const out = Deno.args[0] ?? "fixtures/memory/calibration.json";
 const reg = defaultRegistries();
-const records = [];
-const only = Deno.args[1] === undefined ? null : new RegExp(Deno.args[1]);
-for (const c of CASES.filter((c) => only === null || only.test(c.label))) {
-  const suite = suiteOf(c);
-  const resolved = resolveSuite(suite, reg);
-  const run = (await planRuns(resolved, reg))[c.run];
-  const data = await datasetShape(c);
-  const est = estimateRunMemory(run.config, data)!;
-  const p = await new Deno.Command(Deno.execPath(), {
-    args: [
-      "run",
-      "-A",
-      new URL("./memory_probe.ts", import.meta.url).pathname,
-      JSON.stringify(suite),
-      String(c.run),
-    ],
-    stdout: "piped",
-    stderr: "null",
-  }).output();
-  const line = new TextDecoder().decode(p.stdout).trim().split("\n").pop()!;
-  const measured = JSON.parse(line);
-  records.push({ label: c.label, suite, run: c.run, ...data, measured });
-  console.log(
-    `${c.label.padEnd(40)} heap train ${mib(measured.heapTrain)} end ${mib(measured.heapEnd)} | est ${
-      mib(est.wasmBytes)
-    } ` +
-      `(train ${mib(est.trainBytes)}, eval ${mib(est.evalBytes)}) ratio ${
-        (est.wasmBytes / measured.heapEnd).toFixed(2)
-      } ${measured.status}`,
-  );
+const tableOnly = Deno.args[0] === "--table";
+const args = tableOnly ? Deno.args.slice(1) : Deno.args;
+const out = args[0] ?? "fixtures/memory/calibration.json";
+const only = args[1] === undefined ? null : new RegExp(args[1]);
+const order = CASES.map((c) => c.label);
+// deno-lint-ignore no-explicit-any
+type CalibrationRecord = any;
+// With a label filter (or --table), the records already in OUT are kept; new measurements replace theirs.
+let records: CalibrationRecord[] = [];
+if (only || tableOnly) {
+  try {
+    records = JSON.parse(await Deno.readTextFile(out)).records;
+  } catch (e) {
+    if (!(e instanceof Deno.errors.NotFound)) throw e;
+  }
 }
-await atomicWriteJson(out, {
-  schema: "antbench.memory-calibration/1",
-  backend: "wasm",
-  tfjs: "4.22.0",
-  note:
-    "heapTrain: wasm heap bytes when the first evaluation starts; heapEnd: after it; hwm: VmHWM of the process",
-  records,
-});
+if (!tableOnly) {
+  for (const c of CASES.filter((c) => only === null || only.test(c.label))) {
+    const suite = suiteOf(c);
+    const pick = c.pick === "baseline" ? "baseline" : c.method;
+    const backend = c.backend ?? "wasm";
+    const data = await datasetShape(c);
+    const probe = new URL("./memory_probe.ts", import.meta.url).pathname;
+    const p = await new Deno.Command(Deno.execPath(), {
+      args: ["run", "-A", probe, JSON.stringify(suite), pick, backend],
+      stdout: "piped",
+      stderr: "piped",
+    }).output();
+    const line = new TextDecoder().decode(p.stdout).trim().split("\n").pop()!;
+    let measured;
+    try {
+      measured = JSON.parse(line);
+    } catch {
+      measured = { status: "crashed", error: new TextDecoder().decode(p.stderr).slice(-2000) };
+    }
+    records = records.filter((r) => r.label !== c.label && order.includes(r.label));
+    records.push({ label: c.label, suite, pick, backend, ...data, measured });
+    records.sort((a, b) => order.indexOf(a.label) - order.indexOf(b.label));
+    await save();
+    console.error(`${c.label}: ${measured.status} (${measured.seconds ?? "?"} s)`);
+  }
+}
+await printTable();
+
+/** The estimate against every stored measurement, as a Markdown table (MiB; ratio = estimate / measured). */
+async function printTable() {
+  console.log(
+    "| configuration | backend | train est / in use | eval est / in use | heap est / measured | process est / VmHWM |",
+  );
+  console.log("|---|---|---|---|---|---|");
+  for (const rec of records) {
+    const m = rec.measured;
+    if (m.status !== "ok") {
+      console.log(`| ${rec.label} | ${rec.backend} | ${m.status} | | | |`);
+      continue;
+    }
+    const runs = await planRuns(resolveSuite(rec.suite, reg), reg);
+    const run = runs.find((r) =>
+      rec.pick === "baseline" ? r.config.clustering.objective === "none" : r.config.method.id === rec.pick
+    )!;
+    const e = estimateRunMemory(run.config, rec, rec.backend)!;
+    const pair = (est: number, got: number) => `${mib(est)} / ${mib(got)} (${(est / got).toFixed(2)})`;
+    console.log(
+      `| ${rec.label} | ${rec.backend} | ${pair(e.trainBytes, m.liveTrain)} | ${
+        pair(e.evalBytes, m.liveEval)
+      } | ${rec.backend === "wasm" ? pair(e.wasmBytes, m.heapEnd) : "-"} | ${pair(e.processBytes, m.hwm)} |`,
+    );
+  }
+}
+
+/** Write every record so far (after each measurement: an interrupted calibration keeps what it measured). */
+async function save() {
+  await atomicWriteJson(out, {
+    schema: "antbench.memory-calibration/2",
+    tfjs: "4.22.0",
+    note: "liveTrain/liveEval: peak bytes in use while training / evaluating (wasm: malloc - free; cpu: " +
+      "distinct tensor data); heapTrain: wasm heap size when the first evaluation starts; heapEnd: at the " +
+      "end; hwm: VmHWM of the process (lab/memory_probe.ts)",
+    records,
+  });
+}
 
 function mib(b: number): string {
-  return `${(b / 2 ** 20).toFixed(0).padStart(5)} MiB`;
+  return ((b ?? NaN) / 2 ** 20).toFixed(0);
 }
 
 async function datasetShape(c: Case) {

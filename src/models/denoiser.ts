@@ -47,10 +47,25 @@ export interface ModelFootprint {
   /** Number of scalar parameters (exactly what `paramCount()` of the built model returns). */
   params: number;
   /**
-   * float32 values produced by one forward pass per sample (every op's output, summed): what a
-   * training step keeps alive for the backward pass, and a sampling pass holds until its tidy ends.
+   * float32 values per sample that a training step holds when its backward pass ends (the forward's
+   * outputs its gradients saved, plus every activation gradient: tfjs frees neither before the backward
+   * pass is over): the step's peak, per sample.
    */
   activations: number;
+  /**
+   * float32 values per sample that one forward pass without a tape (a sampling step) holds at its peak:
+   * every op's output, kept until its `tf.tidy` ends, plus the scratch values of the kernel running at that
+   * moment (a fused SiLU's pre-activation and sigmoid).
+   */
+  inference: number;
+  /**
+   * Output values per sample of the dense (matmul) layers whose weights get gradients: tfjs-wasm's XNNPACK
+   * matmul keeps a packed copy of a product's right operand until that tensor is freed, and a dense layer's
+   * weight gradient xᵀ·dz has the layer's output gradient dz on the right (src/suite/memory.ts).
+   */
+  denseOutputs: number;
+  /** Size of the largest weight tensor (a per-segment gradient of unequal segments is built in pieces). */
+  largestParam: number;
 }
 
 /** A registered model architecture. */

@@ -1,11 +1,16 @@
 import assert from "node:assert/strict";
 import * as tf from "@tensorflow/tfjs-core";
-import "@tensorflow/tfjs-backend-cpu";
 import { mlpFactory } from "./mlp.ts";
 import { unetFactory } from "./unet.ts";
 import type { UnetOptions } from "./unet.ts";
+import { trackTensorData, trackWasmMalloc } from "../runtime/live_memory.ts";
+import { valueAndGrads } from "../mtl/grads.ts";
+import { epsilonLossHost } from "../diffusion/loss.ts";
+import { makeSchedule } from "../diffusion/schedule.ts";
+import { Rng } from "../runtime/rng.ts";
+import { initBackend } from "../runtime/backend.ts";
 
-await tf.setBackend("cpu");
+await initBackend("wasm");
 
 Deno.test("mlp footprint: the parameter count equals the built model's (defaults: 37,762)", () => {
   for (
@@ -23,11 +28,24 @@ Deno.test("mlp footprint: the parameter count equals the built model's (defaults
   assert.equal(mlpFactory.footprint!(mlpFactory.defaults, [2]).params, 37_762);
 });
 
-Deno.test("mlp footprint: activations count the forward's op outputs (hand count for hidden 10, depth 2)", () => {
-  // embedding 2.5·8 = 20; layer 1: 2 matmuls + 2 adds + relu = 50; layer 2: matmul + add + relu = 30;
-  // output: matmul + add = 4 (d = 2). Total 104.
+Deno.test("mlp footprint: activation counts by hand (hidden 10, depth 2, timeDim 8, 2-D data)", () => {
+  // Training, ReLU: per layer y, step(y), dy·step(y) and y's gradient = 4·2·10 = 80; x_t, noise,
+  // prediction and its gradient 4·2, emb(t) 8; loss, weight, gradient 3. Total 99.
+  // Inference: the first layer's x W_x, emb W_t and their sum 3·10 (more than the two outputs), emb 8,
+  // x_t and the prediction 2·2, t 1 = 43. Dense outputs: 10 + 10 + 2.
   const o = { ...mlpFactory.defaults, hidden: 10, depth: 2, timeDim: 8 };
-  assert.equal(mlpFactory.footprint!(o, [2]).activations, 104);
+  assert.deepEqual(mlpFactory.footprint!(o, [2]), {
+    params: 242,
+    activations: 99,
+    inference: 43,
+    denseOutputs: 22,
+    largestParam: 100,
+  });
+  // SiLU: 10 per layer and unit (y, z, six derivative terms, the zeros for z, y's gradient); inference:
+  // the last layer's z and σ(z) besides its output and the first layer's: (2 + 2)·10 + 13.
+  const silu = mlpFactory.footprint!({ ...o, activation: "silu" }, [2]);
+  assert.equal(silu.activations, 10 * 2 * 10 + 8 + 8 + 3);
+  assert.equal(silu.inference, 40 + 13);
   assert.deepEqual(mlpFactory.shapeProblems!(o, [8, 8, 1]).length, 1);
   assert.deepEqual(mlpFactory.shapeProblems!(o, [2]), []);
 });
@@ -53,8 +71,26 @@ Deno.test("unet footprint: the parameter count equals the built model's across o
   assert.equal(unetFactory.shapeProblems!(unetFactory.defaults, [2]).length, 1);
 });
 
-Deno.test("footprints: activations agree with tf.profile's op outputs of a real forward pass (within 3%)", async () => {
-  // Every kernel's new output bytes, without views (Reshape) and scope entries that repeat their kernels.
+/**
+ * Peak bytes of `f` above what was in use before it (src/runtime/live_memory.ts): distinct tensor data
+ * (`tensors`), or everything between the wasm module's malloc and free, kernels' scratch included.
+ */
+function peakBytes(f: () => void, what: "tensors" | "malloc" = "tensors"): number {
+  const meter = what === "tensors" ? trackTensorData() : trackWasmMalloc()!;
+  try {
+    f();
+    return meter.peak;
+  } finally {
+    meter.stop();
+  }
+}
+
+Deno.test("footprints: activation counts agree with the measured peaks of real passes (per sample)", () => {
+  // Per sample = the growth of the peak from 4 to 12 samples, so the parameter-sized terms cancel:
+  // inference = one forward without a tape (everything allocated, scratch included); training = the
+  // vanilla step's gradient (tf.variableGrads of the mean ε-loss; distinct tensor data), whose peak is the
+  // end of the backward pass.
+  const schedule = makeSchedule("linear", 100);
   const cases: [typeof mlpFactory | typeof unetFactory, Record<string, unknown>, number[]][] = [
     [mlpFactory, {}, [2]],
     [mlpFactory, { hidden: 64, depth: 4, activation: "silu" }, [2]],
@@ -69,20 +105,44 @@ Deno.test("footprints: activations agree with tf.profile's op outputs of a real 
       16,
       1,
     ]],
+    [unetFactory, { channels: 8, channelMult: [1, 2], numResBlocks: 2, midAttention: false }, [8, 8, 1]],
   ];
-  const B = 2;
   for (const [f, o, shape] of cases) {
     const opts = { ...f.defaults, ...o } as never;
     const m = f.build(opts, { dataShape: shape, T: 100, initSeed: 1 });
-    const x = tf.randomNormal([B, ...shape]);
-    const t = tf.tensor1d([1, 2]);
-    const prof = await tf.profile(() => m.apply(x, t));
-    const measured = prof.kernels
-      .filter((k) => !["Reshape", "fusedConv2d__op", "unnamed scope"].includes(k.name))
-      .reduce((s, k) => s + k.bytesAdded, 0) / 4 / B;
-    const est = f.footprint!(opts, shape).activations;
-    assert.ok(Math.abs(est / measured - 1) < 0.03, `${f.id} ${JSON.stringify(o)}: ${est} vs ${measured}`);
-    tf.dispose([x, t]);
+    const dim = shape.reduce((a, b) => a * b, 1);
+    const measure = (B: number) => {
+      const rng = new Rng(B);
+      const x0 = rng.normalArray(B * dim), noise = rng.normalArray(B * dim);
+      const t = Int32Array.from({ length: B }, (_, i) => (i * 37) % 100);
+      const inference = peakBytes(() =>
+        tf.tidy(() => {
+          m.apply(tf.tensor(x0, [B, ...shape]), tf.tensor1d(Float32Array.from(t)));
+        }), "malloc");
+      const training = peakBytes(() => {
+        const r = valueAndGrads(
+          () => tf.mean(epsilonLossHost(m, schedule, x0, noise, t)) as tf.Scalar,
+          m.variables,
+        );
+        tf.dispose([r.value, ...r.grads]);
+      });
+      return { inference, training };
+    };
+    const [a, b] = [measure(4), measure(12)];
+    const fp = f.footprint!(opts, shape);
+    const label = `${f.id} ${JSON.stringify(o)}`;
+    const inference = (b.inference - a.inference) / 8 / 4, training = (b.training - a.training) / 8 / 4;
+    assert.ok(
+      Math.abs(fp.inference / inference - 1) < 0.01,
+      `${label}: inference ${fp.inference} vs ${inference}`,
+    );
+    assert.ok(
+      Math.abs(fp.activations / training - 1) < 0.02,
+      `${label}: training ${fp.activations} vs ${training}`,
+    );
+    // What does not grow with the batch: the gradients (P) during training, nothing during inference.
+    assert.ok(Math.abs((a.training - 4 * 4 * training) / 4 / fp.params - 1) < 0.05, `${label}: gradients`);
+    assert.ok(Math.abs(a.inference - 4 * 4 * inference) < 0.01 * a.inference, `${label}: inference constant`);
     m.dispose();
   }
 });

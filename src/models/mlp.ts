@@ -98,16 +98,27 @@ function positiveInt(problems: string[], o: Record<string, unknown>, key: string
 }
 
 /**
- * Parameters and per-sample forward activations of the MLP for d-dimensional data: the weights of the
- * layout in the module doc, and the op outputs of the forward pass (embedding: t·f, sin, cos (timeDim/2
- * each), concat (timeDim) = 2.5·timeDim; first layer: two matmuls, two adds, the activation = 5H, or 6H with SiLU's sigmoid; each
- * further layer: matmul, add, activation = 3H (4H); output: matmul, add = 2d).
+ * Parameters and per-sample activation counts of the MLP for d-dimensional data (the
+ * {@link ModelFootprint} rules; src/models/unet_footprint.ts explains them). With H = hidden, D = depth,
+ * τ = timeDim, every layer one fused dense kernel (src/models/layers/linear.ts):
+ *
+ * - training, ReLU: 4·D·H + τ + 4d + 3. Per hidden layer its output y (saved), the two derivative terms
+ *   its gradient function keeps (step(y), dy·step(y)) and y's gradient from the next layer; the inputs
+ *   x_t, emb(t), noise, the prediction and its gradient; the loss, its weight and gradient.
+ * - training, SiLU: 10·D·H + τ + 4d + 3: per layer y and z (both saved), six derivative terms, the zeros
+ *   tfjs makes for the unused gradient of z, y's gradient.
+ * - inference: max(3, D)·H + τ + 2d + 1 with ReLU, (D + 2)·H + τ + 2d + 1 with SiLU: the outputs, x_t,
+ *   emb(t) and t, at the moment the kernels' scratch peaks (the first layer's two products and their sum;
+ *   a SiLU layer's pre-activation and sigmoid besides its output).
+ * - dense outputs: D·H + d; the largest weight: H × H (τ × H for one layer).
  */
 export function mlpFootprint(o: MlpOptions, d: number): ModelFootprint {
-  const H = o.hidden, act = o.activation === "silu" ? 2 : 1;
-  const params = (d + o.timeDim) * H + H + (o.depth - 1) * (H * H + H) + H * d + d;
-  const activations = 2.5 * o.timeDim + (4 + act) * H + (o.depth - 1) * (2 + act) * H + 2 * d;
-  return { params, activations };
+  const H = o.hidden, D = o.depth, silu = o.activation === "silu";
+  const params = (d + o.timeDim) * H + H + (D - 1) * (H * H + H) + H * d + d;
+  const activations = (silu ? 10 : 4) * D * H + o.timeDim + 4 * d + 3;
+  const inference = (silu ? D + 2 : Math.max(3, D)) * H + o.timeDim + 2 * d + 1;
+  const largestParam = Math.max(D > 1 ? H * H : 0, o.timeDim * H, d * H);
+  return { params, activations, inference, denseOutputs: D * H + d, largestParam };
 }
 
 /** The "mlp" model factory. */

@@ -110,8 +110,9 @@ export interface MtlMethodFactory<O = Record<string, unknown>> {
   create(options: O, ctx: MtlContext): MtlMethod;
   /**
    * How a step takes gradients, for the memory estimate (src/suite/memory.ts): "batch" (the default) is one
-   * backward pass over the whole batch; "per-cluster" is one pass per cluster on its samples, keeping the
-   * k gradients and their [k, P] stack alive together.
+   * gradient of the whole batch; "per-cluster" is the k task gradients g_i, from one segmented pass over the
+   * whole batch on wasm/cpu (src/train/cluster_pass.ts: [k, P] per-segment gradients on the backend, then
+   * their k·P host copies), or one pass per cluster on webgpu.
    */
   readonly gradients?: "batch" | "per-cluster";
 }

@@ -10,8 +10,8 @@
  *   and enough held-out samples for `eval.referenceSamples`, and names a known feature space.
  * - Every model fits its data's shape (an MLP needs vectors, a U-Net images whose size halves per level).
  * - Every run's estimated peak memory (src/suite/memory.ts) fits: the 4 GiB wasm32 heap on the wasm
- *   backend, and the machine's memory (or cgroup limit) shared by `jobs` parallel runs; `maxMemory`
- *   replaces both limits.
+ *   backend, and the machine's memory (or cgroup limit) shared by `jobs` parallel runs (the whole process
+ *   on wasm and cpu, its host side on webgpu); `maxMemory` replaces both limits.
  *
  * All problems are collected and thrown at once as one UsageError.
  *
@@ -33,8 +33,8 @@ import type { MachineMemory } from "../runtime/machine.ts";
 import {
   estimateRunMemory,
   formatBytes,
-  MEMORY_COEFFICIENTS,
   type MemoryEstimate,
+  SAMPLING_BATCH,
   WASM_HEAP_LIMIT,
 } from "./memory.ts";
 import { runLabel } from "./runner.ts";
@@ -158,25 +158,26 @@ export async function preflight(
   const processLimit = opts.maxMemory ?? (opts.machine ? perRunShare(opts.machine, opts.jobs) : Infinity);
   const estimates = new Map<string, MemoryEstimate | null>();
   // One problem per blamed field; it names the largest estimate and how many runs it concerns.
-  const memoryProblems = new Map<string, { bytes: number; limit: string; runs: string[] }>();
+  const memoryProblems = new Map<string, { bytes: number; limit: string; kind: string; runs: string[] }>();
   for (const run of runs) {
     const data = loaded.get(canonicalJson(run.config.dataset as Component));
     if (!data || shapeBad) continue;
-    const est = estimateRunMemory(run.config, data);
+    const est = estimateRunMemory(run.config, data, opts.backend === "native" ? "wasm" : opts.backend);
     estimates.set(run.id, est);
     if (!est) continue;
-    const host = est.processBytes - (opts.backend === "webgpu" ? est.wasmBytes : 0);
-    let over: { bytes: number; limit: string } | null = null;
+    let over: { bytes: number; limit: string; kind: string } | null = null;
     if (est.wasmBytes > wasmLimit) {
       over = {
         bytes: est.wasmBytes,
+        kind: "wasm heap",
         limit: opts.maxMemory !== undefined
           ? `--max-memory ${formatBytes(wasmLimit)}`
           : `the ${formatBytes(WASM_HEAP_LIMIT)} that tfjs-wasm (wasm32) can address`,
       };
-    } else if (host > processLimit) {
+    } else if (est.processBytes > processLimit) {
       over = {
-        bytes: host,
+        bytes: est.processBytes,
+        kind: opts.backend === "webgpu" ? "host memory" : "memory",
         limit: opts.maxMemory !== undefined
           ? `--max-memory ${formatBytes(processLimit)}`
           : `${formatBytes(processLimit)}, the share of one of ${opts.jobs} parallel run(s) in 90% of this ` +
@@ -186,15 +187,14 @@ export async function preflight(
     }
     if (!over) continue;
     const key = blame(run, est);
-    const entry = memoryProblems.get(key) ?? { bytes: 0, limit: over.limit, runs: [] };
+    const entry = memoryProblems.get(key) ?? { bytes: 0, limit: over.limit, kind: over.kind, runs: [] };
     if (over.bytes > entry.bytes) Object.assign(entry, over);
     entry.runs.push(runLabel(run.config));
     memoryProblems.set(key, entry);
   }
-  const memoryKind = opts.backend === "wasm" || opts.backend === "native" ? "wasm heap" : "memory";
-  for (const [why, { bytes, limit, runs: labels }] of memoryProblems) {
+  for (const [why, { bytes, limit, kind, runs: labels }] of memoryProblems) {
     problems.push(
-      `${why}: estimated peak ${memoryKind} ${formatBytes(bytes)} per run exceeds ${limit} ` +
+      `${why}: estimated peak ${kind} ${formatBytes(bytes)} per run exceeds ${limit} ` +
         `(${labels.length === 1 ? `run ${labels[0]}` : `${labels.length} runs, e.g. ${labels[0]}`}; ` +
         `make it smaller, or pass --max-memory to override the estimate; formula: src/suite/memory.ts)`,
     );
@@ -206,18 +206,20 @@ export async function preflight(
 /** The field that dominates a run's estimate, with its value and the estimate's inputs. */
 function blame(run: PlannedRun, est: MemoryEstimate): string {
   const c = run.config;
-  const { alpha, beta } = MEMORY_COEFFICIENTS;
-  const act = alpha * c.train.batchSize * est.activations;
-  const evalAct = beta * Math.min(c.eval.samples, 500) * est.activations;
+  const act = 4 * c.train.batchSize * est.activations;
+  const evalAct = 4 * Math.min(c.eval.samples, SAMPLING_BATCH) * est.inference;
   const inputs = `${est.params.toLocaleString("en-US")} parameters, ${
     Math.round(est.activations).toLocaleString("en-US")
-  } activations per sample`;
-  if (evalAct > act && 4 * evalAct > est.trainBytes) {
-    return `eval.samples: got ${c.eval.samples} (sampled in batches of up to 500; ${inputs})`;
+  } activation values per training sample`;
+  if (est.evalBytes > est.trainBytes && evalAct > est.evalBytes / 2) {
+    return `eval.samples: got ${c.eval.samples} (sampled in batches of up to ${SAMPLING_BATCH}; ${
+      est.params.toLocaleString("en-US")
+    } parameters, ${Math.round(est.inference).toLocaleString("en-US")} values per sample)`;
   }
-  if (act > 16 * est.params) return `train.batchSize: got ${c.train.batchSize} (${inputs})`;
-  return `model ${c.model.id}: ${
-    est.params.toLocaleString("en-US")
-  } parameters (a training step holds about 16 ` +
-    `float32 copies of them: weights, Adam moments, EMA, gradients, the optimiser's temporaries)`;
+  if (act > est.trainBytes / 2) return `train.batchSize: got ${c.train.batchSize} (${inputs})`;
+  const copies = est.segments > 0
+    ? `weights, gradients and ${est.segments} per-cluster gradients on the backend, `
+    : "weights and gradients on the backend, ";
+  return `model ${c.model.id}: ${est.params.toLocaleString("en-US")} parameters (a training step holds ` +
+    `${copies}Adam's moments and the EMA on the host)`;
 }
