@@ -12,7 +12,7 @@
  * @module
  */
 import type { ScheduleId } from "../diffusion/schedule.ts";
-import type { TimestepSampler } from "../train/types.ts";
+import type { LossKind, TimestepSampler } from "../train/types.ts";
 
 /** A registry component by id, optionally with options (merged over the factory's defaults). */
 export interface ComponentSpec {
@@ -39,6 +39,11 @@ export interface TrainSpec {
   beta1?: number;
   beta2?: number;
   emaDecay?: number;
+  /**
+   * "eps" (default): L_simple; "hybrid": mse + vb with learned variance (Nichol & Dhariwal 2021; ANT's and
+   * DiT's loss), which needs every model of the suite to have `learnSigma: true`.
+   */
+  loss?: LossKind;
 }
 
 /** Evaluation settings (all optional; see SUITE_DEFAULTS.eval). */
@@ -137,7 +142,7 @@ export const SUITE_DEFAULTS = {
   schedule: "linear" as ScheduleId,
   T: 1000,
   sampler: "stratified" as TimestepSampler,
-  train: { batchSize: 256, lr: 1e-3, beta1: 0.9, beta2: 0.999, emaDecay: 0.995 },
+  train: { batchSize: 256, lr: 1e-3, beta1: 0.9, beta2: 0.999, emaDecay: 0.995, loss: "eps" as LossKind },
   eval: {
     samples: 1000,
     referenceSamples: 1000,

@@ -8,10 +8,11 @@
  */
 import { SCHEDULE_IDS, type ScheduleId } from "../diffusion/schedule.ts";
 import { badValue, throwIfProblems } from "../runtime/errors.ts";
-import type { Component, RunConfig, TimestepSampler } from "../train/types.ts";
+import { type Component, LOSS_KINDS, type RunConfig, type TimestepSampler } from "../train/types.ts";
 import { type ExclusionSpec, SUITE_DEFAULTS } from "./schema.ts";
 import type { SuiteRegistries } from "./registries.ts";
 import { Checker, duplicates, isInt, isObject } from "./checker.ts";
+import { checkLossAndModels } from "./validate_loss.ts";
 import {
   checkEvalPoints,
   defaultEvalSteps,
@@ -70,7 +71,7 @@ const TOP_KEYS = [
   "backend",
   "regression",
 ];
-const TRAIN_KEYS = ["batchSize", "lr", "beta1", "beta2", "emaDecay"];
+const TRAIN_KEYS = ["batchSize", "lr", "beta1", "beta2", "emaDecay", "loss"];
 const EVAL_KEYS = [
   "at",
   "every",
@@ -181,7 +182,8 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
 
   const trainRaw = s.train ?? {};
   const d = SUITE_DEFAULTS;
-  let train: RunConfig["train"] = { steps, ...d.train };
+  const { loss: defaultLoss, ...trainDefaults } = d.train;
+  let train: RunConfig["train"] = { steps, ...trainDefaults };
   if (!isObject(trainRaw)) c.add("train", trainRaw, "an object");
   else {
     c.unknownKeys("train", trainRaw, TRAIN_KEYS);
@@ -200,7 +202,11 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
         "a number in [0, 1) (0 = no EMA)",
       ),
     };
+    // Written only when not "eps": ε-loss configs (and content ids) are those from before the hybrid loss.
+    const loss = c.oneOf("train.loss", trainRaw.loss, LOSS_KINDS, defaultLoss);
+    if (loss !== "eps") train.loss = loss;
   }
+  checkLossAndModels(c, train.loss ?? "eps", models, registries.models);
 
   const evalRaw = s.eval ?? {};
   let headline: string = d.eval.metrics[0];
