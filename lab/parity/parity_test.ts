@@ -1,7 +1,9 @@
 /**
  * Cross-framework parity (issue 8): antbench's training (wasm backend, the shared stepper, the registered
  * models and methods) against the independent PyTorch reference in lab/torch/, from identical
- * weights, batches, timesteps, noise and PCGrad orders, for every model × method.
+ * weights, batches, timesteps, noise and PCGrad orders, for every model × method, and for the hybrid
+ * loss (mse + vb with learned variance, lab/torch/hybrid.py) on a U-Net and on the DiT (lab/torch/dit.py)
+ * with every method.
  *
  * Each case trains 50 steps. Checked per case:
  * - the batch loss of every step:                     max relative difference   ≤ 1e-4
