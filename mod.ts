@@ -45,6 +45,23 @@ export type { EnvironmentFingerprint } from "./src/runtime/fingerprint.ts";
 // --- diffusion ---
 export { cosineBetas, linearBetas, makeSchedule, SCHEDULE_IDS } from "./src/diffusion/schedule.ts";
 export type { NoiseSchedule, ScheduleId } from "./src/diffusion/schedule.ts";
+// per-sample training losses: ε-MSE, or the hybrid mse + vb of a learned-variance model
+export { trainingLoss, trainingLossHost, trainingLossTermsHost } from "./src/diffusion/loss.ts";
+export type { LossTerms } from "./src/diffusion/loss.ts";
+export { hybridTerms, hybridTermsOps } from "./src/diffusion/hybrid_loss.ts";
+export type { HybridTerms } from "./src/diffusion/hybrid_loss.ts";
+export {
+  learnedLogVariance,
+  respacedVarianceTables,
+  scheduleVarianceTables,
+  varianceTables,
+} from "./src/diffusion/learned_variance.ts";
+export type { VarianceTables } from "./src/diffusion/learned_variance.ts";
+export {
+  approxStandardNormalCdf,
+  discretizedGaussianLogLikelihood,
+  normalKl,
+} from "./src/diffusion/gaussian_nll.ts";
 
 // --- clustering ---
 export { intervalDp, intervalProblems, partitionCost } from "./src/clustering/dp.ts";
@@ -84,6 +101,7 @@ export { minSnrWeight, p2Weight } from "./src/mtl/snr_weighting.ts";
 
 // --- models ---
 export type { Denoiser, ModelFactory } from "./src/models/denoiser.ts";
+export { LEARN_SIGMA_OPTION } from "./src/models/denoiser.ts";
 export {
   CHECKPOINT_FORMAT,
   loadCheckpoint,
@@ -93,6 +111,9 @@ export {
 export type { CheckpointMeta, LoadedCheckpoint, SaveCheckpointOptions } from "./src/models/checkpoint.ts";
 export { Unet, unetFactory } from "./src/models/unet.ts";
 export type { UnetOptions } from "./src/models/unet.ts";
+export { Dit, ditFactory, sincosPositionEmbedding } from "./src/models/dit.ts";
+export type { DitOptions } from "./src/models/dit.ts";
+export { gatedResidual, geluTanh, layerNormModulate } from "./src/models/layers/adaln.ts";
 export { groupNorm, silu } from "./src/models/layers/group_norm.ts";
 export { selfAttention } from "./src/models/layers/attention.ts";
 
@@ -182,9 +203,11 @@ export { loadInceptionExtractor } from "./src/metrics/features/inception.ts";
 export { FEATURE_TRAINING, trainClassifier } from "./src/metrics/features/train.ts";
 
 // --- train ---
+export { LOSS_KINDS } from "./src/train/types.ts";
 export type {
   Component,
   EvalPoint,
+  LossKind,
   MetricFloor,
   RunConfig,
   RunResult,

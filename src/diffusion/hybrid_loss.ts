@@ -42,7 +42,9 @@ import type { VarianceTables } from "./learned_variance.ts";
 
 /** The two terms of the per-sample loss, each [B]. */
 export interface HybridTerms {
+  /** mean_d (ε̂ − ε)². */
   mse: tf.Tensor1D;
+  /** The L_vlb term (KL, or the decoder NLL at t = 0) in bits per dimension. */
   vb: tf.Tensor1D;
 }
 

@@ -25,8 +25,11 @@ import type { NoiseSchedule } from "./schedule.ts";
 
 /** Per-timestep constants of a (possibly respaced) diffusion process, all float64 of length T. */
 export interface VarianceTables {
+  /** Number of timesteps of the process. */
   readonly T: number;
+  /** β_t. */
   readonly betas: Float64Array;
+  /** ᾱ_t = Π_{s ≤ t} (1 − β_s). */
   readonly alphaBar: Float64Array;
   /** log β_t: the upper end of the learned range. */
   readonly logBeta: Float64Array;
