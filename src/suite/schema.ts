@@ -142,7 +142,7 @@ export const SUITE_DEFAULTS = {
   schedule: "linear" as ScheduleId,
   T: 1000,
   sampler: "stratified" as TimestepSampler,
-  train: { batchSize: 256, lr: 1e-3, beta1: 0.9, beta2: 0.999, emaDecay: 0.995, loss: "eps" as LossKind },
+  train: { batchSize: 256, lr: 1e-3, beta1: 0.9, beta2: 0.999, emaDecay: 0.995 },
   eval: {
     samples: 1000,
     referenceSamples: 1000,

@@ -8,7 +8,14 @@
  */
 import { SCHEDULE_IDS, type ScheduleId } from "../diffusion/schedule.ts";
 import { badValue, throwIfProblems } from "../runtime/errors.ts";
-import { type Component, LOSS_KINDS, type RunConfig, type TimestepSampler } from "../train/types.ts";
+import {
+  type Component,
+  DEFAULT_LOSS,
+  LOSS_KINDS,
+  lossKindOf,
+  type RunConfig,
+  type TimestepSampler,
+} from "../train/types.ts";
 import { type ExclusionSpec, SUITE_DEFAULTS } from "./schema.ts";
 import type { SuiteRegistries } from "./registries.ts";
 import { Checker, duplicates, isInt, isObject } from "./checker.ts";
@@ -182,8 +189,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
 
   const trainRaw = s.train ?? {};
   const d = SUITE_DEFAULTS;
-  const { loss: defaultLoss, ...trainDefaults } = d.train;
-  let train: RunConfig["train"] = { steps, ...trainDefaults };
+  let train: RunConfig["train"] = { steps, ...d.train };
   if (!isObject(trainRaw)) c.add("train", trainRaw, "an object");
   else {
     c.unknownKeys("train", trainRaw, TRAIN_KEYS);
@@ -203,10 +209,10 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
       ),
     };
     // Written only when not "eps": ε-loss configs (and content ids) are those from before the hybrid loss.
-    const loss = c.oneOf("train.loss", trainRaw.loss, LOSS_KINDS, defaultLoss);
-    if (loss !== "eps") train.loss = loss;
+    const loss = c.oneOf("train.loss", trainRaw.loss, LOSS_KINDS, DEFAULT_LOSS);
+    if (loss !== DEFAULT_LOSS) train.loss = loss;
   }
-  checkLossAndModels(c, train.loss ?? "eps", models, registries.models);
+  checkLossAndModels(c, lossKindOf(train), models, registries.models);
 
   const evalRaw = s.eval ?? {};
   let headline: string = d.eval.metrics[0];

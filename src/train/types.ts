@@ -26,9 +26,12 @@ export const LOSS_KINDS = ["eps", "hybrid"] as const;
  */
 export type LossKind = typeof LOSS_KINDS[number];
 
-/** The loss of a run's train settings (absent = "eps"). */
+/** The loss of a run whose config gives none. */
+export const DEFAULT_LOSS: LossKind = "eps";
+
+/** The loss of a run's train settings (absent = {@link DEFAULT_LOSS}). */
 export function lossKindOf(train: { loss?: LossKind }): LossKind {
-  return train.loss ?? "eps";
+  return train.loss ?? DEFAULT_LOSS;
 }
 
 /** Resolved configuration of one run. */
