@@ -42,6 +42,8 @@ export type { Scalar, Tensor, Tensor1D, Tensor4D, Variable } from "./src/runtime
 // --- diffusion ---
 export { cosineBetas, linearBetas, makeSchedule, SCHEDULE_IDS } from "./src/diffusion/schedule.ts";
 export type { NoiseSchedule, ScheduleId } from "./src/diffusion/schedule.ts";
+// the hybrid loss's closed forms (Nichol & Dhariwal 2021, eq. 12-13: Gaussian KL, discretised decoder NLL)
+export { discretizedGaussianLogLikelihood, normalKl } from "./src/diffusion/gaussian_nll.ts";
 
 // --- clustering (ANT §4.1: timestep intervals by dynamic programming) ---
 export { intervalDp, partitionCost } from "./src/clustering/dp.ts";
@@ -78,6 +80,7 @@ export { minSnrWeight, p2Weight } from "./src/mtl/snr_weighting.ts";
 export type { Denoiser, ModelBuildContext, ModelFactory, ModelFootprint } from "./src/models/denoiser.ts";
 export { getModelFactory, MODEL_IDS, MODELS } from "./src/models/registry.ts";
 export type { ModelId } from "./src/models/registry.ts";
+export { LEARN_SIGMA_OPTION } from "./src/models/denoiser.ts";
 export {
   CHECKPOINT_FORMAT,
   loadCheckpoint,
@@ -139,9 +142,11 @@ export {
 export type { FeatureSpace, LoadExtractorOptions } from "./src/metrics/features/registry.ts";
 
 // --- train ---
+export { LOSS_KINDS } from "./src/train/types.ts";
 export type {
   Component,
   EvalPoint,
+  LossKind,
   MetricFloor,
   RunConfig,
   RunResult,

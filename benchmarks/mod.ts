@@ -11,6 +11,8 @@ import { digits8Suite } from "./digits8.ts";
 import { mnistSuite } from "./mnist.ts";
 import { paperFfhqSuite } from "./paper_ffhq.ts";
 import { swissrollSuite } from "./swissroll.ts";
+import { paperDitSuite } from "./paper_dit.ts";
+import { digits8DitSuite } from "./digits8_dit.ts";
 
 /** Embedded suites by name. */
 export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
@@ -21,4 +23,6 @@ export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
   digits8: digits8Suite,
   mnist: mnistSuite,
   "paper-ffhq": paperFfhqSuite,
+  "paper-dit": paperDitSuite,
+  "digits8-dit": digits8DitSuite,
 };

@@ -2,6 +2,7 @@
  * `paper-ffhq`: the paper's ADM setting on FFHQ 256x256 (Go et al. 2023, Table 1: ADM, k = 5, T = 1000,
  * timestep / SNR clusters × PCGrad / NashMTL / UW, vanilla baseline), for GPU machines. It is a statement
  * of the configuration, not something a CPU can run: one ADM step at 256x256 costs hundreds of GFLOP.
+ * Validated by the tests; never run here.
  *
  * What it needs:
  * - the images: FFHQ at 256x256 (or larger; they are centre-cropped and area-resized) as PNG/JPEG under
@@ -14,13 +15,20 @@
  *   the weights cannot be downloaded here. With it the metric is real FID. Pixel-space FD ("data") is not an
  *   option at 196,608 dimensions.
  *
- * Model: the "lightweight ADM" of P2 weighting (Choi et al. 2022; jychoi118/P2-weighting README), which
- * ANT's ADM results probably use: 128 channels, channel_mult 1,1,2,2,4,4, one ResBlock per level,
- * attention at 16x16 with 64-channel heads (8 heads at 512 channels), scale-shift norm, no dropout, linear
- * schedule, T = 1000, lr 2e-5, batch 8 (here 10: the stratified sampler needs a multiple of k = 5).
- * Differences: antbench predicts ε only (ADM/P2 learn Σ as well), resamples with avg-pool/nearest + conv
- * instead of ResBlock up/down, and uses 32 GroupNorm groups: 80,645,635 parameters (P2's model: about 93M).
- * The paper's ADM runs are about 1.0M iterations; steps here are a placeholder to scale up.
+ * Model: the "lightweight ADM" of P2 weighting (Choi et al. 2022; jychoi118/P2-weighting README
+ * `image_train.py` flags), which ANT's ADM results probably use: 128 channels, channel_mult 1,1,2,2,4,4, one
+ * ResBlock per level, attention at 16x16 with 64-channel heads (8 heads at 512 channels), scale-shift norm,
+ * no dropout, `learn_sigma True` (6 output channels: ε̂ and the variance interpolation v), linear schedule,
+ * T = 1000, lr 2e-5, batch 8 (here 10: the stratified sampler needs a multiple of k = 5).
+ * Loss: the hybrid loss mse + vb (`train.loss: "hybrid"`, src/diffusion/hybrid_loss.ts). P2 trains with
+ * `rescale_learned_sigmas True` (RESCALED_MSE: vb · T/1000), ANT/DiT with plain MSE (vb · 1); at T = 1000 the
+ * two are the same loss. Sampling: 250-step ancestral DDPM with the learned variance of the respaced process
+ * (P2's `image_sample.py --timestep_respacing 250 --use_ddim False`; ANT's DiT sampler is the same), x̂_0
+ * clipped to [-1, 1] as P2's default `clip_denoised`.
+ * Differences: antbench resamples with avg-pool/nearest + conv instead of ResBlock up/down
+ * (`resblock_updown True`), uses 32 GroupNorm groups as ADM but no fp16, and has no dropout option:
+ * 80,649,094 parameters (P2's model: about 93M). The paper's ADM runs are about 1.0M iterations; steps here
+ * are a placeholder to scale up.
  *
  * @module
  */
@@ -30,7 +38,7 @@ import { defineSuite } from "../src/suite/schema.ts";
 export const paperFfhqSuite = defineSuite({
   name: "paper-ffhq",
   description:
-    "paper configuration: ADM-like U-Net on FFHQ 256x256 (folder dataset), k = 5, T = 1000 (GPU only)",
+    "paper configuration: ADM-like learned-sigma U-Net, hybrid loss, DDPM-250, FFHQ 256x256, k = 5 (GPU only)",
   datasets: [{
     id: "folder",
     options: {
@@ -56,6 +64,7 @@ export const paperFfhqSuite = defineSuite({
       scaleShiftNorm: true,
       resample: "conv",
       timeEmbedMult: 4,
+      learnSigma: true,
     },
   },
   schedule: "linear",
@@ -65,12 +74,12 @@ export const paperFfhqSuite = defineSuite({
   methods: ["pcgrad", "nashmtl", "uw"],
   seeds: 1,
   steps: 100000,
-  train: { batchSize: 10, lr: 2e-5, emaDecay: 0.9999 },
+  train: { batchSize: 10, lr: 2e-5, emaDecay: 0.9999, loss: "hybrid" },
   eval: {
     every: 12500,
     samples: 10000,
     referenceSamples: 10000,
-    sampler: { kind: "ddim", steps: 50, eta: 0 },
+    sampler: { kind: "ddpm", steps: 250 },
     metrics: ["fd", "precision", "recall"],
     inception: "data/inception/model.json",
   },

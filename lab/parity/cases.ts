@@ -67,6 +67,40 @@ function unetCase(method: string, options: Record<string, unknown> = {}): Parity
   };
 }
 
+/**
+ * A learned-variance U-Net trained with the hybrid loss mse + vb (src/diffusion/hybrid_loss.ts): the lean
+ * U-Net of the method cases with 2C output channels.
+ */
+function unetHybridCase(method: string, options: Record<string, unknown> = {}): ParityCase {
+  const c = unetCase(method, options);
+  return {
+    ...c,
+    name: `unet-hybrid-${method}`,
+    model: { id: "unet", options: { ...c.model.options, learnSigma: true } },
+    referenceDtypes: ["float32", "float64"],
+    train: { ...c.train, loss: "hybrid" },
+  };
+}
+
+/**
+ * The DiT cases (src/models/dit.ts): 8x8 digits in 2x2 patches (16 tokens), width 16, two blocks of two
+ * heads, learned variance and the hybrid loss, as ANT's DiT.
+ */
+function ditCase(method: string, options: Record<string, unknown> = {}): ParityCase {
+  return {
+    name: `dit-${method}`,
+    dataset: { id: "digits8", options: {} },
+    model: { id: "dit", options: { patch: 2, hidden: 16, depth: 2, heads: 2, mlpRatio: 4, freqDim: 16 } },
+    referenceDtypes: method === "vanilla" ? ["float32", "float64"] : ["float32"],
+    schedule: "cosine",
+    T: 100,
+    clustering: { objective: "snr", k: 2, sampler: "stratified" },
+    method: { id: method, options },
+    seed: 7,
+    train: { ...TRAIN, batchSize: 8, loss: "hybrid" },
+  };
+}
+
 /** The CI parity cases: every model × method, 50 steps each. */
 export const PARITY_CASES: ParityCase[] = [
   mlpCase("vanilla"),
@@ -77,4 +111,10 @@ export const PARITY_CASES: ParityCase[] = [
   unetCase("uw", { logEvery: 1 }),
   unetCase("pcgrad"),
   unetCase("nashmtl", { updateEvery: 10 }),
+  unetHybridCase("vanilla"),
+  unetHybridCase("uw", { logEvery: 1 }),
+  ditCase("vanilla"),
+  ditCase("uw", { logEvery: 1 }),
+  ditCase("pcgrad"),
+  ditCase("nashmtl", { updateEvery: 10 }),
 ];

@@ -21,7 +21,7 @@
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
-import type { Component, TimestepSampler } from "../../src/train/types.ts";
+import type { Component, LossKind, TimestepSampler } from "../../src/train/types.ts";
 import type { HostBatch } from "../../src/train/step.ts";
 import { makeMtlBatch } from "../../src/train/step.ts";
 import { assembleRun, type AssemblyConfig, trainingBatches } from "../../src/train/assemble.ts";
@@ -56,14 +56,23 @@ export interface ParityCase {
   /** Run seed. */
   seed: number;
   /** Training settings. */
-  train: { steps: number; batchSize: number; lr: number; beta1: number; beta2: number; emaDecay: number };
+  train: {
+    steps: number;
+    batchSize: number;
+    lr: number;
+    beta1: number;
+    beta2: number;
+    emaDecay: number;
+    /** The training loss (absent: "eps"); "hybrid" needs a model with learnSigma. */
+    loss?: LossKind;
+  };
   /** Precisions the PyTorch side runs (default both: float64 is the exact-arithmetic anchor). */
   referenceDtypes?: ("float32" | "float64")[];
 }
 
 /** A training trajectory as both sides record it. */
 export interface Trajectory {
-  /** Batch loss (mean per-sample ε-MSE before the update) of every step, [S]. */
+  /** Batch loss (mean per-sample training loss before the update: ε-MSE, or mse + vb) of every step, [S]. */
   losses: Float64Array;
   /** Gradients of the per-cluster mean losses l_i at step 0, one flat [P] row per non-empty cluster. */
   clusterGrads: Float64Array[];

@@ -23,13 +23,15 @@ import {
 import { atomicWriteFile, atomicWriteJson } from "../../src/runtime/atomic_write.ts";
 
 const out = Deno.args[0] ?? "fixtures/parity";
+// Optional second argument: a comma-separated list of case names (for a quick look; the fixture has all).
+const only = Deno.args[1]?.split(",");
 const info = await initBackend("wasm");
 const root = await Deno.makeTempDir({ prefix: "antbench-parity-measure-" });
 const rows: Record<string, unknown>[] = [];
 const sig = (x: number) => Number(x.toPrecision(3));
 try {
   const runs = [];
-  for (const c of PARITY_CASES) {
+  for (const c of PARITY_CASES.filter((c) => !only || only.includes(c.name))) {
     runs.push(await exportParityCase({ ...c, referenceDtypes: ["float32", "float64"] }, `${root}/${c.name}`));
   }
   await runTorchParity(runs.map((r) => r.dir), "both");

@@ -12,6 +12,8 @@ import type { Component, RunConfig } from "../../src/train/types.ts";
 import { resolveSuite } from "../../src/suite/validate.ts";
 import { expandSuite } from "../../src/suite/expand.ts";
 import { defaultRegistries } from "../../src/suite/registries.ts";
+import { getModelFactory } from "../../src/models/registry.ts";
+import { optionsLearnSigma } from "../../src/models/denoiser.ts";
 
 /** One model on one dataset at one batch size. */
 export interface Workload {
@@ -49,6 +51,11 @@ export function workload(model: string, dataShape: number[], batch: number): Wor
   return { model, dataset: structuredClone(dataset), dataShape, batch };
 }
 
+/** Whether model `id`'s default options learn the variance (then its runs need the hybrid loss). */
+function learnsSigmaByDefault(id: string): boolean {
+  return optionsLearnSigma(getModelFactory(id).defaults as Record<string, unknown>);
+}
+
 /** Settings of {@link workloadConfigs}. */
 export interface WorkloadConfigOptions {
   /** Methods besides the vanilla baseline, at k clusters of the "timestep" objective. */
@@ -80,7 +87,8 @@ export function workloadConfigs(w: Workload, o: WorkloadConfigOptions): RunConfi
       ...(none ? { exclude: [{ objective: "timestep", method: "vanilla" }] } : {}),
       seeds: [o.seed],
       steps: Math.max(1, o.steps),
-      train: { batchSize: w.batch },
+      // A model that learns Σ by default (dit) trains with the hybrid loss, as a suite must give it.
+      train: { batchSize: w.batch, ...(learnsSigmaByDefault(w.model) ? { loss: "hybrid" } : {}) },
       // The benchmark never evaluates: one nominal point, no matched controls.
       eval: { at: [Math.max(1, o.steps)], minPoints: 1 },
       controls: false,

@@ -35,7 +35,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import Ema, build_model, eps_loss, make_schedule, to_model_input  # noqa: E402
+from reference import Ema, build_model, make_betas, make_schedule, to_model_input  # noqa: E402
+from hybrid import Tables, training_loss  # noqa: E402
 from methods import METHODS  # noqa: E402
 
 
@@ -128,6 +129,8 @@ class Bench:
         self.model = build_model(self.model_id, spec.get("options", {}), spec["dataShape"])
         self.k, T, B = spec["k"], spec["T"], spec["batch"]
         self.alpha_bar = make_schedule(spec.get("schedule", "linear"), T)
+        self.tables = Tables(make_betas(spec.get("schedule", "linear"), T))
+        self.learn_sigma = bool(spec.get("options", {}).get("learnSigma", self.model_id == "dit"))
         self.method = METHODS[spec["method"]](spec.get("methodOptions", {}), self.k, 0)
         betas = (float(spec.get("beta1", 0.9)), float(spec.get("beta2", 0.999)))
         self.opt = torch.optim.Adam(self.model.parameters(), lr=float(spec.get("lr", 1e-4)), betas=betas, eps=1e-8)
@@ -155,9 +158,10 @@ class Bench:
 
         def per_sample(idx):
             if idx is None:
-                return eps_loss(self.model, self.alpha_bar, x0, noise, t)
+                return training_loss(self.model, self.alpha_bar, self.tables, x0, noise, t, self.learn_sigma)
             ii = torch.from_numpy(np.asarray(idx))
-            return eps_loss(self.model, self.alpha_bar, x0[ii], noise[ii], t[ii])
+            return training_loss(self.model, self.alpha_bar, self.tables, x0[ii], noise[ii], t[ii],
+                                 self.learn_sigma)
 
         loss, _ = self.method.step(self.model, per_sample, cl, self.k, self.step_count)
         self.opt.step()

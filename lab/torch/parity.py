@@ -20,7 +20,8 @@ import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from reference import Ema, build_model, eps_loss, make_schedule, to_model_input  # noqa: E402
+from reference import Ema, build_model, make_betas, make_schedule, to_model_input  # noqa: E402
+from hybrid import Tables, training_loss  # noqa: E402
 from methods import METHODS, cluster_gradients  # noqa: E402
 
 
@@ -56,6 +57,8 @@ def run_case(case_dir, dtype):
     model.load_antbench(unflatten(init.astype(np.float32), [tuple(p["shape"]) for p in case["params"]]))
     model = model.to(tdt)
     alpha_bar = make_schedule(case["schedule"]["id"], case["schedule"]["T"])
+    tables = Tables(make_betas(case["schedule"]["id"], case["schedule"]["T"]))
+    learn_sigma = bool(model_cfg["options"].get("learnSigma", False))
     exported_ab = np.asarray(case["schedule"]["alphaBar"])
     if np.max(np.abs(exported_ab - alpha_bar)) > 1e-12:
         raise ValueError(f"{case_dir}: noise schedule differs from antbench's by "
@@ -83,9 +86,9 @@ def run_case(case_dir, dtype):
 
         def per_sample(idx, x0=x0, noise=noise, t=t):
             if idx is None:
-                return eps_loss(model, alpha_bar, x0, noise, t)
+                return training_loss(model, alpha_bar, tables, x0, noise, t, learn_sigma)
             ii = torch.from_numpy(np.asarray(idx))
-            return eps_loss(model, alpha_bar, x0[ii], noise[ii], t[ii])
+            return training_loss(model, alpha_bar, tables, x0[ii], noise[ii], t[ii], learn_sigma)
 
         if step == 0:
             _, g, _, _ = cluster_gradients(model, per_sample, clusters[0], k)

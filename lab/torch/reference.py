@@ -6,6 +6,8 @@ Mirrors (TypeScript source -> here):
   src/models/mlp.ts              -> MLP
   src/models/unet.ts (+ layers)  -> UNet (ResBlocks with GroupNorm/SiLU, AdaGN, self-attention, skips)
   src/diffusion/forward.ts, loss.ts -> eps_loss (per-sample epsilon MSE, Ho et al. 2020 Eq. 14)
+  src/diffusion/hybrid_loss.ts   -> hybrid.py (mse + vb with learned variance, Nichol & Dhariwal 2021)
+  src/models/dit.ts (+ adaln.ts) -> dit.py
   src/diffusion/ema.ts           -> Ema (decay warm-up min(d, (1+s)/(10+s)))
   src/mtl/*.ts                   -> methods.py
 
@@ -28,6 +30,11 @@ import torch.nn.functional as F
 
 def make_schedule(kind, T):
     """alpha-bar_t, t = 0..T-1, in float64 (Ho et al. 2020; Nichol & Dhariwal 2021 Eq. 17)."""
+    return np.cumprod(1.0 - make_betas(kind, T))
+
+
+def make_betas(kind, T):
+    """beta_t, t = 0..T-1, in float64."""
     if kind == "linear":
         betas = np.array([1e-4 + (0.02 - 1e-4) * (i / (T - 1)) for i in range(T)]) if T > 1 else np.array([1e-4])
     elif kind == "cosine":
@@ -36,7 +43,7 @@ def make_schedule(kind, T):
         betas = np.array([min(1 - f((i + 1) / T) / f(i / T), 0.999) for i in range(T)])
     else:
         raise ValueError(f"unknown schedule {kind!r}")
-    return np.cumprod(1.0 - betas)
+    return betas
 
 
 # ----------------------------------------------------------------------------------------------------------
@@ -193,7 +200,7 @@ class Resample(nn.Module):
 class UNet(nn.Module):
     def __init__(self, data_shape, channels=32, channelMult=(1, 2), numResBlocks=1, attentionResolutions=(),
                  midAttention=True, attentionHeads=1, groups=8, scaleShiftNorm=True, resample="conv",
-                 timeEmbedMult=4):
+                 timeEmbedMult=4, learnSigma=False):
         super().__init__()
         h, _, c_data = data_shape
         C, E = channels, timeEmbedMult * channels
@@ -252,7 +259,7 @@ class UNet(nn.Module):
                     r *= 2
                 self.up.append(nn.ModuleList(blocks))
         self.out_norm = nn.GroupNorm(groups, cur, eps=1e-5)
-        self.out_conv = nn.Conv2d(cur, c_data, 3, padding=1)
+        self.out_conv = nn.Conv2d(cur, 2 * c_data if learnSigma else c_data, 3, padding=1)
         order += [("out.norm.gamma", self.out_norm.weight), ("out.norm.beta", self.out_norm.bias),
                   ("out.conv.w", self.out_conv.weight), ("out.conv.b", self.out_conv.bias)]
         self._order = order
@@ -314,12 +321,15 @@ def build_model(model_id, options, data_shape):
         return MLP(data_shape[0], **options)
     if model_id == "unet":
         return UNet(data_shape, **options)
+    if model_id == "dit":
+        from dit import DiT  # noqa: E402 (lab/torch/dit.py)
+        return DiT(data_shape, **options)
     raise ValueError(f"unknown model {model_id!r}")
 
 
 def to_model_input(x, model_id):
     """antbench data [B, ...dataShape] (NHWC for images) -> the torch model's layout (NCHW)."""
-    return x.permute(0, 3, 1, 2).contiguous() if model_id == "unet" else x
+    return x.permute(0, 3, 1, 2).contiguous() if model_id in ("unet", "dit") else x
 
 
 # ----------------------------------------------------------------------------------------------------------

@@ -6,6 +6,9 @@
  *
  *   g_t = ∇_θ (1/n) Σ_i ‖ε_i - ε_θ(√ᾱ_t x_i + √(1-ᾱ_t) ε_i, t)‖²     (ε-loss of DDPM, Ho et al. Eq. 14)
  *
+ * (for a model with learned variance the per-image loss is the hybrid mse + vb, src/diffusion/loss.ts, as
+ * the official script's `training_losses`)
+ *
  * with fresh seeded noise ε_i per image (stream rngFor(seed, "affinity-noise", t), the same for every
  * checkpoint, so checkpoints are compared on common random numbers). The affinity is the cosine similarity
  * TAS[a][b] = cos(g_a, g_b); with several checkpoints the matrices are averaged, as the paper averages
@@ -34,7 +37,7 @@
 import * as tf from "@tensorflow/tfjs-core";
 import type { Denoiser } from "../models/denoiser.ts";
 import type { NoiseSchedule } from "../diffusion/schedule.ts";
-import { epsilonLoss } from "../diffusion/loss.ts";
+import { trainingLoss } from "../diffusion/loss.ts";
 import "../runtime/gradients.ts";
 import { rngFor } from "../runtime/rng.ts";
 import { readConcat } from "../runtime/read.ts";
@@ -134,7 +137,7 @@ export async function taskGradient(
     const { value, grads } = tf.variableGrads(() => {
       const xb = tf.tensor(x0.subarray(start * dim, (start + nb) * dim), shape, "float32");
       const eb = tf.tensor(noise.subarray(start * dim, (start + nb) * dim), shape, "float32");
-      return tf.mean(epsilonLoss(model, schedule, xb, eb, tt)) as tf.Scalar;
+      return tf.mean(trainingLoss(model, schedule, xb, eb, tt)) as tf.Scalar;
     }, model.variables as tf.Variable[]);
     value.dispose();
     const w = nb / n;

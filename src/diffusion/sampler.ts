@@ -7,6 +7,12 @@
  * The chain runs on the backend; the host reads the result once per chunk (`await data()`, the only read
  * tfjs-webgpu supports under Deno).
  *
+ * A model with learned variance (`Denoiser.learnSigma`, output [ε̂, v]): DDPM draws with its variance
+ * Σ = exp(f log β_i + (1 − f) log β̃_i), f = (v + 1)/2, where β_i = 1 − ᾱ_{τ_i}/ᾱ_{τ_{i−1}} and β̃_i are
+ * those of the respaced process (src/diffusion/learned_variance.ts; improved-diffusion's `SpacedDiffusion`
+ * and `p_sample`), and the `variance` option is ignored; DDIM uses ε̂ only (improved-diffusion's
+ * `ddim_sample` takes x̂_0 from `p_mean_variance` and its σ from η, not from the model's variance).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -17,6 +23,7 @@ import { respacedTimesteps } from "./respacing.ts";
 import { ddpmCoefficients } from "./sampler_ddpm.ts";
 import { ddimCoefficients } from "./sampler_ddim.ts";
 import { readConcat } from "../runtime/read.ts";
+import { respacedVarianceTables } from "./learned_variance.ts";
 
 /** Sampler settings. */
 export interface SamplerOptions {
@@ -25,7 +32,7 @@ export interface SamplerOptions {
   steps: number;
   /** DDIM η (ignored by DDPM). */
   eta?: number;
-  /** DDPM variance: β̃ ("posterior", default) or β. */
+  /** DDPM variance: β̃ ("posterior", default) or β (a model with learned variance uses its own). */
   variance?: "posterior" | "beta";
   /** Clip x̂_0 to [lo, hi] (images: [-1, 1]); none for 2-D data. */
   clip?: [number, number];
@@ -65,6 +72,9 @@ async function sampleChunk(
   const ts = respacedTimesteps(schedule.T, opts.steps);
   const eta = opts.eta ?? 0;
   const variance = opts.variance ?? "posterior";
+  const learned = model.learnSigma === true;
+  const tables = learned && opts.kind === "ddpm" ? respacedVarianceTables(schedule, ts) : null;
+  const C = model.dataShape[model.dataShape.length - 1];
   let x = tf.tensor(rng.normalArray(size), shape, "float32");
   for (let i = ts.length - 1; i >= 0; i--) {
     const tau = ts[i];
@@ -73,7 +83,8 @@ async function sampleChunk(
     const last = i === 0;
     const z = last ? null : rng.normalArray(size);
     const next = tf.tidy(() => {
-      const eps = model.apply(x, tf.fill([n], tau, "float32") as tf.Tensor1D);
+      const out = model.apply(x, tf.fill([n], tau, "float32") as tf.Tensor1D);
+      const [eps, v] = learned ? tf.split(out, [C, C], out.rank - 1) : [out, null];
       let x0 = tf.div(tf.sub(x, tf.mul(Math.sqrt(1 - ab), eps)), Math.sqrt(ab));
       let epsUsed: tf.Tensor = eps;
       if (opts.clip) {
@@ -92,7 +103,12 @@ async function sampleChunk(
         y = tf.add(tf.mul(c.cX0, x0), tf.mul(c.cEps, epsUsed));
         sigma = last ? 0 : c.sigma;
       }
-      if (z && sigma > 0) y = tf.add(y, tf.mul(sigma, tf.tensor(z, shape, "float32")));
+      if (z && tables && v) {
+        // σ = exp(½ (f log β_i + (1 − f) log β̃_i)) per element, f = (v + 1)/2.
+        const lb = tables.logBeta[i], lvq = tables.posteriorLogVarClipped[i];
+        const halfLogVar = tf.add(tf.mul(tf.add(v, 1), (lb - lvq) / 4), lvq / 2);
+        y = tf.add(y, tf.mul(tf.exp(halfLogVar), tf.tensor(z, shape, "float32")));
+      } else if (z && sigma > 0) y = tf.add(y, tf.mul(sigma, tf.tensor(z, shape, "float32")));
       return y;
     });
     x.dispose();

@@ -9,17 +9,35 @@
  */
 import type * as tf from "../runtime/tensor_types.ts";
 
+/**
+ * The model option that turns on learned variances (Nichol & Dhariwal 2021, §3.1; the reference's
+ * `learn_sigma`): the output gets twice the data's channels, [ε̂, v] on the last axis
+ * (src/diffusion/learned_variance.ts). A suite's `train.loss: "hybrid"` requires it (src/suite/validate.ts).
+ */
+export const LEARN_SIGMA_OPTION = "learnSigma";
+
+/** Whether resolved model options ask for learned variances ({@link LEARN_SIGMA_OPTION} is true). */
+export function optionsLearnSigma(options: Record<string, unknown>): boolean {
+  return options[LEARN_SIGMA_OPTION] === true;
+}
+
 /** A denoising network ε_θ(x_t, t). */
 export interface Denoiser {
   /** Registry id of the architecture, e.g. "mlp" or "unet". */
   readonly id: string;
   /** Shape of one data sample, e.g. [2] for 2-D toys or [8, 8, 1] for 8x8 digits (NHWC). */
   readonly dataShape: readonly number[];
+  /**
+   * True when the output has twice the data's channels: ε̂ in the first half of the last axis, the
+   * variance interpolation v in the second (absent or false: the output is ε̂ alone). The training loss
+   * is then the hybrid loss (src/diffusion/hybrid_loss.ts) and the DDPM sampler uses the learned variance.
+   */
+  readonly learnSigma?: boolean;
   /** Trainable parameters in a fixed, documented order (names are unique and stable). */
   readonly variables: readonly tf.Variable[];
   /**
    * Predict ε for a batch: `x` has shape [B, ...dataShape], `t` is a float32 tensor [B] of timesteps
-   * (0..T-1). Returns a tensor of the same shape as `x`. Must be differentiable with respect to
+   * (0..T-1). Returns a tensor of the same shape as `x` (with `learnSigma`: the last axis doubled). Must be differentiable with respect to
    * `variables` using only kernels available on every backend (no `gather` in differentiated code).
    */
   apply(x: tf.Tensor, t: tf.Tensor1D): tf.Tensor;

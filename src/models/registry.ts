@@ -6,11 +6,12 @@
 import type { ModelFactory } from "./denoiser.ts";
 import { mlpFactory } from "./mlp.ts";
 import { unetFactory } from "./unet.ts";
+import { ditFactory } from "./dit.ts";
 import { UsageError } from "../runtime/errors.ts";
 import { registryMap } from "../runtime/registry.ts";
 
 /** Ids of the registered denoisers, in registry order. */
-export const MODEL_IDS = ["mlp", "unet"] as const;
+export const MODEL_IDS = ["mlp", "unet", "dit"] as const;
 
 /** A registered model id. */
 export type ModelId = typeof MODEL_IDS[number];
@@ -19,7 +20,7 @@ export type ModelId = typeof MODEL_IDS[number];
 export const MODELS: ReadonlyMap<string, ModelFactory> = registryMap(
   "model",
   MODEL_IDS,
-  [mlpFactory, unetFactory] as unknown as ModelFactory[],
+  [mlpFactory, unetFactory, ditFactory] as unknown as ModelFactory[],
 );
 
 /** The factory for `id`, or a UsageError listing the allowed ids. */

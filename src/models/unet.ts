@@ -11,7 +11,8 @@
  * - middle: ResBlock, Attention (if midAttention), ResBlock;
  * - up path, level l = L-1..0: (numResBlocks + 1) × [concat(h, skip) → ResBlock(→ m_l·C), + Attention as
  *   above], then (except at level 0) Upsample;
- * - output: GroupNorm → SiLU → Conv3x3(C → data channels), zero-initialised.
+ * - output: GroupNorm → SiLU → Conv3x3(C → data channels), zero-initialised; with `learnSigma`
+ *   Conv3x3(C → 2 · data channels): [ε̂, v] (ADM's learn_sigma output, src/diffusion/learned_variance.ts).
  * ResBlock(x, emb): h = Conv3x3(SiLU(GN(x))); with scaleShiftNorm (ADM's AdaGN),
  * h = GN(h)·(1 + s) + b with [s, b] = Linear(SiLU(emb)), else h = GN(h + Linear(SiLU(emb))); then
  * h = Conv3x3(SiLU(h)) (zero-initialised) and the output is skip(x) + h, skip = identity or Conv1x1 when the
@@ -61,6 +62,12 @@ export interface UnetOptions {
   resample: "conv" | "pool";
   /** Time-embedding width as a multiple of `channels`. */
   timeEmbedMult: number;
+  /**
+   * Learned variances (ADM/iDDPM `learn_sigma`): twice the data's channels out, [ε̂, v]. Optional and absent
+   * from the defaults (absent = false), so the options, and the content ids, of ε-only runs made before
+   * learned variance are unchanged.
+   */
+  learnSigma?: boolean;
   [key: string]: unknown;
 }
 
@@ -194,6 +201,7 @@ function gcdPow2(h: number, w: number): number {
 export class Unet implements Denoiser {
   readonly id = "unet";
   readonly dataShape: readonly number[];
+  readonly learnSigma: boolean;
   readonly variables: readonly tf.Variable[];
   /** Names of `variables`, in the same order. */
   readonly paramNames: readonly string[];
@@ -210,6 +218,7 @@ export class Unet implements Denoiser {
     throwIfProblems("unet options", [...unetFactory.validate(o), ...validateUnetForShape(o, ctx.dataShape)]);
     this.#o = o;
     this.dataShape = [...ctx.dataShape];
+    this.learnSigma = o.learnSigma === true;
     const [h, , cData] = ctx.dataShape;
     const P = new Params(new Rng(ctx.initSeed));
     const C = o.channels, E = o.timeEmbedMult * C;
@@ -291,7 +300,7 @@ export class Unet implements Denoiser {
       }
     }
     this.#outNorm = P.norm("out.norm", cur);
-    this.#outConv = P.conv("out.conv", 3, cur, cData, true);
+    this.#outConv = P.conv("out.conv", 3, cur, this.learnSigma ? 2 * cData : cData, true);
     this.variables = P.vars;
     this.paramNames = P.names;
   }
@@ -374,7 +383,7 @@ export const unetFactory: ModelFactory<UnetOptions> = {
   description: "ADM-style U-Net (ResBlocks with GroupNorm/SiLU, AdaGN time embedding, skips, self-attention)",
   defaults: DEFAULTS,
   validate(o) {
-    const problems: string[] = unknownOptionProblems(o, DEFAULTS);
+    const problems: string[] = unknownOptionProblems(o, { ...DEFAULTS, learnSigma: false });
     intIn(problems, o, "channels", 1, 1024);
     intIn(problems, o, "numResBlocks", 1, 8);
     intIn(problems, o, "attentionHeads", 1, 64);
@@ -396,6 +405,9 @@ export const unetFactory: ModelFactory<UnetOptions> = {
     }
     if (typeof o.scaleShiftNorm !== "boolean") {
       problems.push(badValue("scaleShiftNorm", o.scaleShiftNorm, "true | false"));
+    }
+    if (o.learnSigma !== undefined && typeof o.learnSigma !== "boolean") {
+      problems.push(badValue("learnSigma", o.learnSigma, "true | false"));
     }
     if (o.resample !== "conv" && o.resample !== "pool") {
       problems.push(badValue("resample", o.resample, `"conv" | "pool"`));

@@ -136,7 +136,7 @@ Deno.test("unet options are validated with clear messages", () => {
   assert.deepEqual(
     unetFactory.validate({ ...unetFactory.defaults, channels: 0, resample: "stride", depth: 3 }),
     [
-      `depth: got 3; allowed: one of the options ${Object.keys(unetFactory.defaults).join(", ")}`,
+      `depth: got 3; allowed: one of the options ${Object.keys(unetFactory.defaults).join(", ")}, learnSigma`,
       `channels: got 0; allowed: an integer in [1, 1024]`,
       `resample: got "stride"; allowed: "conv" | "pool"`,
     ],
@@ -164,4 +164,22 @@ Deno.test("unet options are validated with clear messages", () => {
     /attentionResolutions: got \[2\]; allowed: resolutions among 8, 4/,
   );
   assert.throws(() => unetFactory.build(SMALL, { ...ctx8, dataShape: [2] }), /unet: data must be images/);
+});
+
+Deno.test("unet learnSigma: [ε̂, v] out (2C channels, zero at init), one more out-conv block; validated", () => {
+  const plain = unetFactory.build(SMALL, { ...ctx8, dataShape: [8, 8, 2] });
+  const m = unetFactory.build({ ...SMALL, learnSigma: true }, { ...ctx8, dataShape: [8, 8, 2] });
+  assert.equal(m.learnSigma, true);
+  assert.equal(plain.learnSigma, false);
+  // out.conv: 3x3 from C = 4 to 2C = 4 instead of 2 channels: 9·4·2 weights and 2 biases more.
+  assert.equal(m.paramCount() - plain.paramCount(), 9 * 4 * 2 + 2);
+  const y = m.apply(tf.randomNormal([2, 8, 8, 2]), tf.tensor1d([3, 500]));
+  assert.deepEqual(y.shape, [2, 8, 8, 4]);
+  assert.ok(y.dataSync().every((v) => v === 0));
+  // Absent from the defaults (the ids of ε-only runs stay as they were), validated when given.
+  assert.equal("learnSigma" in unetFactory.defaults, false);
+  assert.deepEqual(unetFactory.validate({ ...unetFactory.defaults, learnSigma: false }), []);
+  assert.match(unetFactory.validate({ ...unetFactory.defaults, learnSigma: 1 }).join(), /learnSigma: got 1/);
+  m.dispose();
+  plain.dispose();
 });

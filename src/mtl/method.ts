@@ -31,11 +31,18 @@ export interface MtlBatch {
   /** The run's noise schedule (for SNR-based loss weights). */
   readonly schedule: NoiseSchedule;
   /**
-   * Per-sample ε-MSE losses, shape [n], for the samples `indices` (every sample when omitted), computed by
+   * Per-sample training losses, shape [n] (the ε-MSE; mse + vb for a model with learned variance, as the
+   * ANT code's `loss_dict["loss"]`), for the samples `indices` (every sample when omitted), computed by
    * a forward pass over those samples only with the current variables. Call it inside
    * `tf.variableGrads`/`tf.grads` to differentiate.
    */
   perSampleLoss(indices?: Int32Array): tf.Tensor1D;
+  /**
+   * The two terms of {@link perSampleLoss} (its value is mse + vb): the ε-MSE and the L_vlb term of a model
+   * with learned variance (null without). For methods that weight the MSE alone (Min-SNR, P2, as DTR's
+   * reimplementation); optional: without it, perSampleLoss is the MSE.
+   */
+  perSampleLossTerms?(indices?: Int32Array): { mse: tf.Tensor1D; vb: tf.Tensor1D | null };
   /**
    * The gradient of every non-empty cluster's mean loss l_i, computed in ONE forward and ONE backward pass
    * over the whole batch (src/train/cluster_pass.ts), as host arrays; null when this batch cannot (a device

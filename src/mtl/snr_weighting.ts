@@ -12,6 +12,11 @@
  *
  * SNR_t = ᾱ_t / (1 − ᾱ_t) from the run's noise schedule. The clusters play no role.
  *
+ * With learned variance (the hybrid loss mse_b + vb_b, src/diffusion/hybrid_loss.ts) the weight applies to
+ * the MSE term only: loss = mean_b (w(t_b) · mse_b + vb_b), as P2's official code
+ * (`terms["mse"] = mean_flat(weight * (target - model_output) ** 2)`, then `mse + vb`) and DTR's
+ * reimplementation of both weightings.
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -54,9 +59,14 @@ function weightedMethod(id: string, table: Float64Array, describe: Record<string
       }
       let plain: tf.Scalar | null = null;
       const { value, grads } = valueAndGrads(() => {
-        const L = batch.perSampleLoss();
-        plain = tf.keep(tf.mean(L) as tf.Scalar);
-        return tf.sum(tf.mul(L, tf.tensor1d(w))) as tf.Scalar;
+        const terms = batch.perSampleLossTerms?.() ?? { mse: batch.perSampleLoss(), vb: null };
+        const weighted = tf.sum(tf.mul(terms.mse, tf.tensor1d(w)));
+        if (!terms.vb) {
+          plain = tf.keep(tf.mean(terms.mse) as tf.Scalar);
+          return weighted as tf.Scalar;
+        }
+        plain = tf.keep(tf.mean(tf.add(terms.mse, terms.vb)) as tf.Scalar);
+        return tf.add(weighted, tf.mean(terms.vb)) as tf.Scalar;
       }, variables);
       value.dispose();
       return Promise.resolve({ grads, loss: plain! });

@@ -12,7 +12,7 @@
  * @module
  */
 import type { ScheduleId } from "../diffusion/schedule.ts";
-import type { TimestepSampler } from "../train/types.ts";
+import type { LossKind, TimestepSampler } from "../train/types.ts";
 import type { OpenId } from "../runtime/registry.ts";
 import type { DatasetId } from "../data/registry.ts";
 import type { ModelId } from "../models/registry.ts";
@@ -57,6 +57,11 @@ export interface TrainSpec {
   beta2?: number;
   /** EMA decay of the sampling weights (0: no EMA). */
   emaDecay?: number;
+  /**
+   * "eps" (default): L_simple; "hybrid": mse + vb with learned variance (Nichol & Dhariwal 2021; ANT's and
+   * DiT's loss), which needs every model of the suite to have `learnSigma: true`.
+   */
+  loss?: LossKind;
 }
 
 /** Evaluation settings (all optional; see SUITE_DEFAULTS.eval). */

@@ -8,10 +8,18 @@
  */
 import { SCHEDULE_IDS, type ScheduleId } from "../diffusion/schedule.ts";
 import { badValue, throwIfProblems } from "../runtime/errors.ts";
-import type { Component, RunConfig, TimestepSampler } from "../train/types.ts";
+import {
+  type Component,
+  DEFAULT_LOSS,
+  LOSS_KINDS,
+  lossKindOf,
+  type RunConfig,
+  type TimestepSampler,
+} from "../train/types.ts";
 import { type ExclusionSpec, SUITE_DEFAULTS } from "./schema.ts";
 import type { SuiteRegistries } from "./registries.ts";
 import { Checker, duplicates, isInt, isObject } from "./checker.ts";
+import { checkLossAndModels } from "./validate_loss.ts";
 import {
   checkEvalPoints,
   defaultEvalSteps,
@@ -89,7 +97,7 @@ const TOP_KEYS = [
   "backend",
   "regression",
 ];
-const TRAIN_KEYS = ["batchSize", "lr", "beta1", "beta2", "emaDecay"];
+const TRAIN_KEYS = ["batchSize", "lr", "beta1", "beta2", "emaDecay", "loss"];
 const EVAL_KEYS = [
   "at",
   "every",
@@ -223,7 +231,11 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
         "a number in [0, 1) (0 = no EMA)",
       ),
     };
+    // Written only when not "eps": ε-loss configs (and content ids) are those from before the hybrid loss.
+    const loss = c.oneOf("train.loss", trainRaw.loss, LOSS_KINDS, DEFAULT_LOSS);
+    if (loss !== DEFAULT_LOSS) train.loss = loss;
   }
+  checkLossAndModels(c, lossKindOf(train), models, registries.models);
 
   // ANT's stratified sampler gives each of the k clusters B / k samples of every batch.
   if (sampler === "stratified" && objectives.length > 0) {

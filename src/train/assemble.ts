@@ -5,15 +5,19 @@
  * the PyTorch comparison (lab/perf/, lab/torch/) and the parity export (lab/parity/) all build their runs
  * here, so a benchmark measures exactly the step that training runs.
  *
+ * The training loss is the model's (src/diffusion/loss.ts: mse + vb for a model with learned variance);
+ * `train.loss` must agree with the model's `learnSigma` (checked here, before the model is built).
+ *
  * Random streams (src/runtime/rng.ts, keyed by the run seed): "init" (weights), "data-order"/epoch (a
  * permutation of the training set per epoch), "timesteps"/step, "noise"/step; the method draws its own
  * (e.g. PCGrad's "pcgrad:order"/step).
  *
  * @module
  */
-import type { RunConfig, TimestepSampler } from "./types.ts";
+import { lossKindOf, type RunConfig, type TimestepSampler } from "./types.ts";
 import type { Dataset } from "../data/dataset.ts";
-import type { Denoiser } from "../models/denoiser.ts";
+import { type Denoiser, optionsLearnSigma } from "../models/denoiser.ts";
+import { UsageError } from "../runtime/errors.ts";
 import type { MtlMethod } from "../mtl/method.ts";
 import type { Interval } from "../clustering/dp.ts";
 import { makeSchedule, type NoiseSchedule } from "../diffusion/schedule.ts";
@@ -131,6 +135,16 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
   const modelFactory = getModelFactory(config.model.id);
   const methodFactory = getMethodFactory(config.method.id);
   const modelOptions = { ...modelFactory.defaults, ...config.model.options };
+  // The loss follows the model's output (src/diffusion/loss.ts): the two settings must agree.
+  const loss = lossKindOf(config.train);
+  if ((loss === "hybrid") !== optionsLearnSigma(modelOptions)) {
+    throw new UsageError(
+      `train.loss ${JSON.stringify(loss)} with model ${JSON.stringify(config.model.id)} learnSigma ` +
+        `${
+          optionsLearnSigma(modelOptions)
+        }: the hybrid loss needs learnSigma true, and learnSigma true needs it`,
+    );
+  }
   const model = modelFactory.build(modelOptions, {
     dataShape: dataset.dataShape,
     T: schedule.T,

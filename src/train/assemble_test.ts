@@ -91,3 +91,48 @@ Deno.test("assembleRun: its steps are runTraining's steps (identical losses, ste
   assert.deepEqual(result.loss.values, ours);
   assert.ok(ours.every(Number.isFinite) && ours.length === 6);
 });
+
+Deno.test("assembleRun: train.loss must agree with the model's learned variance (before the model is built)", async () => {
+  const before = tf.memory().numTensors;
+  const dit = { id: "dit", options: { hidden: 16, depth: 1, heads: 2, freqDim: 8 } };
+  const digits = { id: "digits8", options: {} };
+  await assert.rejects(
+    () => assembleRun({ ...CONFIG, dataset: digits, model: dit }),
+    (e: unknown) =>
+      e instanceof UsageError && /train\.loss "eps" with model "dit" learnSigma true/.test(e.message),
+  );
+  await assert.rejects(
+    () => assembleRun({ ...CONFIG, train: { ...CONFIG.train, loss: "hybrid" } }),
+    (e: unknown) => e instanceof UsageError && /"hybrid" with model "mlp" learnSigma false/.test(e.message),
+  );
+  assert.equal(tf.memory().numTensors, before);
+});
+
+Deno.test("a hybrid-loss DiT run trains end to end with UW: the loss falls, DDPM samples are finite", async () => {
+  const config: RunConfig = {
+    suite: "t",
+    dataset: { id: "digits8", options: {} },
+    model: { id: "dit", options: { hidden: 16, depth: 2, heads: 2, freqDim: 16 } },
+    diffusion: { schedule: "cosine", T: 100 },
+    clustering: { objective: "snr", k: 2, sampler: "stratified" },
+    method: { id: "uw", options: { logEvery: 1 } },
+    seed: 3,
+    train: { steps: 40, batchSize: 20, lr: 3e-3, beta1: 0.9, beta2: 0.999, emaDecay: 0.9, loss: "hybrid" },
+    eval: {
+      at: [40],
+      samples: 16,
+      referenceSamples: 16,
+      sampler: { kind: "ddpm", steps: 10, eta: 0 },
+      metrics: ["fd"],
+      useEma: true,
+    },
+    backend: "wasm",
+  };
+  const result = await runTraining(config);
+  assert.equal(result.status, "ok", result.error);
+  const v = result.loss.values;
+  const head = (v[0] + v[1] + v[2]) / 3, tail = (v.at(-1)! + v.at(-2)! + v.at(-3)!) / 3;
+  assert.ok(tail < 0.7 * head, `loss ${head} -> ${tail}`);
+  assert.ok(Number.isFinite(result.final["fd-digits8-cnn"]));
+  assert.equal((result.method.s as number[]).length, 2);
+});

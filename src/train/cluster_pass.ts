@@ -20,7 +20,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Denoiser } from "../models/denoiser.ts";
 import type { NoiseSchedule } from "../diffusion/schedule.ts";
 import type { HostClusterGradients } from "../mtl/method.ts";
-import { epsilonLossHost } from "../diffusion/loss.ts";
+import { trainingLossHost } from "../diffusion/loss.ts";
 import { SegmentPass, withSegmentPass } from "../models/layers/segments.ts";
 import { hostMemoryBackend } from "../runtime/host_memory.ts";
 
@@ -73,7 +73,7 @@ export function onePassClusterGradients(
   try {
     result = withSegmentPass(pass, () =>
       tf.variableGrads(() => {
-        const L = epsilonLossHost(model, schedule, x0, noise, t);
+        const L = trainingLossHost(model, schedule, x0, noise, t);
         perSample = tf.keep(L);
         return tf.sum(tf.mul(L, tf.tensor1d(weights))) as tf.Scalar;
       }, variables as tf.Variable[]));

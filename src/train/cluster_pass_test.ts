@@ -8,6 +8,7 @@ import { valueAndGrads } from "../mtl/grads.ts";
 import { makeSchedule } from "../diffusion/schedule.ts";
 import { mlpFactory } from "../models/mlp.ts";
 import { unetFactory } from "../models/unet.ts";
+import { ditFactory } from "../models/dit.ts";
 import type { Denoiser } from "../models/denoiser.ts";
 import { Rng } from "../runtime/rng.ts";
 
@@ -86,6 +87,24 @@ const MODELS: [string, () => Denoiser][] = [
       resample: "pool",
       midAttention: false,
     }, { dataShape: [4, 4, 1], T, initSeed: 6 })],
+  ["unet (learned variance: hybrid loss)", () =>
+    unetFactory.build({
+      ...unetFactory.defaults,
+      channels: 4,
+      channelMult: [1, 2],
+      groups: 2,
+      midAttention: false,
+      learnSigma: true,
+    }, { dataShape: [4, 4, 2], T, initSeed: 7 })],
+  [
+    "dit (adaLN-Zero, 2 heads, learned variance: hybrid loss)",
+    () =>
+      ditFactory.build({ ...ditFactory.defaults, hidden: 16, depth: 2, heads: 2, freqDim: 8 }, {
+        dataShape: [4, 4, 1],
+        T,
+        initSeed: 8,
+      }),
+  ],
 ];
 
 for (const [name, build] of MODELS) {
@@ -119,7 +138,8 @@ async function checkOnePass(build: () => Denoiser, cluster: Int32Array) {
       });
     });
     // One forward over the whole batch: the loss kernel runs once.
-    assert.equal(prof.kernels.filter((k) => k.name === "AntbenchEpsMse").length, 1);
+    const lossKernels = ["AntbenchEpsMse", "AntbenchHybridLoss"];
+    assert.equal(prof.kernels.filter((k) => lossKernels.includes(k.name)).length, 1);
     assert.equal(tf.memory().numTensors, before, "no tensors leak");
     model.dispose();
   }

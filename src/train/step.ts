@@ -17,7 +17,7 @@ import * as tf from "@tensorflow/tfjs-core";
 import type { Denoiser } from "../models/denoiser.ts";
 import type { MtlBatch, MtlMethod } from "../mtl/method.ts";
 import type { NoiseSchedule } from "../diffusion/schedule.ts";
-import { epsilonLossHost } from "../diffusion/loss.ts";
+import { trainingLossHost, trainingLossTermsHost } from "../diffusion/loss.ts";
 import type { Ema } from "../diffusion/ema.ts";
 import { createOptimizer, type OptimizerPlacement } from "./optimizer.ts";
 import { readConcat } from "../runtime/read.ts";
@@ -137,6 +137,11 @@ export function makeMtlBatch(
     );
   }
   const groups = groupByCluster(batch.cluster, k);
+  const rows = (indices?: Int32Array) => ({
+    x0: indices ? takeRows(batch.x0, dim, indices) : batch.x0,
+    noise: indices ? takeRows(batch.noise, dim, indices) : batch.noise,
+    t: indices ? Int32Array.from(indices, (i) => batch.t[i]) : batch.t,
+  });
   return {
     k,
     t: batch.t,
@@ -147,10 +152,12 @@ export function makeMtlBatch(
       return onePassClusterGradients(model, schedule, batch, groups, variables);
     },
     perSampleLoss(indices?: Int32Array): tf.Tensor1D {
-      const x0 = indices ? takeRows(batch.x0, dim, indices) : batch.x0;
-      const noise = indices ? takeRows(batch.noise, dim, indices) : batch.noise;
-      const t = indices ? Int32Array.from(indices, (i) => batch.t[i]) : batch.t;
-      return epsilonLossHost(model, schedule, x0, noise, t);
+      const { x0, noise, t } = rows(indices);
+      return trainingLossHost(model, schedule, x0, noise, t);
+    },
+    perSampleLossTerms(indices?: Int32Array) {
+      const { x0, noise, t } = rows(indices);
+      return trainingLossTermsHost(model, schedule, x0, noise, t);
     },
   };
 }

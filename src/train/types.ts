@@ -19,6 +19,23 @@ export interface Component {
 /** How timesteps are drawn for a batch (src/clustering/). */
 export type TimestepSampler = "uniform" | "stratified";
 
+/** Ids of the training losses (`train.loss`). */
+export const LOSS_KINDS = ["eps", "hybrid"] as const;
+/**
+ * The per-sample training loss: "eps" = L_simple, the ε-MSE (Ho et al. 2020, Eq. 14); "hybrid" = mse + vb,
+ * the learned-variance loss of Nichol & Dhariwal 2021 as the ANT/DiT code computes it
+ * (src/diffusion/hybrid_loss.ts), which needs a model with learned variance (model option `learnSigma`).
+ */
+export type LossKind = typeof LOSS_KINDS[number];
+
+/** The loss of a run whose config gives none. */
+export const DEFAULT_LOSS: LossKind = "eps";
+
+/** The loss of a run's train settings (absent = {@link DEFAULT_LOSS}). */
+export function lossKindOf(train: { loss?: LossKind }): LossKind {
+  return train.loss ?? DEFAULT_LOSS;
+}
+
 /** Resolved configuration of one run. */
 export interface RunConfig {
   /** Suite name (for paths and reports; not part of the numbers). */
@@ -60,6 +77,12 @@ export interface RunConfig {
     beta2: number;
     /** EMA decay of the weights used for sampling (0 disables EMA). */
     emaDecay: number;
+    /**
+     * The training loss ({@link LossKind}); absent means "eps". Resolved suites write it only when it is not
+     * "eps", so the configs, and the content ids, of ε-loss runs are those of the runs made before the
+     * hybrid loss existed.
+     */
+    loss?: LossKind;
   };
   /** Evaluation settings. */
   eval: {
