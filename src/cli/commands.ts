@@ -5,6 +5,8 @@
  */
 import type { CliCommand } from "./command.ts";
 import { affinityCommand } from "./affinity.ts";
+import { autoencoderCommand } from "./autoencoder.ts";
+import { transferGapCommand } from "./transfer_gap.ts";
 import { clusterCommand } from "./cluster.ts";
 import { fdCommand } from "./fd.ts";
 import { featuresCommand } from "./features.ts";
@@ -27,4 +29,6 @@ export const COMMANDS: readonly CliCommand[] = [
   compareCommand,
   powerCommand,
   mergeCommand,
+  autoencoderCommand,
+  transferGapCommand,
 ];

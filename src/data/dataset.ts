@@ -24,8 +24,9 @@ export interface Provenance {
 /** A loaded dataset. */
 export interface Dataset {
   readonly id: string;
-  readonly kind: "toy2d" | "image";
-  /** Shape of one sample: [2] or [H, W, C]. */
+  readonly kind: "toy2d" | "image" | "latent";
+  /** Shape of one sample: [2], [H, W, C], or [h, w, c] latents (kind "latent": an image dataset encoded by
+   * a latent-diffusion autoencoder, src/latent/latent_data.ts). */
   readonly dataShape: readonly number[];
   /** Training samples, flat row-major [nTrain * prod(dataShape)]. */
   readonly train: Float32Array;
@@ -57,6 +58,11 @@ export interface DatasetFactory<O = Record<string, unknown>> {
   readonly defaults: O;
   /** True when loaded datasets carry an exact `logDensity` (checked by suite validation for `nll`). */
   readonly hasLogDensity?: boolean;
+  /**
+   * The shape of one sample a load with these (validated, defaults-merged) options will have, known
+   * without loading (suite validation checks a `latent` autoencoder against it).
+   */
+  dataShape(options: O): number[];
   validate(options: Record<string, unknown>): string[];
   load(options: O, ctx: DatasetLoadContext): Promise<Dataset>;
 }

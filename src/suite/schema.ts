@@ -129,6 +129,14 @@ export interface SuiteSpec {
   verdict?: VerdictSpec;
   backend?: "auto" | "webgpu" | "wasm" | "cpu";
   regression?: RegressionSpec;
+  /**
+   * Latent diffusion (Rombach et al. 2022): an autoencoder id (src/latent/registry.ts, e.g. "mnist-kl-f4")
+   * or the path of an autoencoder directory. Every run's denoiser then trains on the scaled latents of the
+   * dataset (scale factor 1 / std of the training latents) and samples are decoded before every metric;
+   * metrics, reference set and floors stay those of the images. The autoencoder must encode images of
+   * each dataset's shape.
+   */
+  latent?: string;
 }
 
 /** Defaults applied to every field a suite leaves out. */

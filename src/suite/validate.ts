@@ -8,7 +8,7 @@
  */
 import { SCHEDULE_IDS, type ScheduleId } from "../diffusion/schedule.ts";
 import { badValue, throwIfProblems } from "../runtime/errors.ts";
-import type { Component, RunConfig, TimestepSampler } from "../train/types.ts";
+import type { Component, LatentConfig, RunConfig, TimestepSampler } from "../train/types.ts";
 import { type ExclusionSpec, SUITE_DEFAULTS } from "./schema.ts";
 import type { SuiteRegistries } from "./registries.ts";
 import { Checker, duplicates, isInt, isObject } from "./checker.ts";
@@ -19,6 +19,7 @@ import {
   resolveVerdict,
   type VerdictSettings,
 } from "./validate_report.ts";
+import { resolveLatent } from "./validate_latent.ts";
 
 /** A suite with every field resolved; the input of expansion (src/suite/expand.ts). */
 export interface ResolvedSuite {
@@ -45,6 +46,8 @@ export interface ResolvedSuite {
   verdict: VerdictSettings;
   backend: RunConfig["backend"];
   regression: { alpha: number; defaultThreshold: number; thresholds: Record<string, number> };
+  /** The latent space every run trains in (absent: data space). */
+  latent?: LatentConfig;
 }
 
 const TOP_KEYS = [
@@ -69,6 +72,7 @@ const TOP_KEYS = [
   "verdict",
   "backend",
   "regression",
+  "latent",
 ];
 const TRAIN_KEYS = ["batchSize", "lr", "beta1", "beta2", "emaDecay"];
 const EVAL_KEYS = [
@@ -316,6 +320,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
   const controls = c.bool("controls", s.controls, d.controls);
   const verdict = resolveVerdict(c, s.verdict, headline);
   const backend = c.oneOf("backend", s.backend, BACKENDS, d.backend);
+  const latent = resolveLatent(c, s.latent, datasets, registries);
 
   const regressionRaw = s.regression ?? {};
   const regression: ResolvedSuite["regression"] = {
@@ -408,5 +413,6 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     verdict,
     backend,
     regression,
+    ...(latent ? { latent } : {}),
   };
 }

@@ -9,6 +9,11 @@
  * permutation of the training set per epoch), "timesteps"/step, "noise"/step; the method draws its own
  * (e.g. PCGrad's "pcgrad:order"/step).
  *
+ * A run with `latent` trains on the scaled latents of its image dataset (src/latent/latent_data.ts): the
+ * assembled `dataset` is then the latent data and `latent` holds the image dataset and the decoder. A run
+ * with `train.timesteps = [l, r]` draws every timestep uniformly from that interval (a specialist of the
+ * negative-transfer gap, src/analysis/transfer_gap.ts).
+ *
  * @module
  */
 import type { RunConfig, TimestepSampler } from "./types.ts";
@@ -24,11 +29,13 @@ import { sampleTimesteps } from "../clustering/assign.ts";
 import { deriveSeed, rngFor } from "../runtime/rng.ts";
 import { computeClusters } from "./clusters.ts";
 import { createStepper, type HostBatch, type Stepper } from "./step.ts";
+import { type LatentSpace, loadLatentSpace } from "../latent/latent_data.ts";
+import { badValue, UsageError } from "../runtime/errors.ts";
 
 /** The part of a {@link RunConfig} that determines a training step (evaluation settings are not needed). */
 export type AssemblyConfig = Pick<
   RunConfig,
-  "dataset" | "model" | "diffusion" | "clustering" | "method" | "seed" | "train"
+  "dataset" | "model" | "diffusion" | "clustering" | "method" | "seed" | "train" | "latent"
 >;
 
 /** Options of {@link assembleRun}. */
@@ -51,8 +58,10 @@ export interface AssembleOptions {
 export interface AssembledRun {
   /** The configuration it was assembled from. */
   readonly config: AssemblyConfig;
-  /** The loaded dataset the batches come from. */
+  /** The loaded dataset the batches come from (the scaled latents in a latent run). */
   readonly dataset: Dataset;
+  /** The latent space of a latent run (its image dataset, scale factor and decoder); absent otherwise. */
+  readonly latent?: LatentSpace;
   /** The dataset options in effect (factory defaults merged with the config's). */
   readonly datasetOptions: Record<string, unknown>;
   /** The noise schedule (ᾱ_t of the forward process). */
@@ -80,7 +89,9 @@ export interface AssembledRun {
 /**
  * The trainer's batch of each step: rows of the training set in the order of a seeded permutation per
  * epoch, timesteps (and their clusters) from the "timesteps" stream with the configured sampler, noise from
- * the "noise" stream. Returns a function of the step; it caches the current epoch's permutation.
+ * the "noise" stream. With `restrict = [l, r]` every timestep is drawn uniformly from [l, r] (one
+ * `rng.int` per sample, in order) and belongs to cluster 0. Returns a function of the step; it caches the
+ * current epoch's permutation.
  */
 export function trainingBatches(
   seed: number,
@@ -88,6 +99,7 @@ export function trainingBatches(
   clusters: readonly Interval[],
   batchSize: number,
   sampler: TimestepSampler,
+  restrict?: readonly [number, number],
 ): (step: number) => HostBatch {
   const N = dataset.nTrain;
   const dim = dataset.dataShape.reduce((a, b) => a * b, 1);
@@ -105,7 +117,13 @@ export function trainingBatches(
       const idx = perm![p - epoch * N];
       x0.set(dataset.train.subarray(idx * dim, (idx + 1) * dim), j * dim);
     }
-    const { t, cluster } = sampleTimesteps(rngFor(seed, "timesteps", step), clusters, batchSize, sampler);
+    const rng = rngFor(seed, "timesteps", step);
+    const { t, cluster } = restrict
+      ? {
+        t: Int32Array.from({ length: batchSize }, () => rng.int(restrict[0], restrict[1] + 1)),
+        cluster: new Int32Array(batchSize),
+      }
+      : sampleTimesteps(rng, clusters, batchSize, sampler);
     const noise = rngFor(seed, "noise", step).normalArray(batchSize * dim);
     return { x0, noise, t, cluster };
   };
@@ -122,18 +140,47 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
   const schedule = makeSchedule(config.diffusion.schedule, config.diffusion.T);
   const dsFactory = getDatasetFactory(config.dataset.id);
   const datasetOptions = { ...dsFactory.defaults, ...config.dataset.options };
-  const dataset = opts.dataset ??
+  const loaded = opts.dataset ??
     await dsFactory.load(datasetOptions, { cacheDir: opts.cacheDir ?? ".cache" });
+  const restrict = config.train.timesteps;
+  if (restrict !== undefined) {
+    const [l, r] = restrict;
+    if (!(Number.isInteger(l) && Number.isInteger(r) && 0 <= l && l <= r && r < schedule.T)) {
+      throw new UsageError(
+        badValue("train.timesteps", restrict, `[l, r] with 0 <= l <= r < T = ${schedule.T}`),
+      );
+    }
+    if (config.clustering.objective !== "none") {
+      throw new UsageError(
+        badValue(
+          "train.timesteps",
+          restrict,
+          `absent with the clustering objective ${config.clustering.objective}`,
+        ) +
+          ' (an interval restriction is only defined for objective "none", k = 1)',
+      );
+    }
+  }
+  const latent = config.latent
+    ? await loadLatentSpace(config.latent, loaded, datasetOptions, opts.cacheDir ?? ".cache")
+    : undefined;
+  const dataset = latent?.data ?? loaded;
   const clusters = await computeClusters(config, schedule);
   const k = clusters.length;
   const modelFactory = getModelFactory(config.model.id);
   const methodFactory = getMethodFactory(config.method.id);
   const modelOptions = { ...modelFactory.defaults, ...config.model.options };
-  const model = modelFactory.build(modelOptions, {
-    dataShape: dataset.dataShape,
-    T: schedule.T,
-    initSeed: deriveSeed(seed, "init"),
-  });
+  let model: Denoiser;
+  try {
+    model = modelFactory.build(modelOptions, {
+      dataShape: dataset.dataShape,
+      T: schedule.T,
+      initSeed: deriveSeed(seed, "init"),
+    });
+  } catch (e) {
+    latent?.dispose();
+    throw e;
+  }
   let method: MtlMethod | null = null;
   try {
     const created = methodFactory.create({ ...methodFactory.defaults, ...config.method.options }, {
@@ -153,11 +200,19 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
       beta2: train.beta2,
       emaDecay: train.emaDecay,
     });
-    const batch = trainingBatches(seed, dataset, clusters, train.batchSize, config.clustering.sampler);
+    const batch = trainingBatches(
+      seed,
+      dataset,
+      clusters,
+      train.batchSize,
+      config.clustering.sampler,
+      restrict,
+    );
     const m = method;
     return {
       config,
       dataset,
+      ...(latent ? { latent } : {}),
       datasetOptions,
       schedule,
       clusters,
@@ -172,11 +227,13 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
         stepper.dispose();
         m.dispose();
         model.dispose();
+        latent?.dispose();
       },
     };
   } catch (e) {
     method?.dispose();
     model.dispose();
+    latent?.dispose();
     throw e;
   }
 }
