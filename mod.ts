@@ -43,7 +43,13 @@ export { environmentFingerprint, FINGERPRINT_FLAGS } from "./src/runtime/fingerp
 export type { EnvironmentFingerprint } from "./src/runtime/fingerprint.ts";
 
 // --- diffusion ---
-export { cosineBetas, linearBetas, makeSchedule, SCHEDULE_IDS } from "./src/diffusion/schedule.ts";
+export {
+  cosineBetas,
+  ldmLinearBetas,
+  linearBetas,
+  makeSchedule,
+  SCHEDULE_IDS,
+} from "./src/diffusion/schedule.ts";
 export type { NoiseSchedule, ScheduleId } from "./src/diffusion/schedule.ts";
 
 // --- clustering ---
@@ -181,15 +187,55 @@ export type { FeatureSpace, LoadExtractorOptions } from "./src/metrics/features/
 export { loadInceptionExtractor } from "./src/metrics/features/inception.ts";
 export { FEATURE_TRAINING, trainClassifier } from "./src/metrics/features/train.ts";
 
+// --- latent diffusion (KL autoencoders, scaled latents) ---
+export { autoencoderParamCount, autoencoderVariableSpecs, latentShape } from "./src/latent/autoencoder.ts";
+export type { AeVariableSpec, AutoencoderArch } from "./src/latent/autoencoder.ts";
+export { AUTOENCODER_RECIPES, trainAutoencoder } from "./src/latent/train.ts";
+export type { AeTrainProgress, AutoencoderRecipe } from "./src/latent/train.ts";
+export { AUTOENCODER_FORMAT, loadAutoencoder, saveAutoencoder } from "./src/latent/weights.ts";
+export type { AutoencoderManifest, ReconstructionQuality } from "./src/latent/weights.ts";
+export { AUTOENCODER_IDS, autoencoderDir, autoencoderProblem } from "./src/latent/registry.ts";
+export { loadCodec, makeCodec } from "./src/latent/codec.ts";
+export type { Codec } from "./src/latent/codec.ts";
+export { inverseStd, loadLatentSpace } from "./src/latent/latent_data.ts";
+export type { LatentSpace } from "./src/latent/latent_data.ts";
+export { measureQuality, psnr } from "./src/latent/quality.ts";
+export type { QualityFdOptions } from "./src/latent/quality.ts";
+
+// --- analyses: ANT's observations (O1 affinity vs noise-level gap, O2 negative-transfer gap) ---
+export {
+  analyseTransferGap,
+  planTransferGap,
+  TRANSFER_GAP_EVAL_SEED,
+  TRANSFER_GAP_FORMAT,
+  transferGapIntervals,
+} from "./src/analysis/transfer_gap.ts";
+export type {
+  GapStat,
+  IntervalGap,
+  TransferGapOptions,
+  TransferGapReport,
+  TransferGapRun,
+} from "./src/analysis/transfer_gap.ts";
+export { writeTransferGapReport } from "./src/analysis/transfer_gap_report.ts";
+export type { TransferGapContext } from "./src/analysis/transfer_gap_report.ts";
+export { gapSpearman, logSnrGapCurve, spearman, timestepGapCurve } from "./src/analysis/affinity_curve.ts";
+export type { GapBin } from "./src/analysis/affinity_curve.ts";
+export { affinityCurveReport, writeAffinityCurves } from "./src/analysis/affinity_report.ts";
+export type { AffinityCurveReport, CurveCheckpoint, StepRho } from "./src/analysis/affinity_report.ts";
+
 // --- train ---
 export type {
   Component,
   EvalPoint,
+  IntervalLossSpec,
+  LatentConfig,
   MetricFloor,
   RunConfig,
   RunResult,
   TimestepSampler,
 } from "./src/train/types.ts";
+export { evaluateIntervalLoss, intervalLossRows } from "./src/train/interval_loss.ts";
 export { prepareRunMetrics } from "./src/train/run_metrics.ts";
 export type { RunMetrics } from "./src/train/run_metrics.ts";
 // training loop and shared step with deferred (batched) loss reads
@@ -221,7 +267,7 @@ export type { SuiteRegistries } from "./src/suite/registries.ts";
 export { loadSuite, parseSuiteText } from "./src/suite/load.ts";
 export { expandSuite, isExcluded, planRuns } from "./src/suite/expand.ts";
 export type { PlannedRun } from "./src/suite/expand.ts";
-export { canonicalJson, runHash, runId, withAffinityHash } from "./src/suite/content_id.ts";
+export { canonicalJson, runHash, runId, withAffinityHash, withLatentHash } from "./src/suite/content_id.ts";
 export { parseShard, selectShard } from "./src/suite/shard.ts";
 export type { Shard } from "./src/suite/shard.ts";
 export { runSuite } from "./src/suite/runner.ts";

@@ -10,6 +10,8 @@ import { nightlySuite } from "./nightly.ts";
 import { digits8Suite } from "./digits8.ts";
 import { mnistSuite } from "./mnist.ts";
 import { paperFfhqSuite } from "./paper_ffhq.ts";
+import { paperFfhqLdmSuite } from "./paper_ffhq_ldm.ts";
+import { mnistLatentSuite } from "./mnist_latent.ts";
 
 /** Embedded suites by name. */
 export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
@@ -19,4 +21,6 @@ export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
   digits8: digits8Suite,
   mnist: mnistSuite,
   "paper-ffhq": paperFfhqSuite,
+  "paper-ffhq-ldm": paperFfhqLdmSuite,
+  "mnist-latent": mnistLatentSuite,
 };

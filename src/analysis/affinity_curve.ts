@@ -30,10 +30,13 @@ export interface GapBin {
   perCheckpoint: number[];
   /** Mean, minimum and maximum of `perCheckpoint`. */
   mean: number;
+  /** Minimum of `perCheckpoint`. */
   min: number;
+  /** Maximum of `perCheckpoint`. */
   max: number;
   /** 10% and 90% quantiles over every pair of every checkpoint in the bin. */
   pairLo: number;
+  /** 90% quantile over every pair of every checkpoint in the bin. */
   pairHi: number;
 }
 

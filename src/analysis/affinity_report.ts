@@ -18,7 +18,9 @@ import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
 
 /** One measured checkpoint. */
 export interface CurveCheckpoint {
+  /** Checkpoint directory. */
   dir: string;
+  /** Its training step. */
   step: number;
   /** Its grid cosine matrix (m x m). */
   matrix: Float64Array;
@@ -26,22 +28,35 @@ export interface CurveCheckpoint {
 
 /** Spearman's ρ at one step over the checkpoints measured there. */
 export interface StepRho {
+  /** Training step. */
   step: number;
+  /** Checkpoints measured at it. */
   n: number;
+  /** ρ against the timestep gap: mean, 95% t-interval (NaN for one checkpoint), values. */
   timestep: { mean: number; lo: number; hi: number; values: number[] };
+  /** ρ against the log-SNR gap, likewise. */
   logSnr: { mean: number; lo: number; hi: number; values: number[] };
 }
 
 /** The analysed curves. */
 export interface AffinityCurveReport {
+  /** Format tag. */
   format: "antbench.affinity-curve/1";
+  /** Timesteps. */
   T: number;
+  /** Noise schedule id. */
   schedule: string;
+  /** Grid step G of the measurement. */
   gridStep: number;
+  /** The grid timesteps. */
   grid: number[];
+  /** Each checkpoint with Spearman's ρ of affinity against the timestep and the log-SNR gap. */
   checkpoints: { dir: string; step: number; rhoTimestep: number; rhoLogSnr: number }[];
+  /** Affinity against |t_a − t_b|. */
   byTimestepGap: GapBin[];
+  /** Affinity against |λ_a − λ_b|. */
   byLogSnrGap: GapBin[];
+  /** ρ per step, with its interval over the runs measured at that step. */
   bySteps: StepRho[];
 }
 

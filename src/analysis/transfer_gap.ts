@@ -48,7 +48,9 @@ export const TRANSFER_GAP_FORMAT = "antbench.transfer-gap/1";
 export interface TransferGapOptions {
   /** How the k intervals are chosen ("timestep": equal widths, as the paper's [1,200], ..., [801,1000]). */
   objective: "timestep" | "snr";
+  /** Number of intervals. */
   k: number;
+  /** Seeds of the runs. */
   seeds: number[];
   /** Training steps of every run. */
   steps: number;
@@ -56,11 +58,13 @@ export interface TransferGapOptions {
   at: number[];
   /** Held-out samples and (t, ε) draws per sample and interval. */
   n: number;
+  /** (t, ε) draws per held-out sample and interval. */
   draws: number;
 }
 
 /** A planned run of the study with its role. */
 export interface TransferGapRun extends PlannedRun {
+  /** The generalist (all timesteps) or a specialist (one interval). */
   role: "generalist" | "specialist";
   /** The specialist's interval index. */
   interval?: number;
@@ -136,16 +140,23 @@ export async function planTransferGap(
 
 /** Mean, 95% t-interval and the per-seed values. */
 export interface GapStat {
+  /** Mean over seeds. */
   mean: number;
+  /** Lower end of the 95% t-interval. */
   lo: number;
+  /** Upper end of the 95% t-interval. */
   hi: number;
+  /** The per-seed values, in seed order. */
   values: number[];
 }
 
 /** The study's result on one interval. */
 export interface IntervalGap {
+  /** The interval [l, r]. */
   interval: [number, number];
+  /** The generalist's held-out loss on the interval. */
   generalist: GapStat;
+  /** The interval's specialist's held-out loss on it. */
   specialist: GapStat;
   /** L(specialist) − L(generalist): < 0 = negative transfer. */
   ntg: GapStat;
@@ -153,6 +164,7 @@ export interface IntervalGap {
   relative: GapStat;
   /** Paired t-test of NTG = 0 over seeds, and its Holm adjustment over the k intervals. */
   p: number;
+  /** `p` after Holm's adjustment over the k intervals. */
   pHolm: number;
   /** What the 95% interval of NTG says. */
   verdict: "negative transfer" | "positive transfer" | "inconclusive";
@@ -160,10 +172,15 @@ export interface IntervalGap {
 
 /** The analysed study. */
 export interface TransferGapReport {
+  /** {@link TRANSFER_GAP_FORMAT}. */
   format: typeof TRANSFER_GAP_FORMAT;
+  /** Seeds of the study. */
   seeds: number[];
+  /** Training steps per run. */
   steps: number;
+  /** The k intervals. */
   intervals: [number, number][];
+  /** The result per interval. */
   gaps: IntervalGap[];
   /** matrix[i][j]: mean over seeds of specialist i's loss on interval j; row k is the generalist. */
   matrix: number[][];

@@ -13,17 +13,29 @@ import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
 
 /** What the README says about the study besides the numbers. */
 export interface TransferGapContext {
+  /** Suite name or file. */
   suite: string;
+  /** Dataset id. */
   dataset: string;
+  /** Model id. */
   model: string;
+  /** Parameters of the model. */
   paramCount: number;
+  /** Objective that chose the intervals. */
   objective: string;
+  /** Held-out samples of the loss. */
   n: number;
+  /** (t, ε) draws per sample and interval. */
   draws: number;
+  /** EMA weights evaluated (else raw). */
   useEma: boolean;
+  /** Batch size of every run. */
   batchSize: number;
+  /** Learning rate of every run. */
   lr: number;
+  /** Autoencoder of a latent study. */
   latent?: string;
+  /** The command that produced the study. */
   command: string;
   /** Load averages and wall time, for the record (not a speed claim). */
   machine?: string;

@@ -16,15 +16,15 @@ import {
   saveAutoencoder,
   writeAutoencoderManifest,
 } from "../latent/weights.ts";
-import { AUTOENCODER_IDS, autoencoderDir } from "../latent/registry.ts";
+import { AUTOENCODER_IDS, autoencoderDir, autoencoderTrained } from "../latent/registry.ts";
 import { makeCodec } from "../latent/codec.ts";
 import { measureQuality } from "../latent/quality.ts";
 import { loadFeatureSpace } from "../metrics/features/registry.ts";
 
 const USAGE = `usage: deno task cli autoencoder train <id> [--steps N] [--out DIR] [--backend wasm|cpu|webgpu]
-         [--no-quality] [--json]
+         [--no-quality] [--inception MODEL.json] [--json]
        deno task cli autoencoder eval <id|DIR> [--record] [--n 1000] [--reference 1000] [--resamples 10]
-         [--backend wasm|cpu|webgpu] [--json]
+         [--inception MODEL.json] [--backend wasm|cpu|webgpu] [--json]
        deno task cli autoencoder list [--json]
 
 KL-regularised autoencoders for latent diffusion (Rombach et al. 2022): suites name one with
@@ -36,7 +36,11 @@ denoisers on its scaled latents. Recipes: ${AUTOENCODER_IDS.join(", ")}.
           its reconstruction quality (PSNR on the held-out split; FD of reconstructions vs real images in
           the dataset's feature space beside the real-vs-real floor) into model.json
   eval    verify the stored weights' hash and measure the same quality; --record writes it into model.json
-  list    the autoencoders, their latent shapes and recorded quality`;
+  list    the autoencoders, their latent shapes and recorded quality (and which are not trained yet)
+
+A recipe for a GPU machine (ffhq-kl-f4: 256x256 faces -> 64x64x3) keeps its weights under data/ (its
+\`dir\`); until they exist, suites naming it validate but cannot plan runs. Any directory with an
+antbench.autoencoder/1 model.json + weights.bin can also be named by its path.`;
 
 async function loadImages(dataset: { id: string; options: Record<string, unknown> }): Promise<ImageDataset> {
   const f = getDatasetFactory(dataset.id, "autoencoder dataset");
@@ -56,9 +60,17 @@ async function quality(
   backend: string,
   fd: { n: number; referenceN: number; resamples: number },
   say: (s: string) => void,
+  inceptionPath?: string,
 ) {
   const codec = makeCodec(manifest, values);
-  const features = ds.featureSpace === "data" ? null : await loadFeatureSpace(ds.featureSpace, ds.dataShape);
+  // No FD in raw pixel space ("data": too many dimensions) or without the user's Inception weights.
+  const skip = ds.featureSpace === "data" || (ds.featureSpace === "inception" && !inceptionPath);
+  if (skip) {
+    say(`no FD: feature space ${ds.featureSpace}${inceptionPath ? "" : " (give --inception MODEL.json)"}`);
+  }
+  const features = skip
+    ? null
+    : await loadFeatureSpace(ds.featureSpace, ds.dataShape, inceptionPath ? { inceptionPath } : {});
   try {
     return await measureQuality(codec, ds, backend, features ? { features, ...fd } : undefined, say);
   } finally {
@@ -81,6 +93,7 @@ export const autoencoderCommand: CliCommand = {
       n: { type: "string" },
       reference: { type: "string" },
       resamples: { type: "string" },
+      inception: { type: "string" },
       json: { type: "boolean" },
     });
     const [sub, ...rest] = positionals;
@@ -94,6 +107,18 @@ export const autoencoderCommand: CliCommand = {
     if (sub === "list") {
       const rows = [];
       for (const id of AUTOENCODER_IDS) {
+        if (!autoencoderTrained(id)) {
+          const r = AUTOENCODER_RECIPES.get(id)!;
+          rows.push({
+            id,
+            dataset: r.dataset.id,
+            input: r.arch.input,
+            trained: false,
+            dir: autoencoderDir(id),
+            note: r.note ?? null,
+          });
+          continue;
+        }
         try {
           const { manifest } = await loadAutoencoder(autoencoderDir(id));
           rows.push({
@@ -102,6 +127,7 @@ export const autoencoderCommand: CliCommand = {
             input: manifest.arch.input,
             latentShape: manifest.latentShape,
             paramCount: manifest.paramCount,
+            trained: true,
             psnr: manifest.quality?.psnr ?? null,
             weightsHash: manifest.weightsHash,
           });
@@ -156,7 +182,18 @@ export const autoencoderCommand: CliCommand = {
       }, weights);
       say(`wrote ${outDir} (${manifest.weightsHash}) after ${seconds.toFixed(0)} s`);
       if (!values["no-quality"]) {
-        manifest = { ...manifest, quality: await quality(manifest, weights, ds, info.name, fd, say) };
+        manifest = {
+          ...manifest,
+          quality: await quality(
+            manifest,
+            weights,
+            ds,
+            info.name,
+            fd,
+            say,
+            values.inception as string | undefined,
+          ),
+        };
         await writeAutoencoderManifest(outDir, manifest);
       }
       const out = {
@@ -175,7 +212,7 @@ export const autoencoderCommand: CliCommand = {
       const { manifest, values: w } = await loadAutoencoder(dir);
       const ds = await loadImages(manifest.dataset);
       const info = await initBackend(backendName);
-      const q = await quality(manifest, w, ds, info.name, fd, say);
+      const q = await quality(manifest, w, ds, info.name, fd, say, values.inception as string | undefined);
       if (values.record) await writeAutoencoderManifest(dir, { ...manifest, quality: q });
       const out = {
         id: manifest.id,

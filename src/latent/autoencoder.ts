@@ -50,7 +50,9 @@ export interface AutoencoderArch {
 
 /** A variable's name and shape, in storage order. */
 export interface AeVariableSpec {
+  /** Unique, stable name (e.g. "enc.down0.0.conv1.w"). */
   name: string;
+  /** Tensor shape (conv kernels [k, k, in, out]). */
   shape: number[];
 }
 

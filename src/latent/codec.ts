@@ -15,11 +15,13 @@ const BATCH = 250;
 
 /** A frozen autoencoder on the active tfjs backend. */
 export interface Codec {
+  /** The architecture. */
   readonly arch: AutoencoderArch;
   /** [h, w, zChannels]. */
   readonly latentShape: readonly [number, number, number];
   /** "sha256:<hex>" of the weights. */
   readonly weightsHash: string;
+  /** The verified manifest. */
   readonly manifest: AutoencoderManifest;
   /** Posterior mean and standard deviation of n images (each flat [n · h · w · zChannels]). */
   encode(images: Float32Array, n: number): Promise<{ mean: Float32Array; sigma: Float32Array }>;
@@ -27,6 +29,7 @@ export interface Codec {
   decode(z: Float32Array, n: number): Promise<Float32Array>;
   /** decode(posterior mean of x), clipped to [-1, 1]. */
   reconstruct(images: Float32Array, n: number): Promise<Float32Array>;
+  /** Release the weights. */
   dispose(): void;
 }
 

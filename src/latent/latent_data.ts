@@ -38,6 +38,7 @@ export const LATENT_CACHE_FORMAT = "antbench.latents/1";
 export interface LatentSpace {
   /** The autoencoder reference of the config. */
   readonly autoencoder: string;
+  /** "sha256:<hex>" of the autoencoder's weights. */
   readonly weightsHash: string;
   /** [h, w, zChannels]. */
   readonly latentShape: readonly number[];
@@ -49,6 +50,7 @@ export interface LatentSpace {
   readonly data: Dataset;
   /** n sampled (scaled) latents → images in [-1, 1]. */
   decode(z: Float32Array, n: number): Promise<Float32Array>;
+  /** Release the autoencoder. */
   dispose(): void;
 }
 

@@ -43,11 +43,13 @@ export function psnr(a: Float32Array, b: Float32Array, n: number): { mean: numbe
 
 /** Settings of the FD part of {@link measureQuality}. */
 export interface QualityFdOptions {
+  /** The dataset's feature space. */
   features: FeatureSpace;
   /** Images per resample (N). */
   n: number;
   /** Held-out reference images (seed 0, as runs use). */
   referenceN: number;
+  /** Seeded resamples of the N images (src/metrics/floor.ts protocol). */
   resamples: number;
 }
 

@@ -25,7 +25,9 @@ export function isAutoencoderPath(ref: string): boolean {
 /** The directory of the autoencoder `ref` names; a UsageError naming `field` for an unknown id. */
 export function autoencoderDir(ref: string, field = "latent"): string {
   if (isAutoencoderPath(ref)) return ref;
-  if (!AUTOENCODER_RECIPES.has(ref)) {
+  const recipe = AUTOENCODER_RECIPES.get(ref);
+  if (recipe?.dir) return recipe.dir;
+  if (!recipe) {
     throw new UsageError(
       `${field}: unknown autoencoder ${JSON.stringify(ref)}; allowed: ${AUTOENCODER_IDS.join(", ")} ` +
         `or the path of a directory with an antbench.autoencoder/1 model.json and weights.bin`,
@@ -34,20 +36,41 @@ export function autoencoderDir(ref: string, field = "latent"): string {
   return `${AUTOENCODERS_DIR}${ref}`;
 }
 
+/** True when the weights of `ref` are present (a model.json in its directory). */
+export function autoencoderTrained(ref: string): boolean {
+  try {
+    return Deno.statSync(`${autoencoderDir(ref)}/model.json`).isFile;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Why the autoencoder `ref` cannot encode images of shape `imageShape` (null when it can): unknown id,
- * unreadable or malformed manifest, or a different input shape. Synchronous (reads model.json only; the
- * weights' hash is verified when they are loaded).
+ * unreadable or malformed manifest, or a different input shape. A registered recipe is checked by its
+ * architecture, so a suite naming a recipe whose weights are not trained yet (one for a GPU machine)
+ * validates; planning its runs then asks for the weights ({@link untrainedMessage}). Synchronous (reads
+ * model.json only; the weights' hash is verified when they are loaded).
  */
 export function autoencoderProblem(ref: string, imageShape: readonly number[] | null): string | null {
   try {
-    const manifest = readAutoencoderManifestSync(autoencoderDir(ref));
-    if (imageShape !== null && manifest.arch.input.join("x") !== imageShape.join("x")) {
-      return `autoencoder ${JSON.stringify(ref)} encodes ${manifest.arch.input.join("x")} images; ` +
+    const recipe = isAutoencoderPath(ref) ? undefined : AUTOENCODER_RECIPES.get(ref);
+    const input = recipe && !autoencoderTrained(ref)
+      ? recipe.arch.input
+      : readAutoencoderManifestSync(autoencoderDir(ref)).arch.input;
+    if (imageShape !== null && input.join("x") !== imageShape.join("x")) {
+      return `autoencoder ${JSON.stringify(ref)} encodes ${input.join("x")} images; ` +
         `the dataset's are ${imageShape.join("x")}`;
     }
     return null;
   } catch (e) {
     return e instanceof Error ? e.message.replace(/^latent: /, "") : String(e);
   }
+}
+
+/** What to do about a registered recipe without weights. */
+export function untrainedMessage(ref: string): string {
+  const recipe = AUTOENCODER_RECIPES.get(ref);
+  return `latent: autoencoder ${JSON.stringify(ref)} has no trained weights at ${autoencoderDir(ref)}` +
+    (recipe?.note ? `: ${recipe.note}` : `: run \`deno task cli autoencoder train ${ref}\``);
 }

@@ -41,16 +41,30 @@ export interface AutoencoderRecipe {
   id: string;
   /** The dataset it is trained on (its training split) and for. */
   dataset: { id: string; options: Record<string, unknown> };
+  /** The architecture (./autoencoder.ts). */
   arch: AutoencoderArch;
+  /** Seed of the init, data-order and posterior-noise streams. */
   seed: number;
   /** Optimisation steps. */
   steps: number;
+  /** Images per step. */
   batchSize: number;
+  /** Constant Adam learning rate. */
   lr: number;
+  /** Adam β1 (LDM: 0.5). */
   beta1: number;
+  /** Adam β2 (LDM: 0.9). */
   beta2: number;
   /** Weight of the KL term (LDM: 1e-6). */
   klWeight: number;
+  /**
+   * Where the weights live, relative to the repository root (default fixtures/autoencoders/<id>/, committed).
+   * A recipe that cannot be trained here names a directory under data/ that its user fills by training it
+   * (on a GPU) or by copying a trained antbench.autoencoder/1 directory there.
+   */
+  dir?: string;
+  /** Why the recipe exists and what it needs, for `cli autoencoder list`. */
+  note?: string;
 }
 
 /** The architecture of the committed 28x28 autoencoders: 28x28x1 → 7x7x4 (f = 4). */
@@ -71,23 +85,65 @@ export const AUTOENCODER_RECIPES: ReadonlyMap<string, AutoencoderRecipe> = new M
       dataset: { id: "mnist", options: { size: 28 } },
       arch: ARCH_28,
       seed: 0,
-      steps: 4000,
+      steps: 2000,
       batchSize: 32,
       lr: 1e-3,
       beta1: 0.5,
       beta2: 0.9,
       klWeight: 1e-6,
     }],
+    // LDM's kl-f4 first stage (models/first_stage_models/kl-f4/config.yaml: ch 128, ch_mult 1,2,4,
+    // num_res_blocks 2, z_channels 3, kl_weight 1e-6, Adam lr 4.5e-6 × batch, betas 0.5, 0.9) for 256x256
+    // faces: 64x64x3 latents, the shape of the paper's LDM on FFHQ (benchmarks/paper_ffhq_ldm.ts).
+    ["ffhq-kl-f4", {
+      id: "ffhq-kl-f4",
+      dataset: {
+        id: "folder",
+        options: {
+          dir: "data/ffhq256",
+          resolution: 256,
+          channels: 3,
+          crop: "center",
+          limit: 10000,
+          heldOutFraction: 0.05,
+          featureSpace: "inception",
+        },
+      },
+      arch: {
+        input: [256, 256, 3],
+        channels: 128,
+        channelMult: [1, 2, 4],
+        numResBlocks: 2,
+        zChannels: 3,
+        groups: 32,
+      },
+      seed: 0,
+      steps: 200000,
+      batchSize: 12,
+      lr: 5.4e-5,
+      beta1: 0.5,
+      beta2: 0.9,
+      klWeight: 1e-6,
+      dir: "data/autoencoders/ffhq-kl-f4",
+      note:
+        "not trainable on a CPU: train it on a GPU machine (`deno task cli autoencoder train ffhq-kl-f4 " +
+        "--backend webgpu`, FFHQ 256x256 images under data/ffhq256) or copy a trained antbench.autoencoder/1 " +
+        "directory to data/autoencoders/ffhq-kl-f4",
+    }],
   ],
 );
 
 /** Progress of a training. */
 export interface AeTrainProgress {
+  /** Steps done. */
   step: number;
+  /** Steps in all. */
   steps: number;
   /** Mean total loss, reconstruction (L1 per image) and KL (per image) over the steps since the last report. */
   loss: number;
+  /** Reconstruction term (L1 summed per image). */
   rec: number;
+  /** KL term (summed per image). */
   kl: number;
 }
 

@@ -46,28 +46,36 @@ export interface ReconstructionQuality {
   };
   /** Posterior spread: mean posterior σ over latent values, and the std of the latent means. */
   posterior: { meanSigma: number; latentStd: number };
+  /** tfjs backend of the measurement. */
   backend: string;
 }
 
 /** model.json of a stored autoencoder. */
 export interface AutoencoderManifest {
+  /** {@link AUTOENCODER_FORMAT}. */
   format: typeof AUTOENCODER_FORMAT;
+  /** Autoencoder id. */
   id: string;
   /** The dataset (id and options) it was trained on; its images have shape `arch.input`. */
   dataset: { id: string; options: Record<string, unknown> };
+  /** The architecture. */
   arch: AutoencoderArch;
   /** [h, w, zChannels]. */
   latentShape: [number, number, number];
+  /** Scalar parameters. */
   paramCount: number;
+  /** Name and shape of every variable, in weights.bin order. */
   variables: AeVariableSpec[];
   /** "sha256:<hex>" of weights.bin. */
   weightsHash: string;
+  /** The recipe's settings and where and how it was trained. */
   training: Omit<AutoencoderRecipe, "id" | "dataset" | "arch"> & {
     trainImages: number;
     backend: string;
     seconds: number;
     command: string;
   };
+  /** Measured reconstruction quality (absent until measured). */
   quality?: ReconstructionQuality;
 }
 

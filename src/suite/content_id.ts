@@ -17,7 +17,13 @@ import type { RunConfig } from "../train/types.ts";
 import { ANTBENCH_VERSION } from "./version.ts";
 import { fileSha256 } from "../data/checksum.ts";
 import { readAutoencoderManifestSync } from "../latent/weights.ts";
-import { autoencoderDir } from "../latent/registry.ts";
+import {
+  autoencoderDir,
+  autoencoderTrained,
+  isAutoencoderPath,
+  untrainedMessage,
+} from "../latent/registry.ts";
+import { UsageError } from "../runtime/errors.ts";
 
 /** Number of hex digits of the id used for directory names (64 bits). */
 export const RUN_ID_LENGTH = 16;
@@ -65,10 +71,13 @@ export async function withAffinityHash(config: RunConfig): Promise<RunConfig> {
  * The config with `latent.weightsHash` set from the autoencoder's manifest (whose hash the weights are
  * verified against when they are loaded); unchanged when the run has no latent space.
  */
-export function withLatentHash(config: RunConfig): Promise<RunConfig> {
-  if (config.latent === undefined) return Promise.resolve(config);
+// deno-lint-ignore require-await
+export async function withLatentHash(config: RunConfig): Promise<RunConfig> {
+  if (config.latent === undefined) return config;
+  const ref = config.latent.autoencoder;
+  if (!isAutoencoderPath(ref) && !autoencoderTrained(ref)) throw new UsageError(untrainedMessage(ref));
   const manifest = readAutoencoderManifestSync(autoencoderDir(config.latent.autoencoder));
-  return Promise.resolve({ ...config, latent: { ...config.latent, weightsHash: manifest.weightsHash } });
+  return { ...config, latent: { ...config.latent, weightsHash: manifest.weightsHash } };
 }
 
 /**
