@@ -21,7 +21,10 @@
  * specialists' losses on the other intervals (the transfer matrix) come for free. Nothing is sampled
  * (`eval.metrics` is empty). Note what the gap includes by construction: a specialist spends all its steps
  * on its interval, the generalist about 1/k of them, so NTG mixes task conflict with the larger per-task
- * budget, as the paper's protocol does.
+ * budget, as the paper's protocol does. The budget-matched control (`matched`) separates the two: specialist
+ * i trained for round(steps · |I_i| / T) steps sees as many samples of I_i as the generalist does in
+ * expectation (uniform timesteps, same batch), so a matched NTG < 0 is interference the shared model suffers
+ * even at equal per-interval data, and a matched NTG > 0 is transfer that sharing buys.
  *
  * @module
  */
@@ -60,12 +63,17 @@ export interface TransferGapOptions {
   n: number;
   /** (t, ε) draws per held-out sample and interval. */
   draws: number;
+  /** Add the budget-matched specialists (see the module doc). */
+  matched?: boolean;
 }
 
 /** A planned run of the study with its role. */
 export interface TransferGapRun extends PlannedRun {
-  /** The generalist (all timesteps) or a specialist (one interval). */
-  role: "generalist" | "specialist";
+  /**
+   * The generalist (all timesteps), a specialist (one interval, the generalist's steps) or a budget-matched
+   * specialist (one interval, the generalist's expected number of steps on it).
+   */
+  role: "generalist" | "specialist" | "matched";
   /** The specialist's interval index. */
   interval?: number;
 }
@@ -100,7 +108,7 @@ export async function planTransferGap(
     draws: o.draws,
     seed: TRANSFER_GAP_EVAL_SEED,
   };
-  const base = (seed: number, timesteps?: [number, number]): RunConfig => ({
+  const base = (seed: number, timesteps?: [number, number], steps = o.steps, at = o.at): RunConfig => ({
     suite: `transfer-gap-${suite.name}`,
     dataset: structuredClone(suite.datasets[0]),
     model: structuredClone(suite.models[0]),
@@ -108,9 +116,9 @@ export async function planTransferGap(
     clustering: { objective: BASELINE.objective, k: BASELINE.k, sampler: BASELINE.sampler },
     method: { id: BASELINE.method, options: {} },
     seed,
-    train: { ...suite.train, steps: o.steps, ...(timesteps ? { timesteps } : {}) },
+    train: { ...suite.train, steps, ...(timesteps ? { timesteps } : {}) },
     eval: {
-      at: [...o.at],
+      at: [...at],
       samples: suite.eval.samples,
       referenceSamples: suite.eval.referenceSamples,
       sampler: { ...suite.eval.sampler },
@@ -129,6 +137,11 @@ export async function planTransferGap(
       ...intervals.map(([l, r], i) =>
         ["specialist", i, base(seed, [l, r])] as [TransferGapRun["role"], number, RunConfig]
       ),
+      ...(o.matched ? intervals : []).map(([l, r], i) => {
+        const steps = matchedSteps(o.steps, r - l + 1, suite.T);
+        const at = [...new Set(o.at.map((a) => Math.max(1, Math.round((a * steps) / o.steps))))];
+        return ["matched", i, base(seed, [l, r], steps, at)] as [TransferGapRun["role"], number, RunConfig];
+      }),
     ];
     for (const [role, interval, raw] of planned) {
       const config = await withLatentHash(raw);
@@ -136,6 +149,11 @@ export async function planTransferGap(
     }
   }
   return { intervals, spec, runs };
+}
+
+/** Steps of a budget-matched specialist of an interval of `width` timesteps: round(steps · width / T), >= 1. */
+export function matchedSteps(steps: number, width: number, T: number): number {
+  return Math.max(1, Math.round((steps * width) / T));
 }
 
 /** Mean, 95% t-interval and the per-seed values. */
@@ -182,6 +200,8 @@ export interface TransferGapReport {
   intervals: [number, number][];
   /** The result per interval. */
   gaps: IntervalGap[];
+  /** The budget-matched control per interval, with each matched specialist's steps (when planned). */
+  matched?: { steps: number[]; gaps: IntervalGap[] };
   /** matrix[i][j]: mean over seeds of specialist i's loss on interval j; row k is the generalist. */
   matrix: number[][];
   /** NTG per interval at every evaluation step (mean and 95% interval over seeds). */
@@ -216,33 +236,38 @@ export function analyseTransferGap(
     }
     return loss;
   };
-  const find = (seed: number, interval?: number) =>
+  const find = (seed: number, interval?: number, role: TransferGapRun["role"] = "specialist") =>
     runs.find((r) =>
-      r.config.seed === seed && r.interval === interval &&
-      (interval === undefined) === (r.role === "generalist")
+      r.config.seed === seed &&
+      (interval === undefined ? r.role === "generalist" : r.role === role && r.interval === interval)
     )!;
   const G = seeds.map((s) => final(find(s)));
   const S = seeds.map((s) => intervals.map((_, i) => final(find(s, i))));
-  const gapsRaw = intervals.map((iv, i) => {
-    const g = G.map((row) => row[i]);
-    const sp = S.map((rows) => rows[i][i]);
-    const d = sp.map((x, j) => x - g[j]);
-    const ntg = stat(d);
-    return {
-      interval: [iv[0], iv[1]] as [number, number],
-      generalist: stat(g),
-      specialist: stat(sp),
-      ntg,
-      relative: stat(d.map((x, j) => x / g[j])),
-      p: pairedTTest(sp, g).p,
-      verdict: ntg.hi < 0
-        ? "negative transfer" as const
-        : ntg.lo > 0
-        ? "positive transfer" as const
-        : "inconclusive" as const,
-    };
-  });
-  const adjusted = holm(gapsRaw.map((x) => x.p));
+  const gapsOf = (own: number[][][]): IntervalGap[] => {
+    const raw = intervals.map((iv, i) => {
+      const g = G.map((row) => row[i]);
+      const sp = own.map((rows) => rows[i][i]);
+      const d = sp.map((x, j) => x - g[j]);
+      const ntg = stat(d);
+      return {
+        interval: [iv[0], iv[1]] as [number, number],
+        generalist: stat(g),
+        specialist: stat(sp),
+        ntg,
+        relative: stat(d.map((x, j) => x / g[j])),
+        p: pairedTTest(sp, g).p,
+        verdict: ntg.hi < 0
+          ? "negative transfer" as const
+          : ntg.lo > 0
+          ? "positive transfer" as const
+          : "inconclusive" as const,
+      };
+    });
+    const adjusted = holm(raw.map((x) => x.p));
+    return raw.map((x, i) => ({ ...x, pHolm: adjusted[i] }));
+  };
+  const hasMatched = runs.some((r) => r.role === "matched");
+  const M = hasMatched ? seeds.map((s) => intervals.map((_, i) => final(find(s, i, "matched")))) : null;
   const matrix = [
     ...intervals.map((_, i) => intervals.map((_, j) => mean(S.map((rows) => rows[i][j])))),
     intervals.map((_, j) => mean(G.map((row) => row[j]))),
@@ -265,7 +290,15 @@ export function analyseTransferGap(
     seeds,
     steps: runs[0]?.config.train.steps ?? 0,
     intervals: intervals.map(([l, r]) => [l, r]),
-    gaps: gapsRaw.map((x, i) => ({ ...x, pHolm: adjusted[i] })),
+    gaps: gapsOf(S),
+    ...(M
+      ? {
+        matched: {
+          steps: intervals.map((_, i) => find(seeds[0], i, "matched").config.train.steps),
+          gaps: gapsOf(M),
+        },
+      }
+      : {}),
     matrix,
     overTraining,
   };

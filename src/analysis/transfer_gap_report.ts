@@ -6,7 +6,7 @@
  *
  * @module
  */
-import type { TransferGapReport } from "./transfer_gap.ts";
+import type { IntervalGap, TransferGapReport } from "./transfer_gap.ts";
 import { bandChart, ciChart } from "./charts.ts";
 import { fmtNum, fmtP, fmtPct, roundSig } from "../report/format.ts";
 import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
@@ -89,41 +89,92 @@ export function overTrainingSvg(rep: TransferGapReport): string {
   );
 }
 
-function words(rep: TransferGapReport): string[] {
+/** The budget-matched NTG figure. */
+export function matchedSvg(rep: TransferGapReport): string {
+  return ciChart(
+    `Budget-matched NTG (specialist trained for |I|/T of the steps), 95% CI over ${rep.seeds.length} seeds`,
+    "timestep interval (0-based)",
+    "matched NTG (held-out ε-MSE)",
+    (rep.matched?.gaps ?? []).map((g) => ({
+      label: label(g.interval),
+      mean: g.ntg.mean,
+      lo: g.ntg.lo,
+      hi: g.ntg.hi,
+      points: g.ntg.values,
+    })),
+  );
+}
+
+function words(rep: TransferGapReport, gaps: IntervalGap[]): string[] {
   const out: string[] = [];
-  const neg = rep.gaps.filter((g) => g.verdict === "negative transfer");
-  const pos = rep.gaps.filter((g) => g.verdict === "positive transfer");
-  const inc = rep.gaps.filter((g) => g.verdict === "inconclusive");
-  const list = (gs: typeof rep.gaps) => gs.map((g) => label(g.interval)).join(", ");
+  const neg = gaps.filter((g) => g.verdict === "negative transfer");
+  const pos = gaps.filter((g) => g.verdict === "positive transfer");
+  const inc = gaps.filter((g) => g.verdict === "inconclusive");
+  const list = (gs: IntervalGap[]) => gs.map((g) => label(g.interval)).join(", ");
   if (neg.length > 0) {
     out.push(
-      `- Negative transfer (the whole 95% interval of NTG below 0: the specialist's held-out loss is lower than ` +
+      "- Negative transfer (the whole 95% interval of NTG below 0: the specialist's held-out loss is lower than " +
         `the generalist's on its own interval) on ${list(neg)}.`,
     );
   }
   if (pos.length > 0) {
     out.push(
-      `- Positive transfer (the whole 95% interval above 0: the generalist is better on the interval than the ` +
+      "- Positive transfer (the whole 95% interval above 0: the generalist is better on the interval than the " +
         `specialist trained only on it) on ${list(pos)}.`,
     );
   }
-  if (inc.length > 0) {
-    out.push(`- Inconclusive at this power (the 95% interval contains 0) on ${list(inc)}.`);
-  }
+  if (inc.length > 0) out.push(`- Inconclusive at this power (the 95% interval contains 0) on ${list(inc)}.`);
+  const n = rep.seeds.length;
   out.push(
-    `- The intervals are per-interval 95% t-intervals over ${rep.seeds.length} seeds (df = ${
-      rep.seeds.length - 1
-    }), ` +
-      `not adjusted for the ${rep.gaps.length} intervals; the Holm-adjusted paired t-test p-values are in the table ` +
-      `(${rep.gaps.filter((g) => g.pHolm < 0.05).length} of ${rep.gaps.length} below 0.05).`,
+    `- The intervals are per-interval 95% t-intervals over ${n} seeds (df = ${
+      n - 1
+    }), not adjusted for the ` +
+      `${gaps.length} intervals; the Holm-adjusted paired t-test p-values are in the table ` +
+      `(${gaps.filter((g) => g.pHolm < 0.05).length} of ${gaps.length} below 0.05).`,
   );
   return out;
 }
 
+const ci = (s: { mean: number; lo: number; hi: number }) =>
+  `${fmtNum(s.mean)} [${fmtNum(s.lo)}, ${fmtNum(s.hi)}]`;
+
+function gapTable(gaps: IntervalGap[], steps?: number[]): string[] {
+  const stepHead = steps ? " specialist steps |" : "";
+  return [
+    `| interval |${stepHead} L(generalist) | L(specialist) | NTG, mean [95% CI] | relative NTG | p | p (Holm) | verdict |`,
+    `|---|${steps ? "---|" : ""}---|---|---|---|---|---|---|`,
+    ...gaps.map((g, i) =>
+      `| ${label(g.interval)} |${steps ? ` ${steps[i]} |` : ""} ${fmtNum(g.generalist.mean)} | ` +
+      `${fmtNum(g.specialist.mean)} | ${ci(g.ntg)} | ` +
+      `${fmtPct(g.relative.mean)} [${fmtPct(g.relative.lo)}, ${fmtPct(g.relative.hi)}] | ${fmtP(g.p)} | ` +
+      `${fmtP(g.pHolm)} | ${g.verdict} |`
+    ),
+  ];
+}
+
+function matchedSection(rep: TransferGapReport): string[] {
+  if (!rep.matched) return [];
+  return [
+    "## Budget-matched control",
+    "",
+    "A specialist trained for all the generalist's steps sees about k times more samples of its interval than " +
+    "the generalist does, so the NTG above mixes interference between tasks with per-task budget. Here each " +
+    "specialist is trained for round(steps · |I|/T) steps (same batch): the share of its interval the " +
+    "generalist sees in expectation with uniform timesteps. A matched NTG < 0 is interference the shared model " +
+    "suffers at equal per-interval data; a matched NTG > 0 is what sharing one model across noise levels buys.",
+    "",
+    ...words(rep, rep.matched.gaps),
+    "",
+    ...gapTable(rep.matched.gaps, rep.matched.steps),
+    "",
+    "![budget-matched NTG](ntg-matched.svg)",
+    "",
+  ];
+}
+
 /** README.md of the study. */
 export function transferGapMarkdown(rep: TransferGapReport, ctx: TransferGapContext): string {
-  const ci = (s: { mean: number; lo: number; hi: number }) =>
-    `${fmtNum(s.mean)} [${fmtNum(s.lo)}, ${fmtNum(s.hi)}]`;
+  const k = rep.intervals.length;
   const lines = [
     `# Negative-transfer gap: ${ctx.dataset}, ${ctx.model}`,
     "",
@@ -139,38 +190,24 @@ export function transferGapMarkdown(rep: TransferGapReport, ctx: TransferGapCont
     "",
     "## What was run",
     "",
-    `- Suite \`${ctx.suite}\`: dataset \`${ctx.dataset}\`${
-      ctx.latent ? ` in the latent space of \`${ctx.latent}\`` : ""
-    }, ` +
-    `model \`${ctx.model}\` (${
-      ctx.paramCount.toLocaleString("en-US")
-    } parameters), ${rep.steps} steps, batch ` +
-    `${ctx.batchSize}, lr ${ctx.lr}, seeds ${rep.seeds.join(", ")}.`,
-    `- ${rep.intervals.length} intervals from the \`${ctx.objective}\` objective: ${
-      rep.intervals.map(label).join(", ")
-    }.`,
-    `- Per seed: the generalist (vanilla, uniform timesteps) and ${rep.intervals.length} specialists (the same ` +
-    "config with timesteps uniform inside their interval: same initial weights, data order and noise streams).",
+    `- Suite \`${ctx.suite}\`: dataset \`${ctx.dataset}\`` +
+    (ctx.latent ? ` in the latent space of \`${ctx.latent}\`` : "") +
+    `, model \`${ctx.model}\` (${ctx.paramCount.toLocaleString("en-US")} parameters), ${rep.steps} steps, ` +
+    `batch ${ctx.batchSize}, lr ${ctx.lr}, seeds ${rep.seeds.join(", ")}.`,
+    `- ${k} intervals from the \`${ctx.objective}\` objective: ${rep.intervals.map(label).join(", ")}.`,
+    `- Per seed: the generalist (vanilla, uniform timesteps) and ${k} specialists (the same config with ` +
+    "timesteps uniform inside their interval: same initial weights, data order and noise streams)" +
+    (rep.matched ? `, and ${k} budget-matched specialists (below).` : "."),
     `- Held-out loss: ${ctx.n} held-out samples × ${ctx.draws} (t, ε) draws per interval, from streams that do ` +
-    `not depend on the run seed (every run sees the same x₀, t and ε), with the ${
-      ctx.useEma ? "EMA" : "raw"
-    } ` +
-    "weights, at the last step.",
+    "not depend on the run seed (every run sees the same x₀, t and ε), with the " +
+    `${ctx.useEma ? "EMA" : "raw"} weights, at the last step.`,
     `- Command: \`${ctx.command}\`${ctx.machine ? `; ${ctx.machine}` : ""}.`,
     "",
     "## Result",
     "",
-    ...words(rep),
+    ...words(rep, rep.gaps),
     "",
-    "| interval | L(generalist) | L(specialist) | NTG, mean [95% CI] | relative NTG | p | p (Holm) | verdict |",
-    "|---|---|---|---|---|---|---|---|",
-    ...rep.gaps.map((g) =>
-      `| ${label(g.interval)} | ${fmtNum(g.generalist.mean)} | ${fmtNum(g.specialist.mean)} | ${
-        ci(g.ntg)
-      } | ` +
-      `${fmtPct(g.relative.mean)} [${fmtPct(g.relative.lo)}, ${fmtPct(g.relative.hi)}] | ${fmtP(g.p)} | ` +
-      `${fmtP(g.pHolm)} | ${g.verdict} |`
-    ),
+    ...gapTable(rep.gaps),
     "",
     "![NTG per interval](ntg.svg)",
     "",
@@ -178,6 +215,7 @@ export function transferGapMarkdown(rep: TransferGapReport, ctx: TransferGapCont
     "",
     "![NTG over training](ntg-over-training.svg)",
     "",
+    ...matchedSection(rep),
     "## Transfer matrix",
     "",
     "Mean held-out loss (over seeds) of each model on each interval: row = the model, column = the interval.",
@@ -185,7 +223,7 @@ export function transferGapMarkdown(rep: TransferGapReport, ctx: TransferGapCont
     `| model | ${rep.intervals.map(label).join(" | ")} |`,
     `|---|${rep.intervals.map(() => "---").join("|")}|`,
     ...rep.matrix.map((row, i) =>
-      `| ${i < rep.intervals.length ? `specialist ${label(rep.intervals[i])}` : "generalist"} | ${
+      `| ${i < k ? `specialist ${label(rep.intervals[i])}` : "generalist"} | ${
         row.map((x) => fmtNum(x)).join(" | ")
       } |`
     ),
@@ -211,5 +249,10 @@ export async function writeTransferGapReport(
   await atomicWriteFile(`${dir}/ntg.svg`, ntgSvg(rep));
   await atomicWriteFile(`${dir}/relative.svg`, relativeSvg(rep));
   await atomicWriteFile(`${dir}/ntg-over-training.svg`, overTrainingSvg(rep));
-  return ["transfer-gap.json", "README.md", "ntg.svg", "relative.svg", "ntg-over-training.svg"];
+  const files = ["transfer-gap.json", "README.md", "ntg.svg", "relative.svg", "ntg-over-training.svg"];
+  if (rep.matched) {
+    await atomicWriteFile(`${dir}/ntg-matched.svg`, matchedSvg(rep));
+    files.push("ntg-matched.svg");
+  }
+  return files;
 }

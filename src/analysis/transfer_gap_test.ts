@@ -50,6 +50,18 @@ Deno.test("transfer gap plan: per seed a generalist and k specialists that diffe
       assert.equal(canonicalJson({ ...s.config, train: rest }), canonicalJson(g.config));
     }
   }
+  // The budget-matched specialists: round(30 · width / 1000) steps, evaluation points scaled alike.
+  const m = await planTransferGap(suite, { ...OPTIONS, matched: true });
+  const matched = m.runs.filter((r) => r.role === "matched");
+  assert.equal(matched.length, 9);
+  assert.deepEqual(matched.slice(0, 3).map((r) => [r.config.train.steps, r.config.eval.at]), [
+    [10, [5, 10]], // 333 timesteps: 30 · 333/1000 = 9.99
+    [10, [5, 10]],
+    [10, [5, 10]], // 334
+  ]);
+  assert.deepEqual(matched[0].config.train.timesteps, intervals[0]);
+  // The other runs keep their ids.
+  assert.deepEqual(m.runs.filter((r) => r.role !== "matched").map((r) => r.id), runs.map((r) => r.id));
   const two = { ...suite, datasets: [...suite.datasets, { id: "moons", options: {} }] };
   await assert.rejects(planTransferGap(two, OPTIONS), /exactly one of each/);
 });
@@ -126,6 +138,18 @@ Deno.test("transfer gap analysis: NTG = specialist − generalist per seed, t-in
   assert.match(md, /Negative transfer .* on \[0, 332\]/);
   assert.match(md, /Positive transfer .* on \[666, 999\]/);
   assert.match(md, /Inconclusive at this power .* on \[333, 665\]/);
+  assert.equal(rep.matched, undefined);
+  // With matched specialists (their own-interval gaps d' = D / 2): their own section.
+  const withM = await planTransferGap(suite, { ...OPTIONS, matched: true });
+  for (const r of withM.runs.filter((x) => x.role === "matched")) {
+    const s = r.config.seed;
+    const finals = G[s].map((g, j) => j === r.interval ? g + D[s][j] / 2 : g + 1);
+    results.set(r.id, result(r.id, finals, finals));
+  }
+  const repM = analyseTransferGap(intervals, withM.runs, results);
+  assert.deepEqual(repM.matched!.steps, [10, 10, 10]);
+  assert.ok(Math.abs(repM.matched!.gaps[0].ntg.mean + 0.075) < 1e-12);
+  assert.deepEqual(repM.gaps, rep.gaps);
   // A missing run is an error naming it.
   results.delete(runs[1].id);
   assert.throws(

@@ -21,7 +21,7 @@ import { ProgressReporter } from "./progress.ts";
 import type { RunResult } from "../train/types.ts";
 
 const USAGE = `usage: deno task cli transfer-gap [SUITE] [--objective timestep|snr] [--k 5] [--seeds 3]
-         [--steps N] [--points 4] [--n N] [--draws 2] [--jobs J] [--out DIR] [--checkpoints]
+         [--steps N] [--points 4] [--n N] [--draws 2] [--matched] [--jobs J] [--out DIR] [--checkpoints]
          [--backend auto|webgpu|wasm|cpu] [--dry-run] [--json]
 
 ANT's negative-transfer gap (Go et al. 2023, §3.2): per seed, the generalist (the suite's vanilla
@@ -38,6 +38,8 @@ digits8); its training settings, steps and latent space are used.
   --points P      evaluation points per run, evenly spaced, the last at the final step (default 4)
   --n N           held-out samples of the loss (default: the suite's eval.referenceSamples)
   --draws D       (t, ε) draws per held-out sample and interval (default 2)
+  --matched       also train budget-matched specialists (round(steps · |I|/T) steps: the generalist's
+                  expected share of the interval) and report their NTG as a control for per-task budget
   --jobs J        runs in parallel (default: CPU cores)
   --out DIR       output directory (default reports/transfer-gap/<suite>); finished runs are skipped
   --checkpoints   keep the generalists' checkpoints (runs/<id>/checkpoint/step-*) for \`cli affinity\`
@@ -57,6 +59,7 @@ export const transferGapCommand: CliCommand = {
       points: { type: "string" },
       n: { type: "string" },
       draws: { type: "string" },
+      matched: { type: "boolean" },
       jobs: { type: "string" },
       out: { type: "string" },
       checkpoints: { type: "boolean" },
@@ -82,6 +85,7 @@ export const transferGapCommand: CliCommand = {
       at,
       n,
       draws: intFlag("draws", values.draws, 2, 1, 1000),
+      matched: values.matched === true,
     };
     const jobs = intFlag(
       "jobs",
@@ -93,8 +97,9 @@ export const transferGapCommand: CliCommand = {
     const out = (values.out as string | undefined) ?? `reports/transfer-gap/${suite.name}`;
     const { intervals, spec, runs } = await planTransferGap(suite, options);
     const say = (s: string) => console.error(`transfer-gap: ${s}`);
+    const perSeed = `1 + ${intervals.length}${options.matched ? ` + ${intervals.length} matched` : ""}`;
     say(
-      `${suite.name}: ${runs.length} runs (${options.seeds.length} seeds × (1 + ${intervals.length})), intervals ${
+      `${suite.name}: ${runs.length} runs (${options.seeds.length} seeds × (${perSeed})), intervals ${
         JSON.stringify(intervals)
       }`,
     );
@@ -117,6 +122,7 @@ export const transferGapCommand: CliCommand = {
       spec,
       runs: runs.map((r) => ({ id: r.id, role: r.role, interval: r.interval ?? null, seed: r.config.seed })),
     });
+    const loadStart = loadAverage();
     const backend = await chooseBackend(
       suite.backend,
       values.backend !== undefined ? "--backend" : "suite.backend",
@@ -164,6 +170,9 @@ export const transferGapCommand: CliCommand = {
       lr: suite.train.lr,
       ...(suite.latent ? { latent: suite.latent.autoencoder } : {}),
       command: `deno task cli transfer-gap ${args.join(" ")}`.trim(),
+      machine:
+        `this invocation trained ${summary.executed} of the ${runs.length} runs (the others were stored); ` +
+        `1-minute load average ${loadStart} at its start and ${loadAverage()} at its end`,
     });
     const json = {
       out,
@@ -186,3 +195,12 @@ export const transferGapCommand: CliCommand = {
     return 0;
   },
 };
+
+/** The 1-minute load average, or "unknown" where /proc/loadavg cannot be read. */
+function loadAverage(): string {
+  try {
+    return Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
+  } catch {
+    return "unknown";
+  }
+}

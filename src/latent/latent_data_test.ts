@@ -8,6 +8,8 @@ import { loadCodec } from "./codec.ts";
 import { inverseStd, loadLatentSpace } from "./latent_data.ts";
 import { runTraining } from "../train/run.ts";
 import type { RunConfig } from "../train/types.ts";
+import { affinityCommand } from "../cli/affinity.ts";
+import { capture } from "../cli/testing.ts";
 
 await initBackend("wasm");
 
@@ -131,7 +133,10 @@ Deno.test("latent run: trains on latents, decodes before the metrics; the same f
     ...(latent ? { latent: { autoencoder: `${tmp}/ae` } } : {}),
     backend: "wasm",
   });
-  const lat = await runTraining(config(true, "latent"), { cacheDir: `${tmp}/cache` });
+  const lat = await runTraining(config(true, "latent"), {
+    cacheDir: `${tmp}/cache`,
+    checkpointDir: `${tmp}/ck`,
+  });
   assert.equal(lat.status, "ok", lat.error);
   assert.deepEqual(lat.latent?.latentShape, [4, 4, 2]);
   assert.ok(lat.latent!.scaleFactor > 0);
@@ -141,5 +146,35 @@ Deno.test("latent run: trains on latents, decodes before the metrics; the same f
   assert.equal(pix.status, "ok", pix.error);
   assert.deepEqual(lat.floors, pix.floors);
   assert.equal(pix.latent, undefined);
+  // The checkpoint records the latent space; `cli affinity` measures it on the latents it was trained on.
+  const meta = JSON.parse(await Deno.readTextFile(`${tmp}/ck/step-6/model.json`));
+  assert.deepEqual(meta.latent, {
+    autoencoder: `${tmp}/ae`,
+    weightsHash: lat.latent!.weightsHash,
+    scaleFactor: lat.latent!.scaleFactor,
+  });
+  assert.deepEqual(meta.dataShape, [4, 4, 2]);
+  Deno.env.set("ANTBENCH_CACHE_DIR", `${tmp}/cache`);
+  try {
+    const { code, out } = await capture(() =>
+      affinityCommand.run([
+        "--checkpoint",
+        `${tmp}/ck/step-6`,
+        "--subset",
+        "30",
+        "--grid",
+        "50",
+        "--out",
+        `${tmp}/aff`,
+        "--backend",
+        "wasm",
+        "--json",
+      ])
+    );
+    assert.equal(code, 0);
+    assert.equal(JSON.parse(out[0]).grid, 3); // t = 0, 50, 99
+  } finally {
+    Deno.env.delete("ANTBENCH_CACHE_DIR");
+  }
   await Deno.remove(tmp, { recursive: true });
 });
