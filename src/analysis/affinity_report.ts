@@ -58,6 +58,8 @@ export interface AffinityCurveReport {
   byLogSnrGap: GapBin[];
   /** ρ per step, with its interval over the runs measured at that step. */
   bySteps: StepRho[];
+  /** Each checkpoint's grid matrix (m x m rows, checkpoint order), for re-analysis. */
+  gridMatrices: number[][][];
 }
 
 /** Analyse the checkpoints' grid matrices. */
@@ -92,6 +94,12 @@ export function affinityCurveReport(
     checkpoints: rows,
     byTimestepGap: timestepGapCurve(grid, mats, gridStep),
     byLogSnrGap: logSnrGapCurve(grid, mats, lam, logSnrBins),
+    gridMatrices: mats.map((m) =>
+      Array.from(
+        { length: grid.length },
+        (_, a) => Array.from(m.subarray(a * grid.length, (a + 1) * grid.length)),
+      )
+    ),
     bySteps: steps.map((step) => {
       const at = rows.filter((r) => r.step === step);
       return {
@@ -200,7 +208,11 @@ export async function writeAffinityCurves(
     const full = interpolateAffinity(grid, checkpoints[i].matrix, schedule.T);
     await write(
       `${prefix}.ckpt-${i}.svg`,
-      affinityHeatmapSvg(full, schedule, { title: `${title}: ${names[i]} (${checkpoints[i].dir})` }),
+      // Interpolated from the grid: more pixels than grid points show nothing more (and cost bytes).
+      affinityHeatmapSvg(full, schedule, {
+        title: `${title}: ${names[i]} (${checkpoints[i].dir})`,
+        maxPixels: Math.min(400, Math.max(100, 4 * grid.length)),
+      }),
     );
   }
   await write(`${prefix}.curve.md`, affinityCurveMarkdown(rep, title));
