@@ -40,7 +40,13 @@ export type { OpenId } from "./src/runtime/registry.ts";
 export type { Scalar, Tensor, Tensor1D, Tensor4D, Variable } from "./src/runtime/tensor_types.ts";
 
 // --- diffusion ---
-export { cosineBetas, linearBetas, makeSchedule, SCHEDULE_IDS } from "./src/diffusion/schedule.ts";
+export {
+  cosineBetas,
+  ldmLinearBetas,
+  linearBetas,
+  makeSchedule,
+  SCHEDULE_IDS,
+} from "./src/diffusion/schedule.ts";
 export type { NoiseSchedule, ScheduleId } from "./src/diffusion/schedule.ts";
 // the hybrid loss's closed forms (Nichol & Dhariwal 2021, eq. 12-13: Gaussian KL, discretised decoder NLL)
 export { discretizedGaussianLogLikelihood, normalKl } from "./src/diffusion/gaussian_nll.ts";
@@ -88,6 +94,7 @@ export {
   saveCheckpoint,
 } from "./src/models/checkpoint.ts";
 export type {
+  CheckpointLatent,
   CheckpointMeta,
   CheckpointVariable,
   LoadedCheckpoint,
@@ -141,11 +148,34 @@ export {
 } from "./src/metrics/features/registry.ts";
 export type { FeatureSpace, LoadExtractorOptions } from "./src/metrics/features/registry.ts";
 
+// --- latent diffusion (Rombach et al. 2022: KL autoencoders, scaled latents) ---
+export type { AeVariableSpec, AutoencoderArch } from "./src/latent/autoencoder.ts";
+export { AUTOENCODER_RECIPES, trainAutoencoder } from "./src/latent/train.ts";
+export type { AeTrainProgress, AutoencoderRecipe } from "./src/latent/train.ts";
+export { AUTOENCODER_FORMAT, loadAutoencoder, saveAutoencoder } from "./src/latent/weights.ts";
+export type { AutoencoderManifest, ReconstructionQuality } from "./src/latent/weights.ts";
+export { AUTOENCODER_IDS } from "./src/latent/registry.ts";
+export type { LatentSpace } from "./src/latent/latent_data.ts";
+
+// --- analyses: ANT's observations (§3: O1 affinity vs noise-level gap, O2 negative-transfer gap) ---
+export { analyseTransferGap, planTransferGap, TRANSFER_GAP_FORMAT } from "./src/analysis/transfer_gap.ts";
+export type {
+  GapStat,
+  IntervalGap,
+  TransferGapOptions,
+  TransferGapReport,
+  TransferGapRun,
+} from "./src/analysis/transfer_gap.ts";
+export { gapSpearman, logSnrGapCurve, spearman, timestepGapCurve } from "./src/analysis/affinity_curve.ts";
+export type { GapBin } from "./src/analysis/affinity_curve.ts";
+
 // --- train ---
 export { LOSS_KINDS } from "./src/train/types.ts";
 export type {
   Component,
   EvalPoint,
+  IntervalLossSpec,
+  LatentConfig,
   LossKind,
   MetricFloor,
   RunConfig,

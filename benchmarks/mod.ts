@@ -13,6 +13,8 @@ import { paperFfhqSuite } from "./paper_ffhq.ts";
 import { swissrollSuite } from "./swissroll.ts";
 import { paperDitSuite } from "./paper_dit.ts";
 import { digits8DitSuite } from "./digits8_dit.ts";
+import { paperFfhqLdmSuite } from "./paper_ffhq_ldm.ts";
+import { mnistLatentSuite } from "./mnist_latent.ts";
 
 /** Embedded suites by name. */
 export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
@@ -25,4 +27,6 @@ export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
   "paper-ffhq": paperFfhqSuite,
   "paper-dit": paperDitSuite,
   "digits8-dit": digits8DitSuite,
+  "paper-ffhq-ldm": paperFfhqLdmSuite,
+  "mnist-latent": mnistLatentSuite,
 };

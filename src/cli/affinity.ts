@@ -22,10 +22,13 @@ import { writeAffinity } from "../clustering/affinity_io.ts";
 import { clusterTimesteps } from "../clustering/registry.ts";
 import { rngFor } from "../runtime/rng.ts";
 import { badValue, throwIfProblems, UsageError } from "../runtime/errors.ts";
+import { loadLatentSpace } from "../latent/latent_data.ts";
+import { affinityCurveReport, writeAffinityCurves } from "../analysis/affinity_report.ts";
 
 const USAGE = `usage: deno task cli affinity --checkpoint DIR [--checkpoint DIR2 ...] [--dataset ID]
          [--subset 1000] [--batch 250] [--grid 10] [--out PREFIX] [--seed 0]
-         [--mode auto|exact|sketch] [--sketch-dim 4096] [--k K] [--backend auto|wasm|cpu|webgpu] [--json]
+         [--mode auto|exact|sketch] [--sketch-dim 4096] [--k K] [--curve] [--backend auto|wasm|cpu|webgpu]
+         [--json]
 
 Task affinity TAS[a][b] = cos(g_a, g_b), g_t = gradient of the mean ε-loss over a fixed subset of the
 training set at timestep t (fresh seeded noise per image), per checkpoint, averaged over checkpoints.
@@ -43,8 +46,17 @@ training set at timestep t (fresh seeded noise per image), per checkpoint, avera
   --mode M          exact (store gradients), sketch (count sketch), auto (exact if <= 256 MiB; default)
   --sketch-dim D    sketch size (default 4096: inner-product error std <= sqrt(2/D) = 0.022)
   --k K             also print the gradient-objective clusters for K and draw them on the heatmap
+  --curve           ANT's observation (O1) over training: also write PREFIX.curve.json/.curve.md, affinity
+                    against the timestep gap |t_a - t_b| (PREFIX.gap.svg) and the log-SNR gap
+                    (PREFIX.gap-logsnr.svg), one line per checkpoint, and a heatmap per checkpoint
+                    (PREFIX.ckpt-<i>.svg); Spearman's rho per checkpoint, with a 95% interval over runs at
+                    steps measured in several runs
   --backend B       tfjs backend (default auto)
-  --json            print exactly one JSON object: {"npy", "json", "svg", "T", "grid", "modes"[, "intervals"]}`;
+  --json            print exactly one JSON object: {"npy", "json", "svg", "T", "grid", "modes"[, "intervals"]
+                    [, "curve"]}
+
+Checkpoints of a latent run (they record their autoencoder) are measured on the scaled latents of the
+dataset, as they were trained.`;
 
 /**
  * Which data to measure the affinity on: the checkpoints' recorded training dataset (id and resolved
@@ -95,6 +107,7 @@ export const affinityCommand: CliCommand = {
       mode: { type: "string" },
       "sketch-dim": { type: "string" },
       k: { type: "string" },
+      curve: { type: "boolean" },
       backend: { type: "string" },
       json: { type: "boolean" },
     });
@@ -135,6 +148,15 @@ export const affinityCommand: CliCommand = {
             ),
           );
         }
+        if (JSON.stringify(meta.latent ?? null) !== JSON.stringify(first.latent ?? null)) {
+          problems.push(
+            badValue(
+              `--checkpoint ${dirs[i]}: latent`,
+              meta.latent ?? "none",
+              `the latent space of ${dirs[0]} (${JSON.stringify(first.latent ?? "none")})`,
+            ),
+          );
+        }
         if (JSON.stringify(meta.dataset) !== JSON.stringify(first.dataset)) {
           problems.push(
             badValue(
@@ -157,9 +179,28 @@ export const affinityCommand: CliCommand = {
       const grid = intFlag("grid", values.grid, AFFINITY_DEFAULTS.grid, 1, Math.max(1, T - 1));
       const k = values.k === undefined ? undefined : intFlag("k", values.k, 1, 1, T);
 
-      const dataset = await dsFactory.load(datasetOptions, {
+      const images = await dsFactory.load(datasetOptions, {
         cacheDir: Deno.env.get("ANTBENCH_CACHE_DIR") ?? ".cache",
       });
+      // A latent run's checkpoints are measured on the scaled latents they were trained on.
+      const latent = first.latent
+        ? await loadLatentSpace(
+          { autoencoder: first.latent.autoencoder, weightsHash: first.latent.weightsHash },
+          images,
+          datasetOptions,
+          Deno.env.get("ANTBENCH_CACHE_DIR") ?? ".cache",
+        )
+        : undefined;
+      latent?.dispose();
+      if (
+        latent && Math.abs(latent.scaleFactor - first.latent!.scaleFactor) > 1e-6 * first.latent!.scaleFactor
+      ) {
+        throw new UsageError(
+          `affinity: the latents of ${datasetId} have scale factor ${latent.scaleFactor}; the checkpoints were ` +
+            `trained with ${first.latent!.scaleFactor} (other dataset options?)`,
+        );
+      }
+      const dataset = latent?.data ?? images;
       if (dataset.dataShape.join(",") !== first.dataShape.join(",")) {
         throw new UsageError(
           badValue(
@@ -232,6 +273,21 @@ export const affinityCommand: CliCommand = {
           intervals,
         },
       );
+      const curve = values.curve
+        ? await writeAffinityCurves(
+          prefix,
+          affinityCurveReport(
+            loaded.map(({ meta }, i) => ({ dir: dirs[i], step: meta.step, matrix: res.perModel[i] })),
+            res.grid,
+            grid,
+            schedule,
+          ),
+          loaded.map(({ meta }, i) => ({ dir: dirs[i], step: meta.step, matrix: res.perModel[i] })),
+          res.grid,
+          schedule,
+          `${first.model.id} on ${datasetId}`,
+        )
+        : undefined;
       const seconds = (performance.now() - started) / 1000;
       if (values.json) {
         console.log(
@@ -241,6 +297,7 @@ export const affinityCommand: CliCommand = {
             grid: res.grid.length,
             modes: res.modes,
             ...(intervals ? { intervals } : {}),
+            ...(curve ? { curve } : {}),
           }),
         );
       } else {
@@ -250,6 +307,7 @@ export const affinityCommand: CliCommand = {
             `${res.paramCount} parameters, mode ${res.modes[0]}, ${seconds.toFixed(1)} s`,
         );
         if (intervals) console.log(`gradient clusters (k = ${k}): ${JSON.stringify(intervals)}`);
+        if (curve) console.log(`wrote ${curve.join(", ")}`);
       }
       return 0;
     } finally {

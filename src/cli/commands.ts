@@ -5,6 +5,8 @@
  */
 import type { CliCommand } from "./command.ts";
 import { affinityCommand } from "./affinity.ts";
+import { autoencoderCommand } from "./autoencoder.ts";
+import { transferGapCommand } from "./transfer_gap.ts";
 import { clusterCommand } from "./cluster.ts";
 import { fdCommand } from "./fd.ts";
 import { featuresCommand } from "./features.ts";
@@ -33,4 +35,6 @@ export const COMMANDS: readonly CliCommand[] = [
   reproduceCommand,
   slurmCommand,
   k8sCommand,
+  autoencoderCommand,
+  transferGapCommand,
 ];

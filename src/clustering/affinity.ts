@@ -263,6 +263,8 @@ export interface AffinityResult {
   grid: Int32Array;
   /** Mean over models of the grid cosine matrices (m x m). */
   gridMatrix: Float64Array;
+  /** Each model's grid cosine matrix (m x m), in model order (checkpoints across training). */
+  perModel: Float64Array[];
   /** Storage mode used for each model. */
   modes: ("exact" | "sketch")[];
   /** Parameters per model. */
@@ -305,6 +307,7 @@ export async function measureAffinity(
   }
   const sketch = mode === "sketch" ? new CountSketch(P, o.sketchDim, o.seed) : null;
   const sum = new Float64Array(m * m);
+  const perModel: Float64Array[] = [];
   let done = 0;
   for (const model of models) {
     const rows: Float64Array[] = [];
@@ -314,6 +317,7 @@ export async function measureAffinity(
       onProgress?.(++done, m * models.length);
     }
     const c = cosineMatrix(rows);
+    perModel.push(c);
     for (let j = 0; j < c.length; j++) sum[j] += c[j];
   }
   const gridMatrix = sum.map((x) => x / models.length);
@@ -321,6 +325,7 @@ export async function measureAffinity(
     matrix: interpolateAffinity(grid, gridMatrix, T),
     grid,
     gridMatrix,
+    perModel,
     modes: models.map(() => mode),
     paramCount: P,
   };

@@ -27,9 +27,10 @@ export interface Provenance {
 export interface Dataset {
   /** Registry id of the dataset. */
   readonly id: string;
-  /** 2-D toy points or images. */
-  readonly kind: "toy2d" | "image";
-  /** Shape of one sample: [2] or [H, W, C]. */
+  /** 2-D toy points, images, or latents. */
+  readonly kind: "toy2d" | "image" | "latent";
+  /** Shape of one sample: [2], [H, W, C], or [h, w, c] latents (kind "latent": an image dataset encoded by
+   * a latent-diffusion autoencoder, src/latent/latent_data.ts). */
   readonly dataShape: readonly number[];
   /** Training samples, flat row-major [nTrain * prod(dataShape)]. */
   readonly train: Float32Array;
@@ -66,6 +67,11 @@ export interface DatasetFactory<O = Record<string, unknown>> {
   readonly defaults: O;
   /** True when loaded datasets carry an exact `logDensity` (checked by suite validation for `nll`). */
   readonly hasLogDensity?: boolean;
+  /**
+   * The shape of one sample a load with these (validated, defaults-merged) options will have, known
+   * without loading (suite validation checks a `latent` autoencoder against it).
+   */
+  dataShape(options: O): number[];
   /** Problems with options (merged over the defaults), each naming option, value and what is allowed. */
   validate(options: Record<string, unknown>): string[];
   /** Load (or generate) the dataset with resolved options. */

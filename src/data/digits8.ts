@@ -71,6 +71,7 @@ export const digits8Factory: DatasetFactory<Digits8Options> = {
   id: "digits8",
   description: "1797 sklearn 8x8 handwritten digits (UCI optdigits test set), 1500 train / 297 held out",
   defaults: { file: DEFAULT_FILE },
+  dataShape: () => [8, 8, 1],
   validate(o) {
     const problems: string[] = [];
     for (const key of Object.keys(o)) {

@@ -38,6 +38,7 @@ export const fashionMnistFactory: DatasetFactory<IdxDatasetOptions> = {
   id: "fashion-mnist",
   description: "Fashion-MNIST clothing images, 60k train / 10k test (held out), 28x28 or padded to 32x32",
   defaults: { dir: "/usr/share/datasets/fashion-mnist", size: 28, trainLimit: 60000 },
+  dataShape: (o) => [o.size, o.size, 1],
   validate: validateIdxOptions,
   load: (options) => loadIdxDataset(FASHION_MNIST_SPEC, options),
 };

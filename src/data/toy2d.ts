@@ -108,6 +108,7 @@ function makeFactory(id: string): DatasetFactory<Toy2dOptions> {
     id,
     description: s.description,
     defaults,
+    dataShape: () => [2],
     hasLogDensity: s.logDensity !== undefined,
     validate(o) {
       const problems: string[] = unknownOptionProblems(o, defaults);

@@ -9,7 +9,7 @@
  */
 
 /** Ids of the supported beta schedules. */
-export const SCHEDULE_IDS = ["linear", "cosine"] as const;
+export const SCHEDULE_IDS = ["linear", "cosine", "ldm-linear"] as const;
 /** A beta schedule id. */
 export type ScheduleId = typeof SCHEDULE_IDS[number];
 
@@ -64,6 +64,20 @@ export function cosineBetas(T: number, s = 0.008, maxBeta = 0.999): Float64Array
   return b;
 }
 
+/**
+ * The "linear" schedule of latent diffusion (Rombach et al. 2022; official
+ * `ldm/modules/diffusionmodules/util.py` make_beta_schedule("linear")), linear in √β:
+ * β_t = (√start + (√end − √start) · t/(T−1))², with LDM's FFHQ / CelebA-HQ endpoints start = 0.0015,
+ * end = 0.0195 (configs/latent-diffusion/ffhq-ldm-vq-4.yaml: linear_start, linear_end).
+ */
+export function ldmLinearBetas(T: number, start = 0.0015, end = 0.0195): Float64Array {
+  checkT(T);
+  const b = new Float64Array(T);
+  const a = Math.sqrt(start), z = Math.sqrt(end);
+  for (let i = 0; i < T; i++) b[i] = (T === 1 ? a : a + (z - a) * (i / (T - 1))) ** 2;
+  return b;
+}
+
 function checkT(T: number): void {
   if (!Number.isInteger(T) || T < 1) {
     throw new RangeError(`T must be an integer >= 1, got ${T}`);
@@ -101,6 +115,8 @@ export function makeSchedule(id: ScheduleId, T: number): NoiseSchedule {
       return scheduleFromBetas(id, linearBetas(T));
     case "cosine":
       return scheduleFromBetas(id, cosineBetas(T));
+    case "ldm-linear":
+      return scheduleFromBetas(id, ldmLinearBetas(T));
     default:
       throw new RangeError(`schedule: unknown id ${JSON.stringify(id)}; allowed: ${SCHEDULE_IDS.join(", ")}`);
   }

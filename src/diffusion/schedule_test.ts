@@ -1,5 +1,5 @@
 import assert from "node:assert/strict";
-import { cosineBetas, linearBetas, makeSchedule } from "./schedule.ts";
+import { cosineBetas, ldmLinearBetas, linearBetas, makeSchedule } from "./schedule.ts";
 
 Deno.test("linear betas: endpoints and constant spacing (Ho et al. 2020: 1e-4..0.02)", () => {
   const b = linearBetas(1000);
@@ -41,4 +41,17 @@ Deno.test("schedules reject bad T", () => {
   assert.throws(() => makeSchedule("cosine", 2.5), /got 2.5/);
   // deno-lint-ignore no-explicit-any
   assert.throws(() => makeSchedule("sigmoid" as any, 10), /allowed: linear, cosine/);
+});
+
+Deno.test("ldm-linear: linear in sqrt(beta) from 0.0015 to 0.0195 (LDM's FFHQ config)", () => {
+  const b = ldmLinearBetas(1000);
+  assert.ok(Math.abs(b[0] - 0.0015) < 1e-15);
+  assert.ok(Math.abs(b[999] - 0.0195) < 1e-15);
+  // √β_t is an arithmetic sequence: √β_500 − √β_499 = (√0.0195 − √0.0015) / 999.
+  assert.ok(
+    Math.abs(Math.sqrt(b[500]) - Math.sqrt(b[499]) - (Math.sqrt(0.0195) - Math.sqrt(0.0015)) / 999) < 1e-15,
+  );
+  const s = makeSchedule("ldm-linear", 1000);
+  assert.equal(s.id, "ldm-linear");
+  assert.ok(Math.abs(s.alphaBar[1] - (1 - b[0]) * (1 - b[1])) < 1e-15);
 });

@@ -3,7 +3,8 @@
  *
  * - `weights.bin`: every variable of the model, in `model.variables` order, as raw little-endian float32,
  *   concatenated;
- * - `model.json`: `{format: "antbench.checkpoint/1", model: {id, options}, dataset?: {id, options}, dataShape,
+ * - `model.json`: `{format: "antbench.checkpoint/1", model: {id, options}, dataset?: {id, options}, latent?:
+ *   {autoencoder, weightsHash, scaleFactor}, dataShape,
  *   T, schedule, step, variables: [{name, shape, offset, length}], sha256}` where `offset` and `length`
  *   count float32 elements of weights.bin and `sha256` is the hex SHA-256 of weights.bin. `dataset` (the
  *   training data with its resolved options) is written by the trainer; older checkpoints lack it.
@@ -50,6 +51,8 @@ export interface CheckpointMeta {
   model: { id: string; options: Record<string, unknown> };
   /** The dataset the weights were trained on, options fully resolved (absent in older checkpoints). */
   dataset?: { id: string; options: Record<string, unknown> };
+  /** The latent space of a latent run: the model's data are `scaleFactor` × the autoencoder's latents. */
+  latent?: CheckpointLatent;
   /** Shape of one sample. */
   dataShape: number[];
   /** Diffusion timesteps. */
@@ -64,12 +67,24 @@ export interface CheckpointMeta {
   sha256: string;
 }
 
+/** The latent space a checkpoint's model was trained in. */
+export interface CheckpointLatent {
+  /** Autoencoder id or directory. */
+  autoencoder: string;
+  /** "sha256:<hex>" of the autoencoder's weights. */
+  weightsHash: string;
+  /** The factor the latents were multiplied by (LDM's scale_factor: 1 / std of the training latents). */
+  scaleFactor: number;
+}
+
 /** What {@link saveCheckpoint} needs besides the model. */
 export interface SaveCheckpointOptions {
   /** The model's fully resolved options (defaults merged with the run's overrides). */
   modelOptions: Record<string, unknown>;
   /** The training dataset with its fully resolved options, recorded for later measurements. */
   dataset?: { id: string; options: Record<string, unknown> };
+  /** The latent space of a latent run. */
+  latent?: CheckpointLatent;
   /** Diffusion timesteps. */
   T: number;
   /** Noise schedule. */
@@ -128,6 +143,7 @@ export async function saveCheckpoint(
     format: CHECKPOINT_FORMAT,
     model: { id: model.id, options: { ...opts.modelOptions } },
     ...(opts.dataset ? { dataset: { id: opts.dataset.id, options: { ...opts.dataset.options } } } : {}),
+    ...(opts.latent ? { latent: { ...opts.latent } } : {}),
     dataShape: [...model.dataShape],
     T: opts.T,
     schedule: opts.schedule,

@@ -32,6 +32,14 @@ function groupSection(g: Group): string {
     `- dataset \`${c.dataset.id}\` (${options(c.dataset.options)}); model \`${c.model.id}\` (${
       options(c.model.options)
     })`,
+    ...(c.latent
+      ? [
+        `- latent diffusion: the denoiser trains on the scaled latents of autoencoder \`${c.latent.autoencoder}\` ` +
+        `(weights ${
+          c.latent.weightsHash ?? "unresolved"
+        }); samples are decoded to images before every metric`,
+      ]
+      : []),
     `- diffusion: ${c.diffusion.schedule} schedule, T = ${c.diffusion.T}; training: ${c.train.steps} steps, batch ${c.train.batchSize}, ` +
       `Adam lr ${c.train.lr} (β1 ${c.train.beta1}, β2 ${c.train.beta2}), EMA ${c.train.emaDecay}`,
     `- evaluation at steps ${

@@ -7,13 +7,23 @@
  * Files that change the numbers enter by their bytes, not their path: a run with a task-affinity matrix is
  * hashed with `clustering.affinitySha256` (the SHA-256 of the file's bytes, resolved by
  * {@link withAffinityHash} when the suite's runs are planned) in place of `clustering.affinity`, so a
- * regenerated matrix changes every dependent run id and a moved file changes none.
+ * regenerated matrix changes every dependent run id and a moved file changes none. Likewise a latent run's
+ * autoencoder enters by `latent.weightsHash` (the SHA-256 of its weights.bin, {@link withLatentHash}) in
+ * place of its id or path.
  *
  * @module
  */
 import type { RunConfig } from "../train/types.ts";
 import { ANTBENCH_VERSION } from "./version.ts";
 import { fileSha256 } from "../data/checksum.ts";
+import { readAutoencoderManifestSync } from "../latent/weights.ts";
+import {
+  autoencoderDir,
+  autoencoderTrained,
+  isAutoencoderPath,
+  untrainedMessage,
+} from "../latent/registry.ts";
+import { UsageError } from "../runtime/errors.ts";
 
 /** Number of hex digits of the id used for directory names (64 bits). */
 export const RUN_ID_LENGTH = 16;
@@ -57,8 +67,35 @@ export async function withAffinityHash(config: RunConfig): Promise<RunConfig> {
   return { ...config, clustering: { ...config.clustering, affinitySha256 } };
 }
 
-/** What the id hashes: the config with the affinity path replaced by the hash of its bytes. */
+/**
+ * The config with `latent.weightsHash` set from the autoencoder's manifest (whose hash the weights are
+ * verified against when they are loaded); unchanged when the run has no latent space.
+ */
+// deno-lint-ignore require-await
+export async function withLatentHash(config: RunConfig): Promise<RunConfig> {
+  if (config.latent === undefined) return config;
+  const ref = config.latent.autoencoder;
+  if (!isAutoencoderPath(ref) && !autoencoderTrained(ref)) throw new UsageError(untrainedMessage(ref));
+  const manifest = readAutoencoderManifestSync(autoencoderDir(config.latent.autoencoder));
+  return { ...config, latent: { ...config.latent, weightsHash: manifest.weightsHash } };
+}
+
+/**
+ * What the id hashes: the config with the affinity path replaced by the hash of its bytes and the
+ * autoencoder reference by the hash of its weights.
+ */
 function hashedView(config: RunConfig): RunConfig {
+  if (config.latent !== undefined) {
+    if (config.latent.weightsHash === undefined) {
+      throw new Error(
+        `runHash: latent.autoencoder ${
+          JSON.stringify(config.latent.autoencoder)
+        } has no weightsHash; resolve ` +
+          "it with withLatentHash (planRuns does) so the id hashes the weights, not a name",
+      );
+    }
+    config = { ...config, latent: { autoencoder: "", weightsHash: config.latent.weightsHash } };
+  }
   const { affinity, affinitySha256, ...rest } = config.clustering;
   if (affinity === undefined) return config;
   if (affinitySha256 === undefined) {

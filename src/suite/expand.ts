@@ -19,7 +19,7 @@ import type { ExclusionSpec } from "./schema.ts";
 import { BASELINE, CONTROL } from "./schema.ts";
 import type { ResolvedSuite } from "./validate.ts";
 import type { SuiteRegistries } from "./registries.ts";
-import { canonicalJson, runId, withAffinityHash } from "./content_id.ts";
+import { canonicalJson, runId, withAffinityHash, withLatentHash } from "./content_id.ts";
 import { UsageError } from "../runtime/errors.ts";
 
 /** A run of a suite: its content id and resolved config. */
@@ -74,6 +74,7 @@ export function expandSuite(suite: ResolvedSuite, registries: SuiteRegistries): 
     seed,
     train: { ...suite.train },
     eval: clone(suite.eval),
+    ...(suite.latent ? { latent: { ...suite.latent } } : {}),
     backend: suite.backend,
   });
   for (const dataset of suite.datasets) {
@@ -115,7 +116,8 @@ export function expandSuite(suite: ResolvedSuite, registries: SuiteRegistries): 
 /**
  * Every run of the suite with its content id. A run with a task-affinity file gets
  * `clustering.affinitySha256`, the SHA-256 of the file's bytes (read once here), which its id hashes in
- * place of the path. Ids are unique (a duplicate is a bug and throws).
+ * place of the path; a latent run gets `latent.weightsHash` from its autoencoder's manifest. Ids are unique
+ * (a duplicate is a bug and throws).
  */
 export async function planRuns(suite: ResolvedSuite, registries: SuiteRegistries): Promise<PlannedRun[]> {
   const configs = expandSuite(suite, registries);
@@ -130,6 +132,7 @@ export async function planRuns(suite: ResolvedSuite, registries: SuiteRegistries
       const affinitySha256 = (await hashes.get(path)!).clustering.affinitySha256;
       config = { ...raw, clustering: { ...raw.clustering, affinitySha256 } };
     }
+    config = await withLatentHash(config);
     const id = await runId(config);
     if (seen.has(id)) throw new Error(`two runs of suite ${suite.name} have the same content id ${id}`);
     seen.add(id);

@@ -9,6 +9,8 @@ import { MODELS } from "../models/registry.ts";
 import { METHODS } from "../mtl/registry.ts";
 import { OBJECTIVES } from "../clustering/registry.ts";
 import { DENSITY_METRIC_IDS, METRICS } from "../metrics/registry.ts";
+import type { Component } from "../train/types.ts";
+import { autoencoderProblem } from "../latent/registry.ts";
 
 /** What validation needs from a registered component: defaults and an option validator. */
 export interface OptionedEntry {
@@ -32,6 +34,11 @@ export interface SuiteRegistries {
   metrics: ReadonlySet<string>;
   /** Why metric `metric` cannot be computed on dataset `dataset` (null when it can); absent: always can. */
   metricSupport?: (metric: string, dataset: string) => string | null;
+  /**
+   * Why the autoencoder `latent` cannot encode dataset `dataset` (with its options; null when it can);
+   * absent: no autoencoders (a suite with `latent` is invalid).
+   */
+  latentSupport?: (latent: string, dataset: Component) => string | null;
 }
 
 /** An entry without options, for ids whose registry has not landed yet. */
@@ -64,6 +71,11 @@ export function defaultRegistries(): SuiteRegistries {
       if (!DENSITY_METRIC_IDS.includes(metric) || DATASETS.get(dataset)?.hasLogDensity) return null;
       const ok = [...DATASETS.values()].filter((f) => f.hasLogDensity).map((f) => f.id);
       return `the dataset has no exact density; allowed datasets: ${ok.join(", ")}`;
+    },
+    latentSupport(latent, dataset) {
+      const f = DATASETS.get(dataset.id);
+      const shape = f ? f.dataShape({ ...f.defaults as Record<string, unknown>, ...dataset.options }) : null;
+      return autoencoderProblem(latent, shape);
     },
   };
 }

@@ -150,7 +150,8 @@ export interface RunSuiteSummary {
 /** A short human label of a run, e.g. "swissroll/mlp snr k=5 uw seed 1". */
 export function runLabel(c: RunConfig): string {
   const cl = c.clustering.objective === "none" ? "vanilla" : `${c.clustering.objective} k=${c.clustering.k}`;
-  return `${c.dataset.id}/${c.model.id} ${cl} ${c.method.id} seed ${c.seed}`;
+  const only = c.train.timesteps ? ` t in [${c.train.timesteps[0]}, ${c.train.timesteps[1]}]` : "";
+  return `${c.dataset.id}/${c.model.id} ${cl}${only} ${c.method.id} seed ${c.seed}`;
 }
 
 function failedResult(id: string, config: RunConfig, error: string): RunResult {

@@ -165,6 +165,14 @@ export interface SuiteSpec {
   backend?: "auto" | "webgpu" | "native" | "wasm" | "cpu";
   /** Settings of `deno task cli compare` for this suite's reports. */
   regression?: RegressionSpec;
+  /**
+   * Latent diffusion (Rombach et al. 2022): an autoencoder id (src/latent/registry.ts, e.g. "mnist-kl-f4")
+   * or the path of an autoencoder directory. Every run's denoiser then trains on the scaled latents of the
+   * dataset (scale factor 1 / std of the training latents) and samples are decoded before every metric;
+   * metrics, reference set and floors stay those of the images. The autoencoder must encode images of
+   * each dataset's shape.
+   */
+  latent?: string;
 }
 
 /** Defaults applied to every field a suite leaves out. */

@@ -11,6 +11,7 @@ import { badValue, throwIfProblems } from "../runtime/errors.ts";
 import {
   type Component,
   DEFAULT_LOSS,
+  type LatentConfig,
   LOSS_KINDS,
   lossKindOf,
   type RunConfig,
@@ -27,6 +28,7 @@ import {
   resolveVerdict,
   type VerdictSettings,
 } from "./validate_report.ts";
+import { resolveLatent } from "./validate_latent.ts";
 
 /** A suite with every field resolved; the input of expansion (src/suite/expand.ts). */
 export interface ResolvedSuite {
@@ -72,6 +74,8 @@ export interface ResolvedSuite {
   backend: RunConfig["backend"];
   /** Regression-check settings. */
   regression: { alpha: number; defaultThreshold: number; thresholds: Record<string, number> };
+  /** The latent space every run trains in (absent: data space). */
+  latent?: LatentConfig;
 }
 
 const TOP_KEYS = [
@@ -96,6 +100,7 @@ const TOP_KEYS = [
   "verdict",
   "backend",
   "regression",
+  "latent",
 ];
 const TRAIN_KEYS = ["batchSize", "lr", "beta1", "beta2", "emaDecay", "loss"];
 const EVAL_KEYS = [
@@ -372,6 +377,7 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
   const controls = c.bool("controls", s.controls, d.controls);
   const verdict = resolveVerdict(c, s.verdict, headline);
   const backend = c.oneOf("backend", s.backend, BACKENDS, d.backend);
+  const latent = resolveLatent(c, s.latent, datasets, registries);
 
   const regressionRaw = s.regression === undefined ? {} : s.regression;
   const regression: ResolvedSuite["regression"] = {
@@ -464,5 +470,6 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     verdict,
     backend,
     regression,
+    ...(latent ? { latent } : {}),
   };
 }

@@ -12,12 +12,16 @@
  * permutation of the training set per epoch), "timesteps"/step, "noise"/step; the method draws its own
  * (e.g. PCGrad's "pcgrad:order"/step).
  *
+ * A run with `latent` trains on the scaled latents of its image dataset (src/latent/latent_data.ts): the
+ * assembled `dataset` is then the latent data and `latent` holds the image dataset and the decoder. A run
+ * with `train.timesteps = [l, r]` draws every timestep uniformly from that interval (a specialist of the
+ * negative-transfer gap, src/analysis/transfer_gap.ts).
+ *
  * @module
  */
 import { lossKindOf, type RunConfig, type TimestepSampler } from "./types.ts";
 import type { Dataset } from "../data/dataset.ts";
 import { type Denoiser, optionsLearnSigma } from "../models/denoiser.ts";
-import { UsageError } from "../runtime/errors.ts";
 import type { MtlMethod } from "../mtl/method.ts";
 import type { Interval } from "../clustering/dp.ts";
 import { makeSchedule, type NoiseSchedule } from "../diffusion/schedule.ts";
@@ -28,11 +32,13 @@ import { sampleTimesteps } from "../clustering/assign.ts";
 import { deriveSeed, rngFor } from "../runtime/rng.ts";
 import { computeClusters } from "./clusters.ts";
 import { createStepper, type HostBatch, type Stepper } from "./step.ts";
+import { type LatentSpace, loadLatentSpace } from "../latent/latent_data.ts";
+import { badValue, UsageError } from "../runtime/errors.ts";
 
 /** The part of a {@link RunConfig} that determines a training step (evaluation settings are not needed). */
 export type AssemblyConfig = Pick<
   RunConfig,
-  "dataset" | "model" | "diffusion" | "clustering" | "method" | "seed" | "train"
+  "dataset" | "model" | "diffusion" | "clustering" | "method" | "seed" | "train" | "latent"
 >;
 
 /** Options of {@link assembleRun}. */
@@ -57,8 +63,10 @@ export interface AssembleOptions {
 export interface AssembledRun {
   /** The configuration it was assembled from. */
   readonly config: AssemblyConfig;
-  /** The loaded dataset the batches come from. */
+  /** The loaded dataset the batches come from (the scaled latents in a latent run). */
   readonly dataset: Dataset;
+  /** The latent space of a latent run (its image dataset, scale factor and decoder); absent otherwise. */
+  readonly latent?: LatentSpace;
   /** The dataset options in effect (factory defaults merged with the config's). */
   readonly datasetOptions: Record<string, unknown>;
   /** The noise schedule (ᾱ_t of the forward process). */
@@ -86,7 +94,9 @@ export interface AssembledRun {
 /**
  * The trainer's batch of each step: rows of the training set in the order of a seeded permutation per
  * epoch, timesteps (and their clusters) from the "timesteps" stream with the configured sampler, noise from
- * the "noise" stream. Returns a function of the step; it caches the current epoch's permutation.
+ * the "noise" stream. With `restrict = [l, r]` every timestep is drawn uniformly from [l, r] (one
+ * `rng.int` per sample, in order) and belongs to cluster 0. Returns a function of the step; it caches the
+ * current epoch's permutation.
  */
 export function trainingBatches(
   seed: number,
@@ -94,6 +104,7 @@ export function trainingBatches(
   clusters: readonly Interval[],
   batchSize: number,
   sampler: TimestepSampler,
+  restrict?: readonly [number, number],
 ): (step: number) => HostBatch {
   const N = dataset.nTrain;
   const dim = dataset.dataShape.reduce((a, b) => a * b, 1);
@@ -111,7 +122,13 @@ export function trainingBatches(
       const idx = perm![p - epoch * N];
       x0.set(dataset.train.subarray(idx * dim, (idx + 1) * dim), j * dim);
     }
-    const { t, cluster } = sampleTimesteps(rngFor(seed, "timesteps", step), clusters, batchSize, sampler);
+    const rng = rngFor(seed, "timesteps", step);
+    const { t, cluster } = restrict
+      ? {
+        t: Int32Array.from({ length: batchSize }, () => rng.int(restrict[0], restrict[1] + 1)),
+        cluster: new Int32Array(batchSize),
+      }
+      : sampleTimesteps(rng, clusters, batchSize, sampler);
     const noise = rngFor(seed, "noise", step).normalArray(batchSize * dim);
     return { x0, noise, t, cluster };
   };
@@ -128,8 +145,31 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
   const schedule = makeSchedule(config.diffusion.schedule, config.diffusion.T);
   const dsFactory = getDatasetFactory(config.dataset.id);
   const datasetOptions = { ...dsFactory.defaults, ...config.dataset.options };
-  const dataset = opts.dataset ??
+  const loaded = opts.dataset ??
     await dsFactory.load(datasetOptions, { cacheDir: opts.cacheDir ?? ".cache" });
+  const restrict = config.train.timesteps;
+  if (restrict !== undefined) {
+    const [l, r] = restrict;
+    if (!(Number.isInteger(l) && Number.isInteger(r) && 0 <= l && l <= r && r < schedule.T)) {
+      throw new UsageError(
+        badValue("train.timesteps", restrict, `[l, r] with 0 <= l <= r < T = ${schedule.T}`),
+      );
+    }
+    if (config.clustering.objective !== "none") {
+      throw new UsageError(
+        badValue(
+          "train.timesteps",
+          restrict,
+          `absent with the clustering objective ${config.clustering.objective}`,
+        ) +
+          ' (an interval restriction is only defined for objective "none", k = 1)',
+      );
+    }
+  }
+  const latent = config.latent
+    ? await loadLatentSpace(config.latent, loaded, datasetOptions, opts.cacheDir ?? ".cache")
+    : undefined;
+  const dataset = latent?.data ?? loaded;
   const clusters = await computeClusters(config, schedule);
   const k = clusters.length;
   const modelFactory = getModelFactory(config.model.id);
@@ -138,6 +178,7 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
   // The loss follows the model's output (src/diffusion/loss.ts): the two settings must agree.
   const loss = lossKindOf(config.train);
   if ((loss === "hybrid") !== optionsLearnSigma(modelOptions)) {
+    latent?.dispose();
     throw new UsageError(
       `train.loss ${JSON.stringify(loss)} with model ${JSON.stringify(config.model.id)} learnSigma ` +
         `${
@@ -145,11 +186,17 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
         }: the hybrid loss needs learnSigma true, and learnSigma true needs it`,
     );
   }
-  const model = modelFactory.build(modelOptions, {
-    dataShape: dataset.dataShape,
-    T: schedule.T,
-    initSeed: deriveSeed(seed, "init"),
-  });
+  let model: Denoiser;
+  try {
+    model = modelFactory.build(modelOptions, {
+      dataShape: dataset.dataShape,
+      T: schedule.T,
+      initSeed: deriveSeed(seed, "init"),
+    });
+  } catch (e) {
+    latent?.dispose();
+    throw e;
+  }
   let method: MtlMethod | null = null;
   try {
     const created = methodFactory.create({ ...methodFactory.defaults, ...config.method.options }, {
@@ -170,11 +217,19 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
       emaDecay: train.emaDecay,
       ...(opts.clusterLosses ? { clusterLosses: true } : {}),
     });
-    const batch = trainingBatches(seed, dataset, clusters, train.batchSize, config.clustering.sampler);
+    const batch = trainingBatches(
+      seed,
+      dataset,
+      clusters,
+      train.batchSize,
+      config.clustering.sampler,
+      restrict,
+    );
     const m = method;
     return {
       config,
       dataset,
+      ...(latent ? { latent } : {}),
       datasetOptions,
       schedule,
       clusters,
@@ -189,11 +244,13 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
         stepper.dispose();
         m.dispose();
         model.dispose();
+        latent?.dispose();
       },
     };
   } catch (e) {
     method?.dispose();
     model.dispose();
+    latent?.dispose();
     throw e;
   }
 }

@@ -12,6 +12,12 @@
  * The reference sample for the metrics is drawn with a fixed seed (0), independent of the run seed, so every
  * run of a dataset is compared against the same real data.
  *
+ * A latent run (config.latent) samples latents, decodes them (src/latent/latent_data.ts) and measures the
+ * images exactly as a pixel run of the same dataset: same feature space, reference set and floors. With
+ * `eval.intervalLoss` each evaluation point also records the held-out denoising loss per timestep interval
+ * (src/train/interval_loss.ts); with no `eval.metrics` nothing is sampled (runs that only need losses,
+ * e.g. the specialists of the negative-transfer gap).
+ *
  * @module
  */
 import * as tf from "@tensorflow/tfjs-core";
@@ -22,6 +28,8 @@ import { assembleRun } from "./assemble.ts";
 import { prepareRunMetrics } from "./run_metrics.ts";
 import { saveCheckpoint } from "../models/checkpoint.ts";
 import { loadFeatureSpace } from "../metrics/features/registry.ts";
+import { evaluateIntervalLoss, intervalLossProblems } from "./interval_loss.ts";
+import { throwIfProblems } from "../runtime/errors.ts";
 
 /** Progress of a run, for progress bars. */
 export interface RunProgress {
@@ -115,30 +123,44 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
   const started = performance.now();
   const seed = config.seed;
   const run = await assembleRun(config, { cacheDir: opts.cacheDir ?? ".cache", clusterLosses: true });
-  const { dataset, schedule, clusters, model, method, stepper } = run;
+  const { dataset, schedule, clusters, model, method, stepper, latent } = run;
   const { train, eval: ev } = config;
-  let features: Awaited<ReturnType<typeof loadFeatureSpace>>;
+  // Metrics, floors and the reference come from the image data (the latent space's images in a latent run).
+  const evalData = latent?.images ?? dataset;
+  const sampling = ev.metrics.length > 0;
+  let features: Awaited<ReturnType<typeof loadFeatureSpace>> | null = null;
+  let quality: Awaited<ReturnType<typeof prepareRunMetrics>> | null = null;
+  let heldOut: Float32Array | null = null;
+  let real: Float32Array | null = null;
   try {
-    features = await loadFeatureSpace(
-      dataset.featureSpace,
-      dataset.dataShape,
-      ev.inception ? { inceptionPath: ev.inception } : {},
-    );
+    if (ev.intervalLoss) {
+      throwIfProblems("eval.intervalLoss", intervalLossProblems(ev.intervalLoss, schedule.T));
+      heldOut = dataset.reference(ev.intervalLoss.n, REFERENCE_SEED);
+    }
+    if (sampling) {
+      features = await loadFeatureSpace(
+        evalData.featureSpace,
+        evalData.dataShape,
+        ev.inception ? { inceptionPath: ev.inception } : {},
+      );
+      real = evalData.reference(ev.referenceSamples, REFERENCE_SEED);
+      const realFeatures = await features.extract(real, ev.referenceSamples);
+      quality = await prepareRunMetrics({
+        config,
+        dataset: evalData,
+        datasetOptions: run.datasetOptions,
+        features,
+        realFeatures,
+        referenceSeed: REFERENCE_SEED,
+        cacheDir: opts.cacheDir ?? ".cache",
+      });
+    }
   } catch (e) {
+    features?.dispose();
     run.dispose();
     throw e;
   }
-  const real = dataset.reference(ev.referenceSamples, REFERENCE_SEED);
-  const realFeatures = await features.extract(real, ev.referenceSamples);
-  const quality = await prepareRunMetrics({
-    config,
-    dataset,
-    datasetOptions: run.datasetOptions,
-    features,
-    realFeatures,
-    referenceSeed: REFERENCE_SEED,
-    cacheDir: opts.cacheDir ?? ".cache",
-  });
+  // Pixel images are clipped to [-1, 1] while sampling; latents are not (LDM: clip_denoised=False).
   const clip: [number, number] | undefined = dataset.kind === "image" ? [-1, 1] : undefined;
 
   const lossEvery = Math.max(1, Math.ceil(train.steps / LOSS_POINTS));
@@ -200,25 +222,47 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
   const evaluate = async (step: number): Promise<boolean> => {
     const e0 = performance.now();
     opts.onProgress?.({ phase: "eval", step, steps: train.steps });
-    const draw = () =>
-      sample(model, schedule, ev.samples, rngFor(seed, "sampler"), {
-        kind: ev.sampler.kind,
-        steps: ev.sampler.steps,
-        eta: ev.sampler.eta,
-        clip,
-        batchSize: 500,
-      });
-    const samples = ev.useEma && stepper.ema
-      ? await stepper.ema.withShadow(model.variables, draw)
-      : await draw();
-    if (!samples.every(Number.isFinite)) {
-      error = `non-finite samples at step ${step}`;
+    const measure = async () => ({
+      samples: sampling
+        ? await sample(model, schedule, ev.samples, rngFor(seed, "sampler"), {
+          kind: ev.sampler.kind,
+          steps: ev.sampler.steps,
+          eta: ev.sampler.eta,
+          clip,
+          batchSize: 500,
+        })
+        : null,
+      intervalLoss: ev.intervalLoss && heldOut
+        ? await evaluateIntervalLoss(model, schedule, ev.intervalLoss, heldOut)
+        : undefined,
+    });
+    const measured = ev.useEma && stepper.ema
+      ? await stepper.ema.withShadow(model.variables, measure)
+      : await measure();
+    const intervalLoss = measured.intervalLoss;
+    if (intervalLoss && !intervalLoss.every(Number.isFinite)) {
+      error = `non-finite held-out interval loss at step ${step}`;
       evalMs += performance.now() - e0;
       return false;
     }
-    const gen = await features.extract(samples, ev.samples);
-    const metrics = quality.prepared.evaluate(gen, deriveSeed(seed, "metrics"));
-    const point: EvalPoint = { step, metrics, trainLoss: sinceEvalN > 0 ? sinceEvalSum / sinceEvalN : NaN };
+    let metrics: Record<string, number> = {};
+    let images: Float32Array | null = null;
+    if (measured.samples) {
+      if (!measured.samples.every(Number.isFinite)) {
+        error = `non-finite samples at step ${step}`;
+        evalMs += performance.now() - e0;
+        return false;
+      }
+      images = latent ? await latent.decode(measured.samples, ev.samples) : measured.samples;
+      const gen = await features!.extract(images, ev.samples);
+      metrics = quality!.prepared.evaluate(gen, deriveSeed(seed, "metrics"));
+    }
+    const point: EvalPoint = {
+      step,
+      metrics,
+      trainLoss: sinceEvalN > 0 ? sinceEvalSum / sinceEvalN : NaN,
+      ...(intervalLoss ? { intervalLoss } : {}),
+    };
     curve.push(point);
     sinceEvalSum = 0;
     sinceEvalN = 0;
@@ -226,19 +270,30 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
       await saveCheckpoint(`${opts.checkpointDir}/step-${step}`, model, {
         modelOptions: run.modelOptions,
         dataset: { id: config.dataset.id, options: run.datasetOptions },
+        ...(latent
+          ? {
+            latent: {
+              autoencoder: latent.autoencoder,
+              weightsHash: latent.weightsHash,
+              scaleFactor: latent.scaleFactor,
+            },
+          }
+          : {}),
         T: schedule.T,
         schedule: schedule.id,
         step,
       });
     }
-    await opts.onEval?.({
-      step,
-      samples,
-      n: ev.samples,
-      dataShape: dataset.dataShape,
-      point,
-      ...(curve.length === 1 ? { reference: { samples: real, n: ev.referenceSamples } } : {}),
-    });
+    if (images) {
+      await opts.onEval?.({
+        step,
+        samples: images,
+        n: ev.samples,
+        dataShape: evalData.dataShape,
+        point,
+        ...(curve.length === 1 && real ? { reference: { samples: real, n: ev.referenceSamples } } : {}),
+      });
+    }
     evalMs += performance.now() - e0;
     return true;
   };
@@ -263,12 +318,12 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     }
   } catch (e) {
     if (!(e instanceof StopRun)) {
-      features.dispose();
+      features?.dispose();
       run.dispose();
       throw e;
     }
   }
-  features.dispose();
+  features?.dispose();
   const paramCount = model.paramCount();
   let methodSummary: Record<string, unknown>;
   try {
@@ -286,10 +341,20 @@ export async function runTraining(config: RunConfig, opts: RunOptions = {}): Pro
     clusters,
     curve,
     final: curve.length > 0 && !error ? curve[curve.length - 1].metrics : {},
-    ...quality.resultFields(),
+    ...(quality ? quality.resultFields() : {}),
     loss: { every: lossEvery, values: lossValues, clusters: clusterValues },
     method: methodSummary,
     paramCount,
+    ...(latent
+      ? {
+        latent: {
+          autoencoder: latent.autoencoder,
+          weightsHash: latent.weightsHash,
+          latentShape: [...latent.latentShape],
+          scaleFactor: latent.scaleFactor,
+        },
+      }
+      : {}),
     timing: {
       totalSeconds,
       trainSeconds: trainMs / 1000,

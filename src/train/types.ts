@@ -36,6 +36,36 @@ export function lossKindOf(train: { loss?: LossKind }): LossKind {
   return train.loss ?? DEFAULT_LOSS;
 }
 
+/**
+ * The latent space a run trains in (latent diffusion, Rombach et al. 2022): the autoencoder (an id of
+ * src/latent/registry.ts or a directory) and the SHA-256 of its weights, resolved when the runs are planned.
+ * The denoiser trains on the scaled latents of the dataset's training split; samples are decoded to images
+ * before every metric (src/latent/latent_data.ts).
+ */
+export interface LatentConfig {
+  /** Autoencoder id (fixtures/autoencoders/<id>/) or the path of a directory in the same format. */
+  autoencoder: string;
+  /** "sha256:<hex>" of its weights.bin; the content id hashes it in place of a path. */
+  weightsHash?: string;
+}
+
+/**
+ * The held-out denoising loss per timestep interval, measured at every evaluation point (for the
+ * negative-transfer gap, src/analysis/transfer_gap.ts): for interval i, the ε-MSE of the model on `n`
+ * held-out samples × `draws`, with timesteps uniform in the interval and noise from streams keyed by `seed`
+ * and i only, so every run evaluated with the same spec sees the same x_0, t and ε.
+ */
+export interface IntervalLossSpec {
+  /** Inclusive [l, r] timestep intervals (need not cover 0..T-1). */
+  intervals: [number, number][];
+  /** Held-out samples (the first of the reference draw with seed 0: the same set for every run). */
+  n: number;
+  /** (t, ε) draws per sample and interval. */
+  draws: number;
+  /** Seed of the evaluation streams (independent of the run seed). */
+  seed: number;
+}
+
 /** Resolved configuration of one run. */
 export interface RunConfig {
   /** Suite name (for paths and reports; not part of the numbers). */
@@ -83,6 +113,11 @@ export interface RunConfig {
      * hybrid loss existed.
      */
     loss?: LossKind;
+    /**
+     * Train only on the timesteps of this inclusive interval [l, r], drawn uniformly (the specialists of
+     * the negative-transfer gap; Go et al. 2023, §3.2). Only with the clustering objective "none" (k = 1).
+     */
+    timesteps?: [number, number];
   };
   /** Evaluation settings. */
   eval: {
@@ -104,7 +139,11 @@ export interface RunConfig {
     floorResamples?: number;
     /** Path of a user-supplied tfjs Inception-v3 model.json (the "inception" feature space). */
     inception?: string;
+    /** Held-out denoising loss per timestep interval at every evaluation point (recorded per point). */
+    intervalLoss?: IntervalLossSpec;
   };
+  /** Train in the latent space of an autoencoder (absent: in data space). */
+  latent?: LatentConfig;
   /** Backend the run asked for; the one used is in the environment fingerprint. */
   backend: "auto" | "webgpu" | "native" | "wasm" | "cpu";
 }
@@ -117,6 +156,8 @@ export interface EvalPoint {
   metrics: Record<string, number>;
   /** Mean training loss over the steps since the previous evaluation. */
   trainLoss: number;
+  /** Held-out ε-MSE per interval of `eval.intervalLoss` (same order), when configured. */
+  intervalLoss?: number[];
 }
 
 /**
@@ -178,6 +219,8 @@ export interface RunResult {
   method: Record<string, unknown>;
   /** Parameters of the model. */
   paramCount: number;
+  /** The latent space of a latent run: autoencoder, weights hash, latent shape and the scale factor used. */
+  latent?: { autoencoder: string; weightsHash: string; latentShape: number[]; scaleFactor: number };
   /** Wall-clock facts: not compared across runs. */
   timing: { totalSeconds: number; trainSeconds: number; evalSeconds: number; msPerStep: number };
   /** Where it ran: not compared across runs. */
