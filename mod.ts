@@ -102,6 +102,8 @@ export {
   saveCheckpoint,
 } from "./src/models/checkpoint.ts";
 export type { CheckpointMeta, LoadedCheckpoint, SaveCheckpointOptions } from "./src/models/checkpoint.ts";
+export { checkpointDirOf, trainCheckpoints } from "./src/train/checkpoints.ts";
+export type { CheckpointPassOptions, CheckpointPassProgress } from "./src/train/checkpoints.ts";
 export { Unet, unetFactory } from "./src/models/unet.ts";
 export type { UnetOptions } from "./src/models/unet.ts";
 export { groupNorm, silu } from "./src/models/layers/group_norm.ts";
@@ -217,6 +219,7 @@ export type { OptimizerPlacement } from "./src/train/optimizer.ts";
 // --- suite ---
 export { BASELINE, CONTROL, defineSuite, SUITE_DEFAULTS } from "./src/suite/schema.ts";
 export type {
+  AffinitySourceSpec,
   ComponentRef,
   ComponentSpec,
   EvalSpec,
@@ -231,8 +234,28 @@ export type { VerdictSettings } from "./src/suite/validate_report.ts";
 export { defaultRegistries } from "./src/suite/registries.ts";
 export type { SuiteRegistries } from "./src/suite/registries.ts";
 export { loadSuite, parseSuiteText } from "./src/suite/load.ts";
-export { expandSuite, isExcluded, planRuns } from "./src/suite/expand.ts";
-export type { PlannedRun } from "./src/suite/expand.ts";
+export { baselineConfig, expandSuite, isExcluded, planRuns, planSuite } from "./src/suite/expand.ts";
+export type { PendingRun, PlannedRun, PlanOptions, SuitePlan } from "./src/suite/expand.ts";
+export {
+  AFFINITY_SOURCE_DEFAULTS,
+  affinityDone,
+  affinityPaths,
+  affinitySourceLabel,
+  isAffinitySource,
+} from "./src/suite/affinity_source.ts";
+export type { AffinityJob, ResolvedAffinitySource } from "./src/suite/affinity_source.ts";
+export { affinitySubset, computeAffinityJob } from "./src/suite/affinity_job.ts";
+export type {
+  AffinityJobOptions,
+  AffinityJobProgress,
+  AffinityJobSummary,
+} from "./src/suite/affinity_job.ts";
+export { runAffinityPhase } from "./src/suite/affinity_phase.ts";
+export type {
+  AffinityExecutor,
+  AffinityPhaseOptions,
+  AffinityPhaseSummary,
+} from "./src/suite/affinity_phase.ts";
 export { canonicalJson, runHash, runId, withAffinityHash } from "./src/suite/content_id.ts";
 export { parseShard, selectShard } from "./src/suite/shard.ts";
 export type { Shard } from "./src/suite/shard.ts";

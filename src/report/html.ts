@@ -12,6 +12,7 @@
  * @module
  */
 import { makeSchedule } from "../diffusion/schedule.ts";
+import { affinityHtml } from "./affinity_section.ts";
 import type { Group } from "./aggregate.ts";
 import { groupTable, testsTable } from "./markdown_tables.ts";
 import { verdictRuleText } from "./verdict.ts";
@@ -173,6 +174,7 @@ export function renderHtml(
     body.push(`<h3>Convergence</h3><div class="charts">${curves(g)}</div>`);
     const cl = clusterCharts(g);
     if (cl) body.push(`<h3>Timestep clusters</h3><div class="charts">${cl}</div>`);
+    body.push(affinityHtml(g));
     const paths = [
       ...new Set(
         g.rows.flatMap((r) =>

@@ -35,7 +35,7 @@ export async function plannedRunIds(outDir: string): Promise<{ ids: string[] | n
   }
   try {
     const suite = JSON.parse(text) as ResolvedSuite;
-    const runs = await planRuns(suite, defaultRegistries());
+    const runs = await planRuns(suite, defaultRegistries(), { outDir });
     return { ids: runs.map((r) => r.id) };
   } catch (e) {
     return {
