@@ -55,10 +55,16 @@ results.json, report.html, ...) covers exactly this suite's runs and is regenera
   --max-memory SIZE per-run memory limit for the estimate check, e.g. 6GiB (default: what wasm32 can
                     address, 4 GiB, on the wasm backend, and 90% of the machine's memory or cgroup limit
                     divided by --jobs)
-  --checkpoints     keep a checkpoint per evaluation point under runs/<id>/checkpoint
+  --checkpoints     keep a checkpoint per evaluation point under runs/<id>/checkpoint (and the ones phase 1
+                    trains, under <out>/affinity/<key>.checkpoints)
   --dry-run         check everything and list the runs with their memory estimates; train nothing
   --no-report       skip report generation (e.g. per shard; run 'deno task cli report DIR' later)
   --version         print the antbench version
+
+A suite whose affinity is a source ({"from": "vanilla", "checkpoints": [...]}) runs in two phases: phase 1
+measures one task-affinity matrix per dataset, model and seed from that seed's vanilla training (written to
+<out>/affinity/<key>.json and .svg, reused by reruns), phase 2 trains the runs, the gradient-clustered ones
+with their seed's matrix. Shards share phase 1 through claims, then each trains its own runs.
 
 One bench at a time per directory: a second one exits 2 at once (shards lock only their shard).
 
