@@ -100,6 +100,32 @@ Deno.test({
 });
 
 Deno.test({
+  name: "merge of the single and the sharded outputs: same matrices, same results, affinity files copied",
+  sanitizeResources: false,
+  async fn() {
+    const m = await runTask("cli", ["merge", `${S}/merged`, `${S}/one`, `${S}/shards`]);
+    checkOutcome("merge", m, { code: 0 });
+    assert.deepEqual(files("merged/affinity", /./), files("one/affinity", /\.(json|svg)$/));
+    assert.deepEqual(
+      files("shards/affinity", /^[0-9a-f]+\.json$/),
+      files("one/affinity", /^[0-9a-f]+\.json$/),
+    );
+    for (const f of files("one/affinity", /^[0-9a-f]+\.json$/)) {
+      assert.equal(
+        Deno.readTextFileSync(`${scratch.abs}/shards/affinity/${f}`),
+        Deno.readTextFileSync(`${scratch.abs}/one/affinity/${f}`),
+        "the matrices of a sharded run are byte-identical",
+      );
+    }
+    assert.equal(files("merged/runs", /./).length, 6);
+    assert.match(
+      Deno.readTextFileSync(`${scratch.abs}/merged/README.md`),
+      /Task affinity measured by the suite/,
+    );
+  },
+});
+
+Deno.test({
   name: "bench with an affinity source: a subset larger than the training split is refused before training",
   sanitizeResources: false,
   async fn() {
