@@ -188,6 +188,7 @@ export type { EvalSamples, LossPoint, RunOptions, RunProgress } from "./src/trai
 // --- suite ---
 export { defineSuite, SUITE_DEFAULTS } from "./src/suite/schema.ts";
 export type {
+  AffinitySourceSpec,
   ComponentRef,
   ComponentSpec,
   EvalSpec,
@@ -203,8 +204,8 @@ export type { VerdictSettings } from "./src/suite/validate_report.ts";
 export { defaultRegistries } from "./src/suite/registries.ts";
 export type { OptionedEntry, SuiteRegistries } from "./src/suite/registries.ts";
 export { loadSuite, parseSuiteText } from "./src/suite/load.ts";
-export { planRuns } from "./src/suite/expand.ts";
-export type { PlannedRun } from "./src/suite/expand.ts";
+export { planRuns, planSuite } from "./src/suite/expand.ts";
+export type { PendingRun, PlannedRun, PlanOptions, SuitePlan } from "./src/suite/expand.ts";
 export { runId } from "./src/suite/content_id.ts";
 export { parseShard, selectShard } from "./src/suite/shard.ts";
 export type { Shard } from "./src/suite/shard.ts";

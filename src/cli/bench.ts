@@ -9,7 +9,11 @@
  */
 import { enumFlag, intFlag, parseFlags } from "./args.ts";
 import { loadSuite, looksLikePath } from "../suite/load.ts";
-import { planRuns } from "../suite/expand.ts";
+import { planSuite, type SuitePlan } from "../suite/expand.ts";
+import type { ResolvedSuite } from "../suite/validate.ts";
+import type { SuiteRegistries } from "../suite/registries.ts";
+import { runAffinityPhase } from "../suite/affinity_phase.ts";
+import { affinityDone } from "../suite/affinity_source.ts";
 import { defaultRegistries } from "../suite/registries.ts";
 import { type ExecSamples, runLabel, runSuite } from "../suite/runner.ts";
 import { parseShard, selectShard } from "../suite/shard.ts";
@@ -57,10 +61,16 @@ results.json, report.html, ...) covers exactly this suite's runs and is regenera
   --max-memory SIZE per-run memory limit for the estimate check, e.g. 6GiB (default: what wasm32 can
                     address, 4 GiB, on the wasm backend, and 90% of the machine's memory or cgroup limit
                     divided by --jobs)
-  --checkpoints     keep a checkpoint per evaluation point under runs/<id>/checkpoint
+  --checkpoints     keep a checkpoint per evaluation point under runs/<id>/checkpoint (and the ones phase 1
+                    trains, under <out>/affinity/<key>.checkpoints)
   --dry-run         check everything and list the runs with their memory estimates; train nothing
   --no-report       skip report generation (e.g. per shard; run 'deno task cli report DIR' later)
   --version         print the antbench version
+
+A suite whose affinity is a source ({"from": "vanilla", "checkpoints": [...]}) runs in two phases: phase 1
+measures one task-affinity matrix per dataset, model and seed from that seed's vanilla training (written to
+<out>/affinity/<key>.json and .svg, reused by reruns), phase 2 trains the runs, the gradient-clustered ones
+with their seed's matrix. Shards share phase 1 through claims, then each trains its own runs.
 
 One bench at a time per directory: a second one exits 2 at once (shards lock only their shard).
 
@@ -127,8 +137,6 @@ export async function bench(args: string[]): Promise<number> {
   if (values.backend !== undefined) {
     suite.backend = enumFlag("backend", values.backend, BACKEND_NAMES, "auto");
   }
-  const runs = await planRuns(suite, registries);
-  const selected = shard ? selectShard(runs, shard) : runs;
   const outDir = typeof values.out === "string"
     ? userPath(values.out)
     : fresh
@@ -136,6 +144,9 @@ export async function bench(args: string[]): Promise<number> {
     : `reports/${suite.name}`;
   const dryRun = values["dry-run"] === true;
   checkWritableDir(outDir, "--out", WRITE_ROOTS);
+  const plan = await planSuite(suite, registries, { outDir });
+  const runs = plan.runs;
+  const selected = shard ? selectShard(runs, shard) : runs;
   const say = (line: string) => console.error(`bench: ${line}`);
   const command = `bench ${suiteArg}${shard ? ` --shard ${shard.index}/${shard.count}` : ""}`;
   const lock = dryRun ? null : await lockOutputDir(outDir, {
@@ -166,7 +177,9 @@ export async function bench(args: string[]): Promise<number> {
       { nativeThreads: intFlag("threads", values.threads, DEFAULT_NATIVE_THREADS, 1, 256) },
     );
     const machine = machineMemory();
-    const pre = await preflight(suite, runs, {
+    // Runs waiting for an affinity matrix are checked too (memory), under stand-in ids.
+    const waiting = plan.pending.map((p, i) => ({ id: `pending-${i}`, config: p.config }));
+    const pre = await preflight(suite, [...runs, ...waiting], {
       backend: backend.name,
       jobs,
       ...(maxMemory !== undefined ? { maxMemory } : {}),
@@ -181,14 +194,13 @@ export async function bench(args: string[]): Promise<number> {
         : undefined;
     };
     if (dryRun) {
-      for (const r of selected) {
-        console.log(`${r.id}  ${runLabel(r.config)}  ${estimateOf(r.id) ?? ""}`.trimEnd());
-      }
+      await listPlan(plan, selected, estimateOf, !!shard);
       say(
         `suite ${suite.name}: ${selected.length} runs${
           shard ? ` in shard ${shard.index}/${shard.count}` : ""
-        }, ` +
-          `backend ${backend.name} (${backend.reason}), every check passed (dry run, nothing trained)`,
+        }` +
+          (plan.pending.length > 0 ? ` + ${plan.pending.length} waiting for an affinity matrix` : "") +
+          `, backend ${backend.name} (${backend.reason}), every check passed (dry run, nothing trained)`,
       );
       return EXIT.ok;
     }
@@ -198,7 +210,7 @@ export async function bench(args: string[]): Promise<number> {
       const removed = await removeStaleTmp(outDir);
       if (removed.length) say(`removed ${removed.length} temporary file(s) left by an interrupted write`);
     }
-    const code = await train(suite.name, suiteArg, runs, selected, outDir, {
+    const code = await train(suite.name, suiteArg, plan, outDir, {
       jobs,
       shard,
       backend,
@@ -208,19 +220,60 @@ export async function bench(args: string[]): Promise<number> {
       checkpoints: values.checkpoints === true,
       report: !values["no-report"],
       suite,
+      registries,
     });
     if (shard) return code;
-    return Math.max(code, await reproductionCheck(`reports/${suite.name}`, outDir, runs.map((r) => r.id)));
+    // Phase 1 may have given gradient runs their ids: compare the suite as planned now.
+    const finalIds = (await planSuite(suite, registries, { outDir })).runs.map((r) => r.id);
+    return Math.max(code, await reproductionCheck(`reports/${suite.name}`, outDir, finalIds));
   } finally {
     await lock?.release();
+  }
+}
+
+/**
+ * The dry run's listing: phase 1 (the affinity jobs, when the suite measures its own matrices), then
+ * phase 2 (the runs of this shard with their memory estimates, and the runs that wait for a matrix).
+ */
+async function listPlan(
+  plan: SuitePlan,
+  selected: SuitePlan["runs"],
+  estimateOf: (id: string) => string | undefined,
+  sharded: boolean,
+): Promise<void> {
+  if (plan.affinity.length > 0) {
+    const done = await Promise.all(plan.affinity.map((j) => affinityDone(j)));
+    console.log(
+      `phase 1: ${plan.affinity.length} affinity matrices (${
+        done.filter((d) => d).length
+      } already measured), ` +
+        `each from the vanilla run of one seed`,
+    );
+    plan.affinity.forEach((j, i) => {
+      console.log(
+        `${j.key}  affinity ${j.label}: vanilla ${j.vanilla.id} at steps ${
+          j.source.checkpoints.join(", ")
+        }, ` +
+          `grid ${j.source.grid}, subset ${j.source.subset}  ${done[i] ? "measured" : "to measure"}`,
+      );
+    });
+    console.log(`phase 2: ${selected.length + (sharded ? 0 : plan.pending.length)} runs`);
+  }
+  for (const r of selected) {
+    console.log(`${r.id}  ${runLabel(r.config)}  ${estimateOf(r.id) ?? ""}`.trimEnd());
+  }
+  for (const p of plan.pending) {
+    console.log(
+      `(id after ${p.job.key})  ${runLabel(p.config)}` +
+        (sharded ? "  (its shard is known once the matrix exists)" : ""),
+    );
   }
 }
 
 async function train(
   name: string,
   suiteArg: string,
-  runs: Awaited<ReturnType<typeof planRuns>>,
-  selected: typeof runs,
+  firstPlan: SuitePlan,
   outDir: string,
   o: {
     jobs: number;
@@ -231,37 +284,72 @@ async function train(
     retryFailed: boolean;
     checkpoints: boolean;
     report: boolean;
-    suite: unknown;
+    suite: ResolvedSuite;
+    registries: SuiteRegistries;
   },
 ): Promise<number> {
   const say = (line: string) => console.error(`bench: ${line}`);
-  const idOf = new Map(runs.map((r) => [r.config, r.id]));
+  let plan = firstPlan;
+  const idOf = new Map(plan.runs.map((r) => [r.config, r.id]));
   const pool = createWorkerPool(o.jobs, o.backend, {
     memoryNote: (config) => {
       const id = idOf.get(config);
       return id ? o.estimateOf(id) : undefined;
     },
   });
-  const progress = new ProgressReporter();
   let summary;
   try {
-    summary = await runSuite(runs, {
-      outDir,
-      executor: pool.executor,
-      jobs: o.jobs,
-      ...(o.shard ? { shard: o.shard } : {}),
-      retryFailed: o.retryFailed,
-      checkpoints: o.checkpoints,
-      suite: o.suite,
-      command: o.command,
-      onProgress: (p) => progress.update(p),
-      onMessage: (m) => progress.log(`bench: ${m}`),
-      onSamples: writeSamples,
-    });
+    // Phase 1: the affinity matrices the gradient runs wait for (a shard computes them all, sharing the
+    // work with the other shards through claims: it cannot know which of those runs are its own before).
+    if (plan.pending.length > 0) {
+      const progress = new ProgressReporter();
+      const todo = [...new Map(plan.pending.map((p) => [p.job.key, p.job])).values()];
+      say(`phase 1: measuring ${todo.length} task-affinity matrices (vanilla run of each seed)`);
+      let a;
+      try {
+        a = await runAffinityPhase(todo, {
+          executor: pool.affinityExecutor(o.checkpoints),
+          jobs: o.jobs,
+          command: o.command,
+          ...(o.shard ? { shard: o.shard } : {}),
+          onProgress: (p) => progress.update(p),
+          onMessage: (m) => progress.log(`bench: ${m}`),
+        });
+      } finally {
+        progress.done();
+      }
+      say(
+        `phase 1: ${a.planned} affinity matrices, ${a.ok} measured now, ${a.failed} failed` +
+          (a.byOthers ? `, ${a.byOthers} by another process` : ""),
+      );
+      for (const f of a.failures) console.error(`  affinity ${f.key} (${f.label}) failed: ${f.error}`);
+      plan = await planSuite(o.suite, o.registries, { outDir });
+      for (const r of plan.runs) idOf.set(r.config, r.id);
+    }
+    const runs = plan.runs;
+    const progress = new ProgressReporter();
+    try {
+      summary = await runSuite(runs, {
+        outDir,
+        executor: pool.executor,
+        jobs: o.jobs,
+        ...(o.shard ? { shard: o.shard } : {}),
+        retryFailed: o.retryFailed,
+        checkpoints: o.checkpoints,
+        suite: o.suite,
+        command: o.command,
+        onProgress: (p) => progress.update(p),
+        onMessage: (m) => progress.log(`bench: ${m}`),
+        onSamples: writeSamples,
+      });
+    } finally {
+      progress.done();
+    }
   } finally {
-    progress.done();
     pool.close();
   }
+  const runs = plan.runs;
+  const selected = o.shard ? selectShard(runs, o.shard) : runs;
   say(
     `${name}: ${summary.inShard} runs${o.shard ? ` in shard ${o.shard.index}/${o.shard.count}` : ""} ` +
       `(${summary.planned} planned), ${summary.skipped} already done, ${summary.executed} executed: ` +
@@ -291,14 +379,22 @@ async function train(
     if (state === "failed") failed++;
     else if (state !== "ok") missing++;
   }
-  if (failed + missing === 0) return EXIT.ok;
+  if (plan.pending.length > 0) {
+    say(
+      `${plan.pending.length} gradient-clustered runs were not trained: their task-affinity matrix could not be ` +
+        `measured (see above); run the bench again to retry`,
+    );
+  }
+  if (failed + missing + plan.pending.length === 0) return EXIT.ok;
   const earlier = Math.max(0, failed - summary.failed);
-  say(
-    `${failed} of ${selected.length} runs have a failed result` +
-      (earlier > 0 ? ` (${earlier} stored by an earlier invocation and skipped)` : "") +
-      (missing > 0 ? `, ${missing} have no result` : "") +
-      `; 'deno task bench ${suiteArg} --retry-failed' trains the failed ones again`,
-  );
+  if (failed + missing > 0) {
+    say(
+      `${failed} of ${selected.length} runs have a failed result` +
+        (earlier > 0 ? ` (${earlier} stored by an earlier invocation and skipped)` : "") +
+        (missing > 0 ? `, ${missing} have no result` : "") +
+        `; 'deno task bench ${suiteArg} --retry-failed' trains the failed ones again`,
+    );
+  }
   return EXIT.failed;
 }
 

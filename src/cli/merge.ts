@@ -24,8 +24,18 @@ async function copyDir(from: string, to: string): Promise<void> {
   }
 }
 
+/**
+ * What must agree between two ok results of one run id: everything but timing and environment, and but the
+ * path of an affinity file whose bytes the id already hashes (shards write their matrices to their own
+ * directories).
+ */
 function comparable(r: RunResult): string {
   const { timing: _t, environment: _e, ...rest } = r;
+  const cl = rest.config?.clustering;
+  if (cl?.affinitySha256 !== undefined) {
+    const { affinity: _a, ...clustering } = cl;
+    return canonicalJson({ ...rest, config: { ...rest.config, clustering } });
+  }
   return canonicalJson(rest);
 }
 
@@ -61,8 +71,40 @@ export async function mergeShards(
       await copyDir(runDir(shard, id), runDir(out, id));
       copied++;
     }
+    await mergeAffinity(shard, out, conflicts);
   }
   return { copied, conflicts };
+}
+
+/**
+ * Copy the task-affinity matrices a suite measured (affinity/<key>.json, .svg, .timing.json; not claims or
+ * trained checkpoints), so the merged directory plans the same gradient runs and its report finds the
+ * heatmaps. The same key with other bytes in the matrix file is a conflict ("affinity/<key>.json").
+ */
+async function mergeAffinity(shard: string, out: string, conflicts: string[]): Promise<void> {
+  let entries: Deno.DirEntry[];
+  try {
+    entries = [...Deno.readDirSync(`${shard}/affinity`)];
+  } catch {
+    return;
+  }
+  await Deno.mkdir(`${out}/affinity`, { recursive: true });
+  for (const e of entries.sort((a, b) => (a.name < b.name ? -1 : 1))) {
+    if (!e.isFile || !/^[0-9a-f]+(\.json|\.svg|\.timing\.json)$/.test(e.name)) continue;
+    const from = `${shard}/affinity/${e.name}`, to = `${out}/affinity/${e.name}`;
+    const incoming = await Deno.readFile(from);
+    let existing: Uint8Array | null = null;
+    try {
+      existing = await Deno.readFile(to);
+    } catch { /* not there yet */ }
+    if (existing && /^[0-9a-f]+\.json$/.test(e.name)) {
+      if (existing.length !== incoming.length || existing.some((b, i) => b !== incoming[i])) {
+        conflicts.push(`affinity/${e.name}`);
+      }
+      continue;
+    }
+    if (!existing) await Deno.writeFile(to, incoming);
+  }
 }
 
 /** The merge command. */
@@ -72,7 +114,8 @@ export const mergeCommand: CliCommand = {
   usage: `usage: deno task cli merge OUT SHARD_DIR [SHARD_DIR ...] [--no-report]
 
 Copies every finished run (runs/<id>/ with result.json) of each SHARD_DIR into OUT/runs/, preferring ok
-over failed results, then runs 'report OUT'. Two different ok results for the same run id are reported as
+over failed results, and the task-affinity matrices a suite measured (affinity/<key>.json, .svg), then runs
+'report OUT'. Two different ok results for the same run id are reported as
 conflicts (exit 1). With a shared filesystem (e.g. Slurm) all shards can write one directory directly.`,
   async run(args) {
     const { values, positionals } = parseFlags("merge", args, { "no-report": { type: "boolean" } }, {

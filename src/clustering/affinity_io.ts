@@ -7,7 +7,10 @@
  *   the same numbers at full float64 precision (about 19 MB for T = 1000);
  * - `PREFIX.svg`: a heatmap on t and log-SNR axes (src/clustering/heatmap_svg.ts).
  *
- * Accepted JSON inputs: an object with a `matrix` field, or a bare T x T array of arrays.
+ * Accepted JSON inputs: an object with a `matrix` field, a bare T x T array of arrays, or the grid form
+ * `{T, grid, gridMatrix}` without `matrix` (what suites write for matrices they measure themselves,
+ * src/suite/affinity_job.ts: 1/G² of the size), which is expanded to T x T by the same bilinear
+ * interpolation the measurement uses (src/clustering/affinity.ts, `interpolateAffinity`).
  *
  * @module
  */
@@ -18,6 +21,7 @@ import { atomicWriteFile, atomicWriteJson } from "../runtime/atomic_write.ts";
 import { badValue, formatValue, UsageError } from "../runtime/errors.ts";
 import type { NoiseSchedule } from "../diffusion/schedule.ts";
 import { affinityHeatmapSvg } from "./heatmap_svg.ts";
+import { interpolateAffinity } from "./affinity.ts";
 import type { Interval } from "./dp.ts";
 
 /** Format tag of affinity JSON files. */
@@ -81,7 +85,11 @@ export function parseAffinityJson(text: string, path = "affinity.json", expected
   } catch (e) {
     throw new UsageError(`affinity ${formatValue(path)}: not valid JSON (${(e as Error).message})`);
   }
-  const rows = Array.isArray(parsed) ? parsed : (parsed as { matrix?: unknown } | null)?.matrix;
+  const obj = parsed as { matrix?: unknown; grid?: unknown; gridMatrix?: unknown; T?: unknown } | null;
+  if (!Array.isArray(parsed) && obj && obj.matrix === undefined && obj.gridMatrix !== undefined) {
+    return parseGridForm(path, obj, expectedT);
+  }
+  const rows = Array.isArray(parsed) ? parsed : obj?.matrix;
   if (!Array.isArray(rows) || !rows.every((r) => Array.isArray(r))) {
     throw new UsageError(
       `affinity ${
@@ -104,6 +112,47 @@ export function parseAffinityJson(text: string, path = "affinity.json", expected
   });
   checkSymmetric(path, T, data);
   return { T, data };
+}
+
+/** The grid form {T, grid, gridMatrix}: checked, then interpolated to T x T. */
+function parseGridForm(
+  path: string,
+  obj: { grid?: unknown; gridMatrix?: unknown; T?: unknown },
+  expectedT?: number,
+): AffinityMatrix {
+  const where = `affinity ${formatValue(path)}`;
+  const T = obj.T;
+  if (typeof T !== "number" || !Number.isInteger(T) || T < 1) {
+    throw new UsageError(badValue(`${where}: T`, T, "a positive integer (the grid form needs T)"));
+  }
+  if (expectedT !== undefined && T !== expectedT) {
+    throw new UsageError(badValue(`${where}: T`, T, `${expectedT} (the suite's T)`));
+  }
+  const g = obj.grid;
+  const ok = Array.isArray(g) && g.length >= 1 && g[0] === 0 && g[g.length - 1] === T - 1 &&
+    g.every((x, i) => Number.isInteger(x) && (i === 0 || x > g[i - 1]));
+  if (!ok) {
+    throw new UsageError(
+      badValue(`${where}: grid`, g, `ascending integer timesteps from 0 to T-1 = ${T - 1}`),
+    );
+  }
+  const grid = Int32Array.from(g as number[]);
+  const m = grid.length;
+  const rows = obj.gridMatrix;
+  if (!Array.isArray(rows) || rows.length !== m || !rows.every((r) => Array.isArray(r) && r.length === m)) {
+    throw new UsageError(`${where}: gridMatrix must be ${m} x ${m} (one row and column per grid timestep)`);
+  }
+  const data = new Float64Array(m * m);
+  rows.forEach((r: unknown[], a: number) =>
+    r.forEach((v, b) => {
+      if (typeof v !== "number" || !Number.isFinite(v)) {
+        throw new UsageError(badValue(`${where}: gridMatrix[${a}][${b}]`, v, "a finite number"));
+      }
+      data[a * m + b] = v;
+    })
+  );
+  checkSymmetric(`${path} (gridMatrix)`, m, data);
+  return interpolateAffinity(grid, data, T);
 }
 
 /**

@@ -59,7 +59,10 @@ export interface Row {
   k: number;
   /** Timestep sampler of the row's runs. */
   sampler: RunConfig["clustering"]["sampler"];
-  /** Affinity file of the gradient objective. */
+  /**
+   * Affinity of the gradient objective: the suite's affinity source label when the suite measured the
+   * matrices (one file per seed, src/suite/affinity_source.ts), else the affinity file.
+   */
   affinity?: string;
   /** MTL method with its options. */
   method: Component;
@@ -81,7 +84,10 @@ export interface Row {
   stepsToTarget?: StepsToTarget;
   /** Verdicts on the group's headline metric, per comparison. */
   verdicts: Partial<Record<Against, Verdict>>;
-  /** Clusters of the first ok run (identical across seeds for data-independent objectives). */
+  /**
+   * Clusters of the first ok run (identical across seeds for data-independent objectives; a suite's
+   * affinity source gives each seed its own: src/report/affinity_section.ts lists them).
+   */
   clusters: [number, number][];
 }
 
@@ -123,12 +129,17 @@ export function groupConfig(c: RunConfig): unknown {
   };
 }
 
+/** What identifies a row's affinity: the source (same for every seed) or the file. */
+function affinityOf(c: RunConfig): string | undefined {
+  return c.clustering.affinitySource ?? c.clustering.affinity;
+}
+
 function rowKey(c: RunConfig): string {
   return canonicalJson([
     c.clustering.objective,
     c.clustering.k,
     c.clustering.sampler,
-    c.clustering.affinity ?? null,
+    affinityOf(c) ?? null,
     c.method,
   ]);
 }
@@ -197,7 +208,7 @@ function buildRows(rs: RunResult[], metricKeys: string[]): Row[] {
       objective: c.clustering.objective,
       k: c.clustering.k,
       sampler: c.clustering.sampler,
-      ...(c.clustering.affinity !== undefined ? { affinity: c.clustering.affinity } : {}),
+      ...(affinityOf(c) !== undefined ? { affinity: affinityOf(c) } : {}),
       method: c.method,
       label: rowLabel(c, (optionSets.get(id)?.size ?? 1) > 1),
       role,

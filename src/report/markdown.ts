@@ -16,6 +16,7 @@ import { canonicalJson } from "../suite/content_id.ts";
 import { groupTable, testsTable } from "./markdown_tables.ts";
 import { verdictRuleText } from "./verdict.ts";
 import { SUITE_DEFAULTS } from "../suite/schema.ts";
+import { affinityMarkdown } from "./affinity_section.ts";
 
 export { groupTable, testsTable };
 
@@ -80,6 +81,8 @@ function groupSection(g: Group): string {
   out.push("", verdictRuleText(g, g.settings), "", groupTable(g), "");
   const tests = testsTable(g);
   if (tests) out.push(`Every test of this table (Holm family of ${g.family.tests}):`, "", tests, "");
+  const affinity = affinityMarkdown(g);
+  if (affinity) out.push(affinity);
   return out.join("\n");
 }
 

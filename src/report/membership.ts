@@ -36,7 +36,7 @@ export async function plannedRuns(outDir: string): Promise<{ runs: PlannedRun[] 
   }
   try {
     const suite = JSON.parse(text) as ResolvedSuite;
-    return { runs: await planRuns(suite, defaultRegistries()) };
+    return { runs: await planRuns(suite, defaultRegistries(), { outDir }) };
   } catch (e) {
     return {
       runs: null,

@@ -5,7 +5,9 @@
  *
  * - Files named by the suite (`affinity`, `eval.inception`, a folder dataset's `dir`) exist, are readable
  *   and resolve (realpath) to places the task may read (src/runtime/paths.ts).
- * - The task-affinity matrix is a finite, symmetric T x T matrix (src/clustering/affinity_io.ts).
+ * - The task-affinity matrix is a finite, symmetric T x T matrix (src/clustering/affinity_io.ts); an
+ *   affinity source's subset fits every dataset's training split, and its exact mode fits the gradient
+ *   memory budget (src/clustering/affinity.ts).
  * - Every dataset loads (files present, checksums, every image of a folder decodes), has training samples
  *   and enough held-out samples for `eval.referenceSamples`, and names a known feature space.
  * - Every model fits its data's shape (an MLP needs vectors, a U-Net images whose size halves per level).
@@ -28,7 +30,9 @@ import { readAffinity } from "../clustering/affinity_io.ts";
 import { FEATURE_EXTRACTOR_IDS } from "../metrics/features/registry.ts";
 import { canonicalJson } from "./content_id.ts";
 import { realPathInside } from "../runtime/paths.ts";
-import { throwIfProblems } from "../runtime/errors.ts";
+import { badValue, throwIfProblems } from "../runtime/errors.ts";
+import { isAffinitySource } from "./affinity_source.ts";
+import { AFFINITY_DEFAULTS, gridTimesteps } from "../clustering/affinity.ts";
 import type { MachineMemory } from "../runtime/machine.ts";
 import {
   estimateRunMemory,
@@ -81,7 +85,9 @@ export async function preflight(
   const cacheDir = opts.cacheDir ?? ".cache";
 
   // Files named by the suite.
-  if (suite.affinity !== undefined && runs.some((r) => r.config.clustering.affinity !== undefined)) {
+  if (
+    typeof suite.affinity === "string" && runs.some((r) => r.config.clustering.affinity !== undefined)
+  ) {
     try {
       await realPathInside(suite.affinity, "affinity");
       await readAffinity(suite.affinity, suite.T);
@@ -191,6 +197,33 @@ export async function preflight(
     if (over.bytes > entry.bytes) Object.assign(entry, over);
     entry.runs.push(runLabel(run.config));
     memoryProblems.set(key, entry);
+  }
+  if (isAffinitySource(suite.affinity)) {
+    const src = suite.affinity;
+    for (const [i, ds] of suite.datasets.entries()) {
+      const data = loaded.get(canonicalJson(ds));
+      if (data && src.subset > data.nTrain) {
+        problems.push(
+          badValue(
+            "affinity.subset",
+            src.subset,
+            `at most ${data.nTrain} (the training split of datasets[${i}] (${ds.id}))`,
+          ),
+        );
+      }
+    }
+    const m = gridTimesteps(suite.T, src.grid).length;
+    const P = Math.max(0, ...[...estimates.values()].map((e) => e?.params ?? 0));
+    if (src.mode === "exact" && m * P * 8 > AFFINITY_DEFAULTS.memoryBudgetBytes) {
+      problems.push(
+        `affinity.mode: "exact" keeps ${m} gradients of ${P} parameters as float64 (${
+          formatBytes(m * P * 8)
+        }), ` +
+          `over the ${
+            formatBytes(AFFINITY_DEFAULTS.memoryBudgetBytes)
+          } budget; use "sketch" or "auto", or a coarser grid`,
+      );
+    }
   }
   for (const [why, { bytes, limit, kind, runs: labels }] of memoryProblems) {
     problems.push(

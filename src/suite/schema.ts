@@ -45,6 +45,31 @@ export interface ExclusionSpec {
   method?: OpenId<MethodId>;
 }
 
+/**
+ * An affinity matrix measured inside the suite (src/suite/affinity_source.ts): for every dataset, model and
+ * seed, the vanilla configuration of that seed is trained to the last of `checkpoints` (or its stored
+ * checkpoints are reused), the task-affinity matrix (ANT, Go et al. 2023, §4.1: gradient cosine similarity
+ * between timesteps, averaged over the checkpoints) is measured on a seeded subset of its training data,
+ * and only then are that seed's gradient-clustered runs planned and trained, with the matrix's bytes in
+ * their content ids.
+ */
+export interface AffinitySourceSpec {
+  /** The run whose checkpoints are measured: the vanilla baseline configuration of each seed. */
+  from: "vanilla";
+  /** Training steps of the checkpoints (ascending, each in [1, steps]). */
+  checkpoints: number[];
+  /** Grid step G: gradients at t = 0, G, 2G, ..., T-1, bilinear in between (default 10). */
+  grid?: number;
+  /** Training images in the fixed subset (default 1000, as the official script; at most the training set). */
+  subset?: number;
+  /** Images per forward/backward pass (default 250). */
+  batch?: number;
+  /** Gradient storage: exact, count sketch, or auto (exact when it fits 256 MiB; default). */
+  mode?: "auto" | "exact" | "sketch";
+  /** Sketch dimension (default 4096). */
+  sketchDim?: number;
+}
+
 /** Training hyper-parameters (all optional; see SUITE_DEFAULTS.train). */
 export interface TrainSpec {
   /** Samples per step (a multiple of every k with the stratified sampler). */
@@ -137,8 +162,11 @@ export interface SuiteSpec {
   k: number[];
   /** How timesteps are drawn inside clusters (default "stratified", as ANT's code). */
   sampler?: TimestepSampler;
-  /** Task-affinity matrix for the "gradient" objective (.json/.npy path). */
-  affinity?: string;
+  /**
+   * Task-affinity matrix of the "gradient" objective: a file (.json/.npy path), or a source the suite
+   * measures itself ({@link AffinitySourceSpec}: the vanilla run of each seed, phase 1 of the bench).
+   */
+  affinity?: string | AffinitySourceSpec;
   /** MTL methods (src/mtl/registry.ts) with options. */
   methods: ComponentRef<MethodId>[];
   /** Seed list, or a count n meaning seeds 0..n-1. */

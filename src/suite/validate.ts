@@ -21,6 +21,7 @@ import { type ExclusionSpec, SUITE_DEFAULTS } from "./schema.ts";
 import type { SuiteRegistries } from "./registries.ts";
 import { Checker, duplicates, isInt, isObject } from "./checker.ts";
 import { checkLossAndModels } from "./validate_loss.ts";
+import { resolveAffinitySource, type ResolvedAffinitySource } from "./affinity_source.ts";
 import {
   checkEvalPoints,
   defaultEvalSteps,
@@ -50,8 +51,8 @@ export interface ResolvedSuite {
   k: number[];
   /** Timestep sampler. */
   sampler: TimestepSampler;
-  /** Affinity file of the gradient objective. */
-  affinity?: string;
+  /** A task-affinity file, or a source measured in phase 1 (src/suite/affinity_source.ts). */
+  affinity?: string | ResolvedAffinitySource;
   /** Methods with resolved options. */
   methods: Component[];
   /** Seeds. */
@@ -186,16 +187,6 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     return v;
   });
   const sampler = c.oneOf("sampler", s.sampler, ["uniform", "stratified"] as const, SUITE_DEFAULTS.sampler);
-  let affinity: string | undefined;
-  if (s.affinity !== undefined) {
-    if (typeof s.affinity === "string" && s.affinity !== "") affinity = s.affinity;
-    else c.add("affinity", s.affinity, "a path to a task-affinity matrix (.json or .npy)");
-  }
-  if (objectives.includes("gradient") && affinity === undefined) {
-    c.problems.push(
-      `affinity: missing; the "gradient" objective in objectives needs a task-affinity matrix path`,
-    );
-  }
   const methods = s.methods === undefined
     ? []
     : c.list("methods", s.methods, (p, v) => c.component(p, v, registries.methods, "method"));
@@ -214,6 +205,33 @@ export function resolveSuite(raw: unknown, registries: SuiteRegistries, source =
     });
   }
   const steps = s.steps === undefined ? 1 : c.int("steps", s.steps, 1, 1, 100_000_000);
+
+  // The affinity: a file, or a source measured in phase 1 (its checkpoints must lie within `steps`).
+  let affinity: string | ResolvedAffinitySource | undefined;
+  if (s.affinity !== undefined) {
+    if (typeof s.affinity === "string" && s.affinity !== "") affinity = s.affinity;
+    else if (isObject(s.affinity)) {
+      affinity = resolveAffinitySource(c, s.affinity, steps, T);
+      if (!objectives.includes("gradient")) {
+        c.problems.push(
+          `affinity: a source is given but objectives has no "gradient" (nothing would use the matrices)`,
+        );
+      }
+    } else {
+      c.add(
+        "affinity",
+        s.affinity,
+        'a path to a task-affinity matrix (.json or .npy), or a source {from: "vanilla", checkpoints: ' +
+          "[steps], grid?, subset?, batch?, mode?, sketchDim?}",
+      );
+    }
+  }
+  if (objectives.includes("gradient") && affinity === undefined) {
+    c.problems.push(
+      `affinity: missing; the "gradient" objective in objectives needs a task-affinity matrix path or a ` +
+        `source {from: "vanilla", checkpoints: [...]}`,
+    );
+  }
 
   const trainRaw = s.train === undefined ? {} : s.train;
   const d = SUITE_DEFAULTS;

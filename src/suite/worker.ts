@@ -4,8 +4,10 @@
  * posting progress, samples and the result back. Workers inherit the bench task's permissions.
  *
  * Messages in:  {type: "run", id, config, checkpointDir?, backend} (backend: a BackendChoice made by the pool's owner)
+ *               {type: "affinity", job, keepCheckpoints?, backend} (an affinity job: src/suite/affinity_job.ts)
  * Messages out: {type: "progress", p} | {type: "loss", l} | {type: "samples", s} | {type: "result", result} |
- * {type: "error", message}
+ * {type: "error", message} (an affinity job answers with "progress" and "result", its result being the job
+ * summary)
  *
  * @module
  */
@@ -14,20 +16,32 @@ import { runTraining } from "../train/run.ts";
 import { type BackendChoice, type BackendInfo, initBackend } from "../runtime/backend.ts";
 import { environmentFingerprint } from "../runtime/fingerprint.ts";
 import type { RunConfig } from "../train/types.ts";
+import { computeAffinityJob } from "./affinity_job.ts";
+import type { AffinityJob } from "./affinity_source.ts";
 
 let backend: BackendInfo | null = null;
 
 self.onmessage = async (e: MessageEvent) => {
   const msg = e.data as {
-    type: "run";
+    type: "run" | "affinity";
     id: string;
     config: RunConfig;
     checkpointDir?: string;
+    job: AffinityJob;
+    keepCheckpoints?: boolean;
     backend: BackendChoice;
   };
   try {
     if (!backend || backend.name !== msg.backend.name) {
       backend = await initBackend(msg.backend);
+    }
+    if (msg.type === "affinity") {
+      const summary = await computeAffinityJob(msg.job, {
+        keepCheckpoints: msg.keepCheckpoints === true,
+        onProgress: (p) => self.postMessage({ type: "progress", p }),
+      });
+      self.postMessage({ type: "result", result: summary });
+      return;
     }
     const result = await runTraining(msg.config, {
       runId: msg.id,

@@ -14,6 +14,8 @@ import type { RunResult } from "../train/types.ts";
 import type { BackendChoice } from "../runtime/backend.ts";
 import type { ExecContext, RunExecutor } from "./runner.ts";
 import type { RunConfig } from "../train/types.ts";
+import type { AffinityExecutor } from "./affinity_phase.ts";
+import type { AffinityJobSummary } from "./affinity_job.ts";
 
 /** Messages of tfjs-wasm, V8 and Emscripten that mean the worker ran out of memory. */
 const OUT_OF_MEMORY =
@@ -41,6 +43,8 @@ export interface WorkerPoolOptions {
 export interface WorkerPool {
   /** The executor for runSuite. */
   executor: RunExecutor;
+  /** Computes an affinity job of phase 1 in a worker (src/suite/affinity_job.ts). */
+  affinityExecutor(keepCheckpoints?: boolean): AffinityExecutor;
   /** Terminate every worker. */
   close(): void;
 }
@@ -81,27 +85,34 @@ export function createWorkerPool(
     const next = waiting.shift();
     if (next) next(spawn());
   };
-  const executor: RunExecutor = async (config, ctx: ExecContext) => {
+  /** Post `message` to a free worker and settle with its "result" (or its error). */
+  const call = async <R>(
+    message: Record<string, unknown>,
+    onProgress: (p: never) => void,
+    onSamples: ((s: never) => Promise<void>) | null,
+    onLoss: ((l: never) => void | Promise<void>) | null,
+    note: string | undefined,
+  ): Promise<R> => {
     const w = await acquire();
     let healthy = false;
     try {
-      const result = await new Promise<RunResult>((resolve, reject) => {
+      const result = await new Promise<R>((resolve, reject) => {
         let pending = Promise.resolve();
         w.onmessage = (e: MessageEvent) => {
           const m = e.data;
-          if (m.type === "progress") ctx.onProgress(m.p);
-          else if (m.type === "samples") pending = pending.then(() => ctx.onSamples(m.s));
+          if (m.type === "progress") onProgress(m.p as never);
+          else if (m.type === "samples" && onSamples) pending = pending.then(() => onSamples(m.s as never));
           // In the chain too, so that the log keeps the worker's order of losses and evaluations.
-          else if (m.type === "loss") pending = pending.then(() => ctx.onLoss?.(m.l));
+          else if (m.type === "loss" && onLoss) pending = pending.then(() => onLoss(m.l as never));
           else if (m.type === "result") pending.then(() => resolve(m.result), reject);
-          else if (m.type === "error") reject(new Error(crashMessage(m.message, opts.memoryNote?.(config))));
+          else if (m.type === "error") reject(new Error(crashMessage(m.message, note)));
         };
         w.onerror = (e: ErrorEvent) => {
           e.preventDefault();
-          reject(new Error(crashMessage(`worker error: ${e.message}`, opts.memoryNote?.(config))));
+          reject(new Error(crashMessage(`worker error: ${e.message}`, note)));
         };
         w.onmessageerror = () => reject(new Error("worker error: a message could not be deserialised"));
-        w.postMessage({ type: "run", id: ctx.id, config, checkpointDir: ctx.checkpointDir, backend });
+        w.postMessage({ ...message, backend });
       });
       healthy = true;
       return result;
@@ -110,8 +121,25 @@ export function createWorkerPool(
       else discard(w);
     }
   };
+  const executor: RunExecutor = (config, ctx: ExecContext) =>
+    call<RunResult>(
+      { type: "run", id: ctx.id, config, checkpointDir: ctx.checkpointDir },
+      ctx.onProgress,
+      ctx.onSamples,
+      ctx.onLoss ?? null,
+      opts.memoryNote?.(config),
+    );
+  const affinityExecutor = (keepCheckpoints = false): AffinityExecutor => (job, ctx) =>
+    call<AffinityJobSummary>(
+      { type: "affinity", job, keepCheckpoints },
+      ctx.onProgress,
+      null,
+      null,
+      opts.memoryNote?.(job.vanilla.config),
+    );
   return {
     executor,
+    affinityExecutor,
     close() {
       for (const w of all) w.terminate();
       all.clear();

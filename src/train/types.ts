@@ -92,6 +92,11 @@ export interface RunConfig {
      * it in place of the path, and training refuses a file whose bytes no longer match.
      */
     affinitySha256?: string;
+    /**
+     * Label of the suite's affinity source when the matrix was measured inside the suite (the same for
+     * every seed, whose files differ; src/suite/affinity_source.ts): report rows group seeds by it.
+     */
+    affinitySource?: string;
   };
   /** MTL method with resolved options. */
   method: Component;
