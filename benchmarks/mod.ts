@@ -15,6 +15,7 @@ import { paperDitSuite } from "./paper_dit.ts";
 import { digits8DitSuite } from "./digits8_dit.ts";
 import { paperFfhqLdmSuite } from "./paper_ffhq_ldm.ts";
 import { mnistLatentSuite } from "./mnist_latent.ts";
+import { antTable1Digits8Suite, antTable1ToySuite } from "./ant_table1.ts";
 
 /** Embedded suites by name. */
 export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
@@ -29,4 +30,6 @@ export const EMBEDDED_SUITES: Readonly<Record<string, SuiteSpec>> = {
   "digits8-dit": digits8DitSuite,
   "paper-ffhq-ldm": paperFfhqLdmSuite,
   "mnist-latent": mnistLatentSuite,
+  "ant-table1-toy": antTable1ToySuite,
+  "ant-table1-digits8": antTable1Digits8Suite,
 };

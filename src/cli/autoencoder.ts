@@ -21,10 +21,11 @@ import { makeCodec } from "../latent/codec.ts";
 import { measureQuality } from "../latent/quality.ts";
 import { loadFeatureSpace } from "../metrics/features/registry.ts";
 
-const USAGE = `usage: deno task cli autoencoder train <id> [--steps N] [--out DIR] [--backend wasm|cpu|webgpu]
+const USAGE =
+  `usage: deno task cli autoencoder train <id> [--steps N] [--out DIR] [--backend native|wasm|cpu|webgpu]
          [--no-quality] [--inception MODEL.json] [--json]
        deno task cli autoencoder eval <id|DIR> [--record] [--n 1000] [--reference 1000] [--resamples 10]
-         [--inception MODEL.json] [--backend wasm|cpu|webgpu] [--json]
+         [--inception MODEL.json] [--backend native|wasm|cpu|webgpu] [--json]
        deno task cli autoencoder list [--json]
 
 KL-regularised autoencoders for latent diffusion (Rombach et al. 2022): suites name one with
@@ -97,7 +98,12 @@ export const autoencoderCommand: CliCommand = {
       json: { type: "boolean" },
     });
     const [sub, ...rest] = positionals;
-    const backendName = enumFlag("backend", values.backend, ["wasm", "cpu", "webgpu"] as const, "wasm");
+    const backendName = enumFlag(
+      "backend",
+      values.backend,
+      ["native", "wasm", "cpu", "webgpu"] as const,
+      "wasm",
+    );
     const say = (s: string) => console.error(`autoencoder: ${s}`);
     const fd = {
       n: intFlag("n", values.n, 1000, 2),

@@ -63,7 +63,14 @@ Deno.test({
     assert.match(readme, /\| 1 \| \[[0-9a-f]{16}\.json\]\(affinity\/[0-9a-f]{16}\.json\) \| \[svg\]/);
     assert.match(readme, /gradient k=2 uw/);
     const html = Deno.readTextFileSync(`${scratch.abs}/one/report.html`);
-    assert.match(html, /<img src="affinity\/[0-9a-f]{16}\.svg"/);
+    // One inline heatmap per seed's matrix (report.html is self-contained).
+    assert.equal(
+      (html.match(
+        /<svg [^>]*aria-label="task affinity \(gradient cosine similarity\): [^"]*affinity\/[0-9a-f]{16}\.json"/g,
+      ) ??
+        []).length,
+      2,
+    );
 
     const again = await runTask("bench", [`${S}/grad.json`, "--out", out, "--jobs", "2"]);
     checkOutcome("rerun", again, { code: 0 });

@@ -178,15 +178,23 @@ Deno.test("the embedded CPU suites fit the 4 GiB wasm heap; a batch of 1e6 does 
     mnist: { dataShape: [28, 28, 1], nTrain: 60000 },
     "fashion-mnist": { dataShape: [28, 28, 1], nTrain: 60000 },
   };
+  // Models without a footprint get no memory check up front; the DiT is the one known gap (its estimate
+  // is not derived yet), and a new model without one fails here.
+  const unestimated = new Set<string>();
   for (const [name, spec] of Object.entries(EMBEDDED_SUITES)) {
-    if (name === "paper-ffhq") continue; // a GPU suite
+    if (name.startsWith("paper-")) continue; // GPU suites
     const suite = resolveSuite(spec, reg);
     for (const run of await planRuns(suite, reg)) {
       const data = shapes[run.config.dataset.id] ?? { dataShape: [2], nTrain: 8192 };
-      const est = estimateRunMemory(run.config, data)!;
+      const est = estimateRunMemory(run.config, data);
+      if (est === null) {
+        unestimated.add(run.config.model.id);
+        continue;
+      }
       assert.ok(est.wasmBytes < WASM_HEAP_LIMIT, `${name}: ${formatBytes(est.wasmBytes)}`);
     }
   }
+  assert.deepEqual([...unestimated], ["dit"]);
   const big = (over: Record<string, unknown>) =>
     resolveSuite({
       name: "x",

@@ -15,6 +15,7 @@
  *
  * @module
  */
+import { seedMajor } from "./order.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
 import type { EvalSamples, LossPoint } from "../train/run.ts";
 import type { PlannedRun } from "./expand.ts";
@@ -338,7 +339,8 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
   };
 
   // Runs busy elsewhere wait in `deferred` and are looked at again when the queue is empty.
-  const queue = [...todo];
+  // Seed-major, so that a suite stopped part-way leaves complete paired replicates (src/suite/order.ts).
+  const queue = seedMajor(todo);
   const deferred: PlannedRun[] = [];
   const pollMs = opts.pollMs ?? 5000;
   const worker = async () => {
