@@ -40,7 +40,7 @@
  *
  * `ant-table1-digits8` is the image half: the digits8 U-Net (the `digits8` suite's), 1,500 steps (the pilot
  * `reports/ant-table1-pilot/digits8*`: vanilla FD-digits8-cnn falls from 46-48 at 300 steps to 23-28 at
- * 1,200-1,500 and stays within 22-31 to 2,400 and beyond), every 150 steps. Its seeds follow the same
+ * 1,200-1,500 and stays within 22-31 to 2,400), every 150 steps. Its seeds follow the same
  * computation with the sd the issue measured on digits8 (13-15% of vanilla's FD; the pilot ran vanilla only,
  * so no matched-control sd exists yet): 37-45 seeds; 40 are declared. At about 3-4 minutes per run (1,500
  * U-Net steps plus 10 evaluations of 297 samples × 25 DDIM steps) that is about 40 CPU hours: a Slurm job or
