@@ -10,6 +10,7 @@
 import { UsageError } from "../runtime/errors.ts";
 import { AUTOENCODER_RECIPES } from "./train.ts";
 import { readAutoencoderManifestSync } from "./weights.ts";
+import { latentShape } from "./autoencoder.ts";
 
 /** Directory of the committed autoencoders. */
 export const AUTOENCODERS_DIR: string = new URL("../../fixtures/autoencoders/", import.meta.url).pathname;
@@ -65,6 +66,23 @@ export function autoencoderProblem(ref: string, imageShape: readonly number[] | 
     return null;
   } catch (e) {
     return e instanceof Error ? e.message.replace(/^latent: /, "") : String(e);
+  }
+}
+
+/**
+ * The shape of one latent of the autoencoder `ref` (from its recipe or its manifest's architecture), or
+ * null when it cannot be read (the problem is reported by {@link autoencoderProblem}). The denoiser of a
+ * latent run sees data of this shape, so memory estimates and shape checks use it, not the images'.
+ */
+export function autoencoderLatentShape(ref: string): number[] | null {
+  try {
+    const recipe = isAutoencoderPath(ref) ? undefined : AUTOENCODER_RECIPES.get(ref);
+    const arch = recipe && !autoencoderTrained(ref)
+      ? recipe.arch
+      : readAutoencoderManifestSync(autoencoderDir(ref)).arch;
+    return [...latentShape(arch)];
+  } catch {
+    return null;
   }
 }
 

@@ -42,6 +42,7 @@ import {
   WASM_HEAP_LIMIT,
 } from "./memory.ts";
 import { runLabel } from "./runner.ts";
+import { autoencoderLatentShape } from "../latent/registry.ts";
 
 /** Options of {@link preflight}. */
 export interface PreflightOptions {
@@ -138,6 +139,10 @@ export async function preflight(
     }
   }
 
+  // What the denoiser sees: the data's shape, or the autoencoder's latent shape in a latent suite.
+  const latentShape = suite.latent ? autoencoderLatentShape(suite.latent.autoencoder) : null;
+  const modelShape = (data: Dataset): readonly number[] => latentShape ?? data.dataShape;
+
   // Models against their data's shape.
   const shapeSeen = new Set<string>();
   for (const [mi, model] of suite.models.entries()) {
@@ -146,7 +151,7 @@ export async function preflight(
       const data = loaded.get(canonicalJson(ds));
       if (!data || !f.shapeProblems) continue;
       const opts = { ...(f.defaults as Record<string, unknown>), ...model.options };
-      for (const p of f.shapeProblems(opts, data.dataShape)) {
+      for (const p of f.shapeProblems(opts, modelShape(data))) {
         const text = `model${
           suite.models.length > 1 ? `[${mi}]` : ""
         }.options on datasets[${di}] (${ds.id}): ${p}`;
@@ -168,7 +173,11 @@ export async function preflight(
   for (const run of runs) {
     const data = loaded.get(canonicalJson(run.config.dataset as Component));
     if (!data || shapeBad) continue;
-    const est = estimateRunMemory(run.config, data, opts.backend === "native" ? "wasm" : opts.backend);
+    const est = estimateRunMemory(
+      run.config,
+      { dataShape: modelShape(data), nTrain: data.nTrain },
+      opts.backend === "native" ? "wasm" : opts.backend,
+    );
     estimates.set(run.id, est);
     if (!est) continue;
     let over: { bytes: number; limit: string; kind: string } | null = null;
