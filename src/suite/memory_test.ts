@@ -13,6 +13,7 @@ import { type PlannedRun, planRuns } from "./expand.ts";
 import { defaultRegistries } from "./registries.ts";
 import { EMBEDDED_SUITES } from "../../benchmarks/mod.ts";
 import { preflight } from "./preflight.ts";
+import { autoencoderLatentShape } from "../latent/registry.ts";
 import { UsageError } from "../runtime/errors.ts";
 import { initBackend } from "../runtime/backend.ts";
 import { trackWasmMalloc } from "../runtime/live_memory.ts";
@@ -185,7 +186,10 @@ Deno.test("the embedded CPU suites fit the 4 GiB wasm heap; a batch of 1e6 does 
     if (name.startsWith("paper-")) continue; // GPU suites
     const suite = resolveSuite(spec, reg);
     for (const run of await planRuns(suite, reg)) {
-      const data = shapes[run.config.dataset.id] ?? { dataShape: [2], nTrain: 8192 };
+      const images = shapes[run.config.dataset.id] ?? { dataShape: [2], nTrain: 8192 };
+      // A latent run's denoiser sees the autoencoder's latents (as preflight sizes it).
+      const latent = run.config.latent ? autoencoderLatentShape(run.config.latent.autoencoder) : null;
+      const data = latent ? { ...images, dataShape: latent } : images;
       const est = estimateRunMemory(run.config, data);
       if (est === null) {
         unestimated.add(run.config.model.id);
