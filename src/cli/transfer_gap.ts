@@ -196,10 +196,13 @@ export const transferGapCommand: CliCommand = {
   },
 };
 
-/** The 1-minute load average, or "unknown" where /proc/loadavg cannot be read. */
+/**
+ * The 1-minute load average (Deno.loadavg: the cli task grants `--allow-sys=loadavg`; Deno refuses to read
+ * /proc/loadavg without --allow-all), or "unknown" where it is not available.
+ */
 function loadAverage(): string {
   try {
-    return Deno.readTextFileSync("/proc/loadavg").split(" ")[0];
+    return Deno.loadavg()[0].toFixed(2);
   } catch {
     return "unknown";
   }

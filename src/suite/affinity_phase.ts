@@ -14,6 +14,7 @@
 import type { AffinityJobProgress, AffinityJobSummary } from "./affinity_job.ts";
 import { affinityDone, type AffinityJob, affinityPaths } from "./affinity_source.ts";
 import type { ActiveRun, SuiteProgress } from "./runner.ts";
+import { drainClaimQueue } from "./claim_queue.ts";
 import type { Shard } from "./shard.ts";
 import { describeHolder, holderInfo, type LockTiming, tryAcquire } from "./lock.ts";
 
@@ -187,26 +188,15 @@ export async function runAffinityPhase(
     }
   };
 
-  const queue = [...todo];
-  const deferred: AffinityJob[] = [];
-  const pollMs = opts.pollMs ?? 5000;
-  const worker = async () => {
-    while (true) {
-      const job = queue.shift();
-      if (job) {
-        if ((await one(job)) === "busy") deferred.push(job);
-        continue;
-      }
-      if (deferred.length === 0) return;
-      await new Promise((r) => setTimeout(r, pollMs));
-      for (const j of deferred.splice(0)) {
-        if (await affinityDone(j)) {
-          summary.byOthers++;
-          finish(j, 0);
-        } else queue.push(j);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(Math.max(1, opts.jobs ?? 1), todo.length) }, worker));
+  await drainClaimQueue<AffinityJob>(todo, {
+    jobs: opts.jobs ?? 1,
+    pollMs: opts.pollMs ?? 5000,
+    attempt: one,
+    doneElsewhere: (j) => affinityDone(j),
+    onDoneElsewhere(j) {
+      summary.byOthers++;
+      finish(j, 0);
+    },
+  });
   return summary;
 }

@@ -16,6 +16,7 @@
  * @module
  */
 import { seedMajor } from "./order.ts";
+import { drainClaimQueue } from "./claim_queue.ts";
 import type { RunConfig, RunResult } from "../train/types.ts";
 import type { EvalSamples, LossPoint } from "../train/run.ts";
 import type { PlannedRun } from "./expand.ts";
@@ -338,30 +339,19 @@ export async function runSuite(runs: readonly PlannedRun[], opts: RunSuiteOption
     opts.onProgress?.(snapshot());
   };
 
-  // Runs busy elsewhere wait in `deferred` and are looked at again when the queue is empty.
+  // Runs busy elsewhere are looked at again when the queue is empty (src/suite/claim_queue.ts).
   // Seed-major, so that a suite stopped part-way leaves complete paired replicates (src/suite/order.ts).
-  const queue = seedMajor(todo);
-  const deferred: PlannedRun[] = [];
-  const pollMs = opts.pollMs ?? 5000;
-  const worker = async () => {
-    while (true) {
-      const run = queue.shift();
-      if (run) {
-        if ((await runOne(run)) === "busy") deferred.push(run);
-        continue;
-      }
-      if (deferred.length === 0) return;
-      await new Promise((r) => setTimeout(r, pollMs));
-      for (const r of deferred.splice(0)) {
-        if (done(await runState(runDir(opts.outDir, r.id)))) {
-          summary.byOthers++;
-          progress.runsDone++;
-          progress.stepsDone += r.config.train.steps;
-          opts.onProgress?.(snapshot());
-        } else queue.push(r);
-      }
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(jobs, todo.length) }, worker));
+  await drainClaimQueue(seedMajor(todo), {
+    jobs,
+    pollMs: opts.pollMs ?? 5000,
+    attempt: runOne,
+    doneElsewhere: async (r) => done(await runState(runDir(opts.outDir, r.id))),
+    onDoneElsewhere(r) {
+      summary.byOthers++;
+      progress.runsDone++;
+      progress.stepsDone += r.config.train.steps;
+      opts.onProgress?.(snapshot());
+    },
+  });
   return summary;
 }
