@@ -5,6 +5,7 @@ import { affinityColor, affinityHeatmapSvg, base64, logSnrPixels, timestepPixels
 import { makeSchedule } from "../diffusion/schedule.ts";
 import { UsageError } from "../runtime/errors.ts";
 import type { AffinityMatrix } from "./objective.ts";
+import { interpolateAffinity } from "./affinity.ts";
 
 function band(T: number): AffinityMatrix {
   const data = new Float64Array(T * T);
@@ -38,6 +39,28 @@ Deno.test("affinity io: .npy and .json round-trip the matrix exactly", async () 
   await assert.rejects(() => readAffinity(paths.npy, 13), /a 13 x 13 matrix/);
   await assert.rejects(() => readAffinity(`${dir}/aff.csv`), /allowed: a .npy or .json file/);
   await assert.rejects(() => readAffinity(`${dir}/missing.json`), UsageError);
+  await Deno.remove(dir, { recursive: true });
+});
+
+Deno.test("affinity io: a measured matrix (the grid's interpolation) is written as the grid form alone", async () => {
+  const dir = await Deno.makeTempDir();
+  const T = 21;
+  const grid = Int32Array.from([0, 10, 20]);
+  // Affinity falling with the gap: 1 on the diagonal, 0.5 at 10, 0 at 20.
+  const gridMatrix = Float64Array.from([1, 0.5, 0, 0.5, 1, 0.5, 0, 0.5, 1]);
+  const matrix = interpolateAffinity(grid, gridMatrix, T);
+  const paths = await writeAffinity(
+    `${dir}/aff`,
+    { matrix, grid, gridMatrix, provenance: {} },
+    makeSchedule("linear", T),
+  );
+  const json = JSON.parse(await Deno.readTextFile(paths.json));
+  assert.equal(json.matrix, undefined);
+  assert.deepEqual(json.gridMatrix, [[1, 0.5, 0], [0.5, 1, 0.5], [0, 0.5, 1]]);
+  // Read back bit for bit, from the JSON and from the .npy (which keeps the full matrix).
+  for (const p of [paths.json, paths.npy]) assert.deepEqual((await readAffinity(p, T)).data, matrix.data, p);
+  // Hand value: between grid points 0 and 10, (t_a, t_b) = (0, 5) interpolates 1 and 0.5 halfway.
+  assert.ok(Math.abs(matrix.data[0 * T + 5] - 0.75) < 1e-12);
   await Deno.remove(dir, { recursive: true });
 });
 
