@@ -38,6 +38,7 @@ import { glorotUniform } from "./init.ts";
 import { dense } from "./layers/linear.ts";
 import { gatedResidual, geluTanh, layerNormModulate, qkvHeads } from "./layers/adaln.ts";
 import { Rng } from "../runtime/rng.ts";
+import { ditFootprint } from "./dit_footprint.ts";
 import { badValue, throwIfProblems, unknownOptionProblems } from "../runtime/errors.ts";
 
 /** Options of the DiT. */
@@ -289,5 +290,8 @@ export const ditFactory: ModelFactory<DitOptions> = {
   },
   build(options, ctx) {
     return new Dit(options, ctx);
+  },
+  footprint(options, dataShape) {
+    return ditFootprint(options, dataShape);
   },
 };

@@ -179,8 +179,7 @@ Deno.test("the embedded CPU suites fit the 4 GiB wasm heap; a batch of 1e6 does 
     mnist: { dataShape: [28, 28, 1], nTrain: 60000 },
     "fashion-mnist": { dataShape: [28, 28, 1], nTrain: 60000 },
   };
-  // Models without a footprint get no memory check up front; the DiT is the one known gap (its estimate
-  // is not derived yet), and a new model without one fails here.
+  // Every registered model has a footprint (a model without one gets no memory check up front).
   const unestimated = new Set<string>();
   for (const [name, spec] of Object.entries(EMBEDDED_SUITES)) {
     if (name.startsWith("paper-")) continue; // GPU suites
@@ -198,7 +197,7 @@ Deno.test("the embedded CPU suites fit the 4 GiB wasm heap; a batch of 1e6 does 
       assert.ok(est.wasmBytes < WASM_HEAP_LIMIT, `${name}: ${formatBytes(est.wasmBytes)}`);
     }
   }
-  assert.deepEqual([...unestimated], ["dit"]);
+  assert.deepEqual([...unestimated], []);
   const big = (over: Record<string, unknown>) =>
     resolveSuite({
       name: "x",
