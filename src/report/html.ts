@@ -17,6 +17,7 @@
 import type { Group } from "./aggregate.ts";
 import { groupTable, testsTable } from "./markdown_tables.ts";
 import { verdictRuleText } from "./verdict.ts";
+import { table1Markdown } from "./table1.ts";
 import { esc } from "./svg.ts";
 import type { Figure } from "./figures.ts";
 import type { InProgressRun } from "./in_progress.ts";
@@ -126,6 +127,13 @@ export function renderHtml(
           mdTableToHtml(tests)
         }</details>`,
       );
+    }
+    const table1 = table1Markdown(g);
+    if (table1) {
+      body.push(`<h3>In the layout of the paper's Table 1</h3>`);
+      for (const block of table1.split("\n\n").filter((b) => b.trim() !== "")) {
+        body.push(block.startsWith("|") ? mdTableToHtml(block) : `<p class="note">${mdInline(block)}</p>`);
+      }
     }
     for (const [section, heading] of SECTIONS) body.push(figureBlock(figures[i] ?? [], section, heading));
     body.push("</section>");

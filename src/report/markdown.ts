@@ -17,6 +17,7 @@ import { groupTable, testsTable } from "./markdown_tables.ts";
 import { verdictRuleText } from "./verdict.ts";
 import { SUITE_DEFAULTS } from "../suite/schema.ts";
 import { affinityMarkdown } from "./affinity_section.ts";
+import { table1Markdown } from "./table1.ts";
 
 export { groupTable, testsTable };
 
@@ -81,6 +82,8 @@ function groupSection(g: Group): string {
   out.push("", verdictRuleText(g, g.settings), "", groupTable(g), "");
   const tests = testsTable(g);
   if (tests) out.push(`Every test of this table (Holm family of ${g.family.tests}):`, "", tests, "");
+  const table1 = table1Markdown(g);
+  if (table1) out.push(table1);
   const affinity = affinityMarkdown(g);
   if (affinity) out.push(affinity);
   return out.join("\n");
