@@ -1,24 +1,11 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
 import { ditFactory, type DitOptions } from "./dit.ts";
-import { trackTensorData, trackWasmMalloc } from "../runtime/live_memory.ts";
-import { valueAndGrads } from "../mtl/grads.ts";
 import { trainingLossHost } from "../diffusion/loss.ts";
 import { makeSchedule } from "../diffusion/schedule.ts";
-import { Rng } from "../runtime/rng.ts";
+import { measureFootprint } from "./testing_footprint.ts";
 import { initBackend } from "../runtime/backend.ts";
 
 await initBackend("wasm");
-
-function peakBytes(f: () => void, what: "tensors" | "malloc"): number {
-  const meter = what === "tensors" ? trackTensorData() : trackWasmMalloc()!;
-  try {
-    f();
-    return meter.peak;
-  } finally {
-    meter.stop();
-  }
-}
 
 // The coefficients were fitted on other configurations, the second and the last excepted.
 const CASES: [Partial<DitOptions>, number[]][] = [
@@ -47,28 +34,14 @@ Deno.test("dit footprint: activation and inference counts agree with the measure
   for (const [o, shape] of CASES) {
     const opts = { ...ditFactory.defaults, ...o };
     const m = ditFactory.build(opts, { dataShape: shape, T: 100, initSeed: 1 });
-    const dim = shape.reduce((a, b) => a * b, 1);
-    const measure = (B: number) => {
-      const rng = new Rng(B);
-      const x0 = rng.normalArray(B * dim), noise = rng.normalArray(B * dim);
-      const t = Int32Array.from({ length: B }, (_, i) => (i * 37) % 100);
-      const inference = peakBytes(() =>
-        tf.tidy(() => {
-          m.apply(tf.tensor(x0, [B, ...shape]), tf.tensor1d(Float32Array.from(t)));
-        }), "malloc");
-      const training = peakBytes(() => {
-        const r = valueAndGrads(
-          () => tf.mean(trainingLossHost(m, schedule, x0, noise, t)) as tf.Scalar,
-          m.variables,
-        );
-        tf.dispose([r.value, ...r.grads]);
-      }, "tensors");
-      return { inference, training };
-    };
-    const [a, b] = [measure(4), measure(12)];
+    const measured = measureFootprint(
+      m,
+      shape,
+      (x0, noise, t) => trainingLossHost(m, schedule, x0, noise, t),
+    );
+    const { inference, activations: training } = measured;
     const fp = ditFactory.footprint!(opts, shape);
     const label = JSON.stringify(o);
-    const inference = (b.inference - a.inference) / 8 / 4, training = (b.training - a.training) / 8 / 4;
     assert.ok(
       Math.abs(fp.inference / inference - 1) < 1e-3,
       `${label}: inference ${fp.inference} vs ${inference}`,
@@ -78,7 +51,7 @@ Deno.test("dit footprint: activation and inference counts agree with the measure
       `${label}: training ${fp.activations} vs ${training}`,
     );
     // What does not grow with the batch during training: the gradients (P values).
-    assert.ok(Math.abs((a.training - 4 * 4 * training) / 4 / fp.params - 1) < 1e-3, `${label}: gradients`);
+    assert.ok(Math.abs(measured.trainingConstant / fp.params - 1) < 1e-3, `${label}: gradients`);
     m.dispose();
   }
 });

@@ -1,13 +1,10 @@
 import assert from "node:assert/strict";
-import * as tf from "@tensorflow/tfjs-core";
 import { mlpFactory } from "./mlp.ts";
 import { unetFactory } from "./unet.ts";
 import type { UnetOptions } from "./unet.ts";
-import { trackTensorData, trackWasmMalloc } from "../runtime/live_memory.ts";
-import { valueAndGrads } from "../mtl/grads.ts";
+import { measureFootprint } from "./testing_footprint.ts";
 import { epsilonLossHost } from "../diffusion/loss.ts";
 import { makeSchedule } from "../diffusion/schedule.ts";
-import { Rng } from "../runtime/rng.ts";
 import { initBackend } from "../runtime/backend.ts";
 
 await initBackend("wasm");
@@ -71,20 +68,6 @@ Deno.test("unet footprint: the parameter count equals the built model's across o
   assert.equal(unetFactory.shapeProblems!(unetFactory.defaults, [2]).length, 1);
 });
 
-/**
- * Peak bytes of `f` above what was in use before it (src/runtime/live_memory.ts): distinct tensor data
- * (`tensors`), or everything between the wasm module's malloc and free, kernels' scratch included.
- */
-function peakBytes(f: () => void, what: "tensors" | "malloc" = "tensors"): number {
-  const meter = what === "tensors" ? trackTensorData() : trackWasmMalloc()!;
-  try {
-    f();
-    return meter.peak;
-  } finally {
-    meter.stop();
-  }
-}
-
 Deno.test("footprints: activation counts agree with the measured peaks of real passes (per sample)", () => {
   // Per sample = the growth of the peak from 4 to 12 samples, so the parameter-sized terms cancel:
   // inference = one forward without a tape (everything allocated, scratch included); training = the
@@ -110,28 +93,10 @@ Deno.test("footprints: activation counts agree with the measured peaks of real p
   for (const [f, o, shape] of cases) {
     const opts = { ...f.defaults, ...o } as never;
     const m = f.build(opts, { dataShape: shape, T: 100, initSeed: 1 });
-    const dim = shape.reduce((a, b) => a * b, 1);
-    const measure = (B: number) => {
-      const rng = new Rng(B);
-      const x0 = rng.normalArray(B * dim), noise = rng.normalArray(B * dim);
-      const t = Int32Array.from({ length: B }, (_, i) => (i * 37) % 100);
-      const inference = peakBytes(() =>
-        tf.tidy(() => {
-          m.apply(tf.tensor(x0, [B, ...shape]), tf.tensor1d(Float32Array.from(t)));
-        }), "malloc");
-      const training = peakBytes(() => {
-        const r = valueAndGrads(
-          () => tf.mean(epsilonLossHost(m, schedule, x0, noise, t)) as tf.Scalar,
-          m.variables,
-        );
-        tf.dispose([r.value, ...r.grads]);
-      });
-      return { inference, training };
-    };
-    const [a, b] = [measure(4), measure(12)];
+    const measured = measureFootprint(m, shape, (x0, noise, t) => epsilonLossHost(m, schedule, x0, noise, t));
+    const { inference, activations: training } = measured;
     const fp = f.footprint!(opts, shape);
     const label = `${f.id} ${JSON.stringify(o)}`;
-    const inference = (b.inference - a.inference) / 8 / 4, training = (b.training - a.training) / 8 / 4;
     assert.ok(
       Math.abs(fp.inference / inference - 1) < 0.01,
       `${label}: inference ${fp.inference} vs ${inference}`,
@@ -141,8 +106,11 @@ Deno.test("footprints: activation counts agree with the measured peaks of real p
       `${label}: training ${fp.activations} vs ${training}`,
     );
     // What does not grow with the batch: the gradients (P) during training, nothing during inference.
-    assert.ok(Math.abs((a.training - 4 * 4 * training) / 4 / fp.params - 1) < 0.05, `${label}: gradients`);
-    assert.ok(Math.abs(a.inference - 4 * 4 * inference) < 0.01 * a.inference, `${label}: inference constant`);
+    assert.ok(Math.abs(measured.trainingConstant / fp.params - 1) < 0.05, `${label}: gradients`);
+    assert.ok(
+      Math.abs(measured.inferenceConstantBytes) < 0.01 * 4 * 4 * inference,
+      `${label}: inference constant`,
+    );
     m.dispose();
   }
 });
