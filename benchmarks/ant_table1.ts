@@ -34,7 +34,7 @@
  * **Compute.** 17 rows × 37 seeds = 629 runs plus 37 affinity matrices. Step times on this machine (quiet,
  * native backend, 1 thread per job, `reports/perf/`): see the README's performance tables; the pilot took
  * 17-50 ms per step while other work ran. At about 45 s per run on a quiet core, the suite needs about 8
- * CPU hours: several sessions with `--jobs 2`, or one Slurm array (`deno task cli slurm ant-table1-toy`).
+ * CPU hours: several sessions with `--jobs 2`, or one Slurm array (`deno task cli slurm ant-table1-toy --shards 16`).
  * Runs train seed-major (every row's seed 0, then seed 1, ...; src/suite/order.ts), so a stopped suite
  * leaves complete paired replicates and its report is a valid table at fewer seeds.
  *
