@@ -55,7 +55,11 @@ export interface AssembleOptions {
    * the combined gradient). The wrapper must delegate `step`; the computation stays the registered one.
    */
   observeMethod?: (method: MtlMethod) => MtlMethod;
-  /** Keep per-cluster losses in the stepper (see StepperOptions.clusterLosses; the trainer sets it). */
+  /**
+   * Keep per-cluster losses in the stepper (StepperOptions.clusterLosses; default true, as the trainer
+   * reads them: perf and parity then time and check the step training runs). false only for callers that
+   * must not pay for them.
+   */
   clusterLosses?: boolean;
 }
 
@@ -215,7 +219,7 @@ export async function assembleRun(config: AssemblyConfig, opts: AssembleOptions 
       beta1: train.beta1,
       beta2: train.beta2,
       emaDecay: train.emaDecay,
-      ...(opts.clusterLosses ? { clusterLosses: true } : {}),
+      ...(opts.clusterLosses !== false ? { clusterLosses: true } : {}),
     });
     const batch = trainingBatches(
       seed,

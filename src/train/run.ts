@@ -122,7 +122,7 @@ const LOSS_POINTS = 200;
 export async function runTraining(config: RunConfig, opts: RunOptions = {}): Promise<RunResult> {
   const started = performance.now();
   const seed = config.seed;
-  const run = await assembleRun(config, { cacheDir: opts.cacheDir ?? ".cache", clusterLosses: true });
+  const run = await assembleRun(config, { cacheDir: opts.cacheDir ?? ".cache" });
   const { dataset, schedule, clusters, model, method, stepper, latent } = run;
   const { train, eval: ev } = config;
   // Metrics, floors and the reference come from the image data (the latent space's images in a latent run).
