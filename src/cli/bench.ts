@@ -210,7 +210,7 @@ export async function bench(args: string[]): Promise<number> {
       const removed = await removeStaleTmp(outDir);
       if (removed.length) say(`removed ${removed.length} temporary file(s) left by an interrupted write`);
     }
-    const code = await train(suite.name, suiteArg, plan, outDir, {
+    const { code, runIds } = await train(suite.name, suiteArg, plan, outDir, {
       jobs,
       shard,
       backend,
@@ -223,9 +223,7 @@ export async function bench(args: string[]): Promise<number> {
       registries,
     });
     if (shard) return code;
-    // Phase 1 may have given gradient runs their ids: compare the suite as planned now.
-    const finalIds = (await planSuite(suite, registries, { outDir })).runs.map((r) => r.id);
-    return Math.max(code, await reproductionCheck(`reports/${suite.name}`, outDir, finalIds));
+    return Math.max(code, await reproductionCheck(`reports/${suite.name}`, outDir, runIds));
   } finally {
     await lock?.release();
   }
@@ -287,7 +285,7 @@ async function train(
     suite: ResolvedSuite;
     registries: SuiteRegistries;
   },
-): Promise<number> {
+): Promise<{ code: number; runIds: string[] }> {
   const say = (line: string) => console.error(`bench: ${line}`);
   let plan = firstPlan;
   const idOf = new Map(plan.runs.map((r) => [r.config, r.id]));
@@ -385,7 +383,9 @@ async function train(
         `measured (see above); run the bench again to retry`,
     );
   }
-  if (failed + missing + plan.pending.length === 0) return EXIT.ok;
+  // The ids as planned after phase 1 (which gives gradient runs theirs), for the reproduction check.
+  const runIds = runs.map((r) => r.id);
+  if (failed + missing + plan.pending.length === 0) return { code: EXIT.ok, runIds };
   const earlier = Math.max(0, failed - summary.failed);
   if (failed + missing > 0) {
     say(
@@ -395,7 +395,7 @@ async function train(
         `; 'deno task bench ${suiteArg} --retry-failed' trains the failed ones again`,
     );
   }
-  return EXIT.failed;
+  return { code: EXIT.failed, runIds };
 }
 
 /** `base-<UTC date>-<time>`, with a counter when that directory exists already. */
