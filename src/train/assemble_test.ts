@@ -64,10 +64,19 @@ Deno.test("assembleRun: a bad method id throws and leaves no tensors behind", as
 Deno.test("assembleRun: its steps are runTraining's steps (identical losses, step by step)", async () => {
   const run = await assembleRun(CONFIG);
   const ours: number[] = [];
+  // By default the seam keeps the per-cluster losses the trainer records (so perf and parity time and check
+  // the trainer's step): per step, the count-weighted mean of the cluster means is the step's mean loss.
+  const clusters: number[][] = Array.from({ length: run.k }, () => []);
   try {
     for (let s = 0; s < CONFIG.train.steps; s++) {
       await run.step(s);
-      ours.push(...await run.stepper.readLosses());
+      const [loss] = await run.stepper.readLosses();
+      ours.push(loss);
+      const [{ sums, counts }] = run.stepper.readClusterLosses();
+      const total = counts.reduce((a, b) => a + b, 0);
+      assert.equal(total, CONFIG.train.batchSize);
+      assert.ok(Math.abs(sums.reduce((a, b) => a + b, 0) / total - loss) < 1e-5 * Math.abs(loss));
+      sums.forEach((v, c) => clusters[c].push(counts[c] > 0 ? v / counts[c] : NaN));
     }
   } finally {
     run.dispose();
@@ -89,6 +98,7 @@ Deno.test("assembleRun: its steps are runTraining's steps (identical losses, ste
   assert.equal(result.status, "ok", result.error);
   assert.equal(result.loss.every, 1);
   assert.deepEqual(result.loss.values, ours);
+  assert.deepEqual(result.loss.clusters, clusters);
   assert.ok(ours.every(Number.isFinite) && ours.length === 6);
 });
 
